@@ -1,0 +1,1 @@
+"""Generic loops that compile any element-wise update rule for a target."""

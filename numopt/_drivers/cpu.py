@@ -1,0 +1,79 @@
+"""CPU drivers: compile an element-wise update rule into a serial and a threaded loop.
+
+An update rule is a plain function ``rule(i, param, grad, state, hyper)`` that updates
+element ``i`` of the flat buffers in place (see :mod:`numopt._rules`). The same function
+is compiled here for the CPU and in :mod:`numopt._drivers.cuda` for the GPU.
+
+Two details matter for speed and start-up:
+
+- Loop indices are unsigned. With a signed index numba inserts a negative-index
+  wraparound check that stops LLVM from vectorising the loop (measured: 4x slower for
+  Adam on 10M float32 elements).
+- The drivers close over the rule as a plain Python function registered with
+  ``register_jitable``. Numba keys its on-disk cache of a closure on the pickled closure
+  variables; a plain module-level function pickles by reference, so the key is the
+  same in every process and the cache hits. (Closing over a dispatcher would pickle a
+  per-process uuid and recompile in every new process.) A fingerprint of the rule's
+  bytecode is closed over too, so editing a rule invalidates its cached drivers.
+"""
+import hashlib
+
+import numba
+from numba import njit, prange, uintp
+from numba.extending import register_jitable
+
+from .. import config
+
+_OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+_compiled = {}
+
+
+def _fingerprint(func):
+    code = func.__code__
+    blob = code.co_code + repr(code.co_consts).encode() + repr(code.co_names).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def rule_drivers(rule):
+    """Return the compiled ``(serial, parallel)`` drivers of an element-wise rule.
+
+    Both have the signature ``(param, grad, state, hyper, lo, hi)`` and apply
+    ``rule`` to elements ``lo <= i < hi`` of the flat buffers: ``param`` and ``grad``
+    1-D, ``state`` 2-D with one row per state array, ``hyper`` a tuple of per-step
+    scalars.
+    """
+    if rule in _compiled:
+        return _compiled[rule]
+    elem = register_jitable(rule)
+    fingerprint = _fingerprint(rule)
+    chunk = config.CHUNK
+
+    def serial(param, grad, state, hyper, lo, hi):
+        fingerprint  # noqa: B018 -- part of the cache key, see module docstring
+        for i in range(uintp(lo), uintp(hi)):
+            elem(i, param, grad, state, hyper)
+
+    def parallel(param, grad, state, hyper, lo, hi):
+        fingerprint  # noqa: B018
+        nchunks = (hi - lo + chunk - 1) // chunk
+        for c in prange(nchunks):
+            start = lo + c * chunk
+            stop = min(hi, start + chunk)
+            for i in range(uintp(start), uintp(stop)):
+                elem(i, param, grad, state, hyper)
+
+    # One cache index file per rule and driver, rather than all rules sharing one.
+    serial.__qualname__ = f"serial_{rule.__module__.rsplit('.', 1)[-1]}_{rule.__name__}"
+    parallel.__qualname__ = f"parallel_{rule.__module__.rsplit('.', 1)[-1]}_{rule.__name__}"
+    drivers = (njit(**_OPTIONS)(serial), njit(parallel=True, **_OPTIONS)(parallel))
+    _compiled[rule] = drivers
+    return drivers
+
+
+def run_rule(rule, param, grad, state, hyper, lo, hi):
+    """Apply ``rule`` to elements ``[lo, hi)``, threaded when the range is large."""
+    serial, parallel = rule_drivers(rule)
+    if hi - lo >= config.PARALLEL_THRESHOLD and numba.get_num_threads() > 1:
+        parallel(param, grad, state, hyper, lo, hi)
+    else:
+        serial(param, grad, state, hyper, lo, hi)

@@ -1,0 +1,22 @@
+"""Adadelta (torch ``_single_tensor_adadelta``).
+
+State rows: ``square_avg``, ``acc_delta``.
+"""
+import math
+
+STATE = ("square_avg", "acc_delta")
+
+
+def adadelta(i, p, g, s, h):
+    lr, rho, one_minus_rho, eps, weight_decay, maximize = h
+    d = -g[i] if maximize else g[i]
+    x = p[i]
+    if weight_decay != 0:
+        d = d + weight_decay * x
+    sq = s[0, i] * rho + one_minus_rho * d * d
+    acc = s[1, i]
+    std = math.sqrt(sq + eps)
+    delta = math.sqrt(acc + eps) / std * d
+    s[0, i] = sq
+    s[1, i] = acc * rho + one_minus_rho * delta * delta
+    p[i] = x - lr * delta

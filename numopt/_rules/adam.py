@@ -1,0 +1,30 @@
+"""Adam and AdamW, with AMSGrad and L2 or decoupled weight decay (torch ``_single_tensor_adam``).
+
+State rows: ``exp_avg``, ``exp_avg_sq``, and ``max_exp_avg_sq`` when ``amsgrad``.
+"""
+import math
+
+from ._common import lerp, maximum
+
+STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+def adam(i, p, g, s, h):
+    (one_minus_beta1, beta2, one_minus_beta2, eps, neg_step_size, bias_correction2_sqrt,
+     weight_decay, decay_factor, maximize, decoupled, amsgrad) = h
+    d = -g[i] if maximize else g[i]
+    x = p[i]
+    if weight_decay != 0:
+        if decoupled:
+            x = x * decay_factor
+        else:
+            d = d + weight_decay * x
+    m = lerp(s[0, i], d, one_minus_beta1)
+    v = s[1, i] * beta2 + one_minus_beta2 * d * d
+    s[0, i] = m
+    s[1, i] = v
+    if amsgrad:
+        v = maximum(s[2, i], v)
+        s[2, i] = v
+    denom = math.sqrt(v) / bias_correction2_sqrt + eps
+    p[i] = x + neg_step_size * m / denom

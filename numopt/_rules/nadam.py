@@ -1,0 +1,28 @@
+"""NAdam, Adam with Nesterov momentum and momentum decay (torch ``_single_tensor_nadam``).
+
+State rows: ``exp_avg``, ``exp_avg_sq``; the scalar ``mu_product`` lives on the host.
+"""
+import math
+
+from ._common import lerp
+
+STATE = ("exp_avg", "exp_avg_sq")
+
+
+def nadam(i, p, g, s, h):
+    (one_minus_beta1, beta2, one_minus_beta2, eps, bias_correction2, grad_coef, avg_coef,
+     weight_decay, decay_factor, maximize, decoupled) = h
+    d = -g[i] if maximize else g[i]
+    x = p[i]
+    if weight_decay != 0:
+        if decoupled:
+            x = x * decay_factor
+        else:
+            d = d + weight_decay * x
+    m = lerp(s[0, i], d, one_minus_beta1)
+    v = s[1, i] * beta2 + one_minus_beta2 * d * d
+    s[0, i] = m
+    s[1, i] = v
+    denom = math.sqrt(v / bias_correction2) + eps
+    x = x + grad_coef * d / denom
+    p[i] = x + avg_coef * m / denom

@@ -1,0 +1,30 @@
+"""RAdam, Adam with a rectified adaptive learning rate (torch ``_single_tensor_radam``).
+
+State rows: ``exp_avg``, ``exp_avg_sq``. Whether the variance is tractable at this step
+(torch's ``rho_t > 5``) is decided on the host and passed as ``rectify``.
+"""
+import math
+
+from ._common import lerp
+
+STATE = ("exp_avg", "exp_avg_sq")
+
+
+def radam(i, p, g, s, h):
+    (one_minus_beta1, beta2, one_minus_beta2, eps, lr, bias_correction1,
+     bias_correction2_sqrt, rect, weight_decay, decay_factor, maximize, decoupled, rectify) = h
+    d = -g[i] if maximize else g[i]
+    x = p[i]
+    if weight_decay != 0:
+        if decoupled:
+            x = x * decay_factor
+        else:
+            d = d + weight_decay * x
+    m = lerp(s[0, i], d, one_minus_beta1)
+    v = s[1, i] * beta2 + one_minus_beta2 * d * d
+    s[0, i] = m
+    s[1, i] = v
+    update = m / bias_correction1 * lr
+    if rectify:
+        update = update * (bias_correction2_sqrt / (math.sqrt(v) + eps)) * rect
+    p[i] = x - update

@@ -1,0 +1,24 @@
+"""torch.optim's optimizers for NumPy arrays, compiled with numba.
+
+Every class has torch 2.13's constructor signature, defaults and validation; see
+:class:`Optimizer` for the shared interface and :mod:`numopt.optim.lr_scheduler` for
+learning-rate schedules.
+"""
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .asgd import ASGD
+from .nadam import NAdam
+from .optimizer import Optimizer, required
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
+from .sgd import SGD
+
+__all__ = [
+    "Optimizer", "required",
+    "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
+    "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD",
+]

@@ -1,0 +1,69 @@
+"""Rprop."""
+from .._rules.rprop import rprop as _rprop_rule
+from .optimizer import Optimizer, _check_lr, _check_torch_only
+
+__all__ = ["Rprop"]
+
+
+class Rprop(Optimizer):
+    r"""Resilient backpropagation (Riedmiller and Braun, 1993), as ``torch.optim.Rprop``.
+
+    Parameters
+    ----------
+    params : iterable
+    lr : float, default 1e-2
+        Initial step size of every element.
+    etas : (float, float), default (0.5, 1.2)
+        Multiplicative decrease and increase factors, ``0 < etaminus < 1 < etaplus``.
+    step_sizes : (float, float), default (1e-6, 50)
+        Minimal and maximal step sizes.
+    capturable, differentiable : bool, default False
+        Must be False.
+    foreach : optional
+        Accepted for compatibility with torch; no effect.
+    maximize : bool, default False
+
+    Notes
+    -----
+    Each element keeps its own step size :math:`\Delta`, multiplied by ``etaplus`` when
+    the gradient keeps its sign and by ``etaminus`` when it flips (that element then
+    skips the update and forgets its gradient); the parameter moves by
+    :math:`-\operatorname{sign}(g)\Delta`. Only the gradient's sign is used, so Rprop
+    suits full-batch problems.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt import Parameter, optim
+    >>> w = Parameter(np.array([1.0, -3.0]))
+    >>> opt = optim.Rprop([w], lr=0.1)
+    >>> for _ in range(100):
+    ...     opt.zero_grad(); w.grad = 2 * w.data; _ = opt.step()
+    >>> bool(np.abs(w.data).max() < 1e-3)
+    True
+    """
+
+    _rule = staticmethod(_rprop_rule)
+
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        _check_lr(lr)
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        _check_torch_only(capturable=capturable, differentiable=differentiable)
+        defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    def _state_rows(self, group):
+        return ("prev", "step_size")
+
+    def _row_init(self, group, name):
+        return group["lr"] if name == "step_size" else 0
+
+    def _hyper(self, group, scalars, fresh):
+        scalars["step"] += 1
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        return (etaminus, etaplus, step_size_min, step_size_max, 1.0, 0.0,
+                bool(group["maximize"]))
