@@ -103,7 +103,9 @@ class _Bucket:
 class _StateView(Mapping):
     """``optimizer.state``: Parameter -> dict of its state, as torch's ``state``.
 
-    Arrays are live views into the optimizer's state buffers; scalars are copies.
+    Arrays are live views into the optimizer's state buffers; scalars are copies. A
+    parameter without state maps to ``{}``, as in torch's ``defaultdict``, but is not
+    ``in`` the mapping.
     """
 
     def __init__(self, optimizer):
@@ -120,7 +122,7 @@ class _StateView(Mapping):
     def __getitem__(self, param):
         b, j = self._locate(param)
         if b is None or not b.has_state[j]:
-            raise KeyError(param)
+            return {}  # torch's state is a defaultdict(dict)
         return self._opt._param_state(b, j)
 
     def __iter__(self):
