@@ -4,6 +4,7 @@ Every class has torch 2.13's constructor signature, defaults and validation; see
 :class:`Optimizer` for the shared interface and :mod:`numopt.optim.lr_scheduler` for
 learning-rate schedules.
 """
+from . import lr_scheduler
 from ._serialization import load_state, save_state
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -22,5 +23,5 @@ __all__ = [
     "Optimizer", "required",
     "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
     "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD",
-    "save_state", "load_state",
+    "save_state", "load_state", "lr_scheduler",
 ]
