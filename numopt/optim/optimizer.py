@@ -55,6 +55,9 @@ class _Bucket:
         self.state = aligned_empty((0, n), self.dtype)
         self.has_state = np.zeros(len(params), dtype=bool)
         self.scalars = {}
+        # True while all parameters share their scalar state (step counts etc.), so
+        # one compiled call can update the whole bucket.
+        self.uniform = True
         for j, p in enumerate(params):
             self._adopt(j, p)
 
@@ -377,6 +380,7 @@ class Optimizer:
                             b.state[b.rows.index(key), lo:hi] = value.reshape(-1)
                         else:
                             b.scalars.setdefault(key, np.zeros(len(b.params)))[j] = float(value)
+                b.uniform = all((a == a[0]).all() for a in b.scalars.values())
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -413,40 +417,52 @@ class Optimizer:
 
     def _step_bucket(self, group, b):
         params = b.params
-        active = np.zeros(len(params), dtype=bool)
-        for j, p in enumerate(params):
+        active = []
+        for p in params:
             if p._bucket is not b:
                 raise RuntimeError(
                     "a parameter of this optimizer has been taken over by another optimizer "
                     "(a Parameter belongs to the last optimizer built with it)"
                 )
-            active[j] = p._has_grad
-        if not active.any():
+            active.append(p._has_grad)
+        n_active = sum(active)
+        if n_active == 0:
             return
+        n = len(params)
+        active = np.array(active)
+        fresh = None
         rows = tuple(self._state_rows(group))
-        if not rows and not self._init_scalars(group):
-            fresh = np.zeros(len(params), dtype=bool)  # stateless (plain SGD): nothing to create
-        else:
+        if rows or self._init_scalars(group):  # plain SGD has no state at all
             b.ensure_rows(rows, lambda name: self._row_init(group, name))
-            fresh = active & ~b.has_state
-            for j in np.flatnonzero(fresh):
-                b.init_param(j, lambda name: self._row_init(group, name), self._init_scalars(group))
-        for lo, hi in self._runs(b, active, fresh):
+            if not b.has_state.all():
+                fresh = active & ~b.has_state
+                for j in np.flatnonzero(fresh):
+                    b.init_param(j, lambda name: self._row_init(group, name),
+                                 self._init_scalars(group))
+        if fresh is None:
+            fresh = np.zeros(n, dtype=bool)
+        # The usual case: every parameter active and in step with the others.
+        if n_active == n and b.uniform and (fresh.all() or not fresh.any()):
+            runs = [(0, n)]
+        else:
+            runs = self._runs(b, active, fresh)
+        cast = b.dtype.type
+        for lo, hi in runs:
             scalars = b.param_scalars(lo)
             hyper = self._hyper(group, scalars, bool(fresh[lo]))
             for name, value in scalars.items():
                 b.scalars[name][lo:hi] = value
-            hyper = tuple(_cast_hyper(v, b.dtype.type) for v in hyper)
+            hyper = tuple([v if type(v) in _KEEP_TYPES else cast(v) for v in hyper])
             run_rule(self._rule, b.param, b.grad, b.state, hyper,
                      int(b.offsets[lo]), int(b.offsets[hi]))
+        if runs != [(0, n)]:
+            b.uniform = all((a == a[0]).all() for a in b.scalars.values())
 
     @staticmethod
     def _runs(b, active, fresh):
         """Split the active parameters into runs of neighbours with equal scalar state."""
         n = len(active)
         keys = [fresh] + list(b.scalars.values())
-        if active.all() and all((k == k[0]).all() for k in keys):
-            return [(0, n)]
         runs, j = [], 0
         while j < n:
             if not active[j]:
@@ -460,13 +476,10 @@ class Optimizer:
         return runs
 
 
-def _cast_hyper(value, to_dtype):
-    # Flags stay bool and row indices stay integers; every other number becomes the
-    # buffer's dtype, so float32 buffers are updated in float32 (a Python int would
-    # promote the arithmetic to float64 in numba).
-    if isinstance(value, (bool, np.bool_, np.integer)):
-        return value
-    return to_dtype(value)
+# Flags stay bool and row indices stay integers; every other number becomes the
+# buffer's dtype, so float32 buffers are updated in float32 (a Python int would
+# promote the arithmetic to float64 in numba).
+_KEEP_TYPES = (bool, np.bool_, np.int64)
 
 
 def _check_lr(lr):
