@@ -1,0 +1,1 @@
+"""numopt.minimize: scipy.optimize.minimize's methods, as compiled reverse-communication solvers."""
