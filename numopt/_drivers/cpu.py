@@ -1,14 +1,17 @@
 """CPU drivers: compile an element-wise update rule into a serial and a threaded loop.
 
-An update rule is a plain function ``rule(i, param, grad, state, hyper)`` that updates
-element ``i`` of the flat buffers in place (see :mod:`numopt._rules`). The same function
-is compiled here for the CPU and in :mod:`numopt._drivers.cuda` for the GPU.
+An update rule is a plain function ``rule(i, param, grad, state, hyper, flags)`` that
+updates element ``i`` of the flat buffers in place (see :mod:`numopt._rules`). The same
+function is compiled here for the CPU and in :mod:`numopt._drivers.cuda` for the GPU.
 
-Two details matter for speed and start-up:
+Three details matter for speed and start-up:
 
 - Loop indices are unsigned. With a signed index numba inserts a negative-index
   wraparound check that stops LLVM from vectorising the loop (measured: 4x slower for
   Adam on 10M float32 elements).
+- ``flags`` (the rule's structural options) is closed over, so numba compiles it as a
+  constant and LLVM drops the untaken branches: one small loop per combination, each
+  vectorised. Runtime flags with stores behind them kept float32 Adam scalar (7x slower).
 - The drivers close over the rule as a plain Python function registered with
   ``register_jitable``. Numba keys its on-disk cache of a closure on the pickled closure
   variables; a plain module-level function pickles by reference, so the key is the
@@ -26,6 +29,7 @@ from .. import config
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 _compiled = {}
+_elements = {}
 
 
 def _fingerprint(func):
@@ -34,24 +38,32 @@ def _fingerprint(func):
     return hashlib.sha256(blob).hexdigest()
 
 
-def rule_drivers(rule):
+def _element(rule):
+    # register_jitable keeps ``rule`` a plain function (pickled by reference, see above).
+    if rule not in _elements:
+        _elements[rule] = register_jitable(inline="always")(rule)
+    return _elements[rule]
+
+
+def rule_drivers(rule, flags):
     """Return the compiled ``(serial, parallel)`` drivers of an element-wise rule.
 
     Both have the signature ``(param, grad, state, hyper, lo, hi)`` and apply
-    ``rule`` to elements ``lo <= i < hi`` of the flat buffers: ``param`` and ``grad``
-    1-D, ``state`` 2-D with one row per state array, ``hyper`` a tuple of per-step
-    scalars.
+    ``rule`` with the constant ``flags`` to elements ``lo <= i < hi`` of the flat
+    buffers: ``param`` and ``grad`` 1-D, ``state`` 2-D with one row per state array,
+    ``hyper`` a tuple of per-step scalars.
     """
-    if rule in _compiled:
-        return _compiled[rule]
-    elem = register_jitable(rule)
+    key = (rule, flags)
+    if key in _compiled:
+        return _compiled[key]
+    elem = _element(rule)
     fingerprint = _fingerprint(rule)
     chunk = config.CHUNK
 
     def serial(param, grad, state, hyper, lo, hi):
         fingerprint  # noqa: B018 -- part of the cache key, see module docstring
         for i in range(uintp(lo), uintp(hi)):
-            elem(i, param, grad, state, hyper)
+            elem(i, param, grad, state, hyper, flags)
 
     def parallel(param, grad, state, hyper, lo, hi):
         fingerprint  # noqa: B018
@@ -60,19 +72,20 @@ def rule_drivers(rule):
             start = lo + c * chunk
             stop = min(hi, start + chunk)
             for i in range(uintp(start), uintp(stop)):
-                elem(i, param, grad, state, hyper)
+                elem(i, param, grad, state, hyper, flags)
 
-    # One cache index file per rule and driver, rather than all rules sharing one.
-    serial.__qualname__ = f"serial_{rule.__module__.rsplit('.', 1)[-1]}_{rule.__name__}"
-    parallel.__qualname__ = f"parallel_{rule.__module__.rsplit('.', 1)[-1]}_{rule.__name__}"
+    # One cache index file per rule, flag combination and driver.
+    name = f"{rule.__module__.rsplit('.', 1)[-1]}_{rule.__name__}_{''.join('1' if x else '0' for x in flags)}"
+    serial.__qualname__ = f"serial_{name}"
+    parallel.__qualname__ = f"parallel_{name}"
     drivers = (njit(**_OPTIONS)(serial), njit(parallel=True, **_OPTIONS)(parallel))
-    _compiled[rule] = drivers
+    _compiled[key] = drivers
     return drivers
 
 
-def run_rule(rule, param, grad, state, hyper, lo, hi):
+def run_rule(rule, flags, param, grad, state, hyper, lo, hi):
     """Apply ``rule`` to elements ``[lo, hi)``, threaded when the range is large."""
-    serial, parallel = rule_drivers(rule)
+    serial, parallel = rule_drivers(rule, flags)
     if hi - lo >= config.PARALLEL_THRESHOLD and numba.get_num_threads() > 1:
         parallel(param, grad, state, hyper, lo, hi)
     else:

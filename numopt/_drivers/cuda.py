@@ -43,10 +43,12 @@ def require_cuda():
         )
 
 
-def rule_kernel(rule):
-    """Return the CUDA kernel ``kernel(param, grad, state, hyper, lo, hi)`` of a rule."""
-    if rule in _kernels:
-        return _kernels[rule]
+def rule_kernel(rule, flags):
+    """Return the CUDA kernel ``kernel(param, grad, state, hyper, lo, hi)`` of a rule,
+    with its structural ``flags`` compiled in as constants (as on the CPU)."""
+    key = (rule, flags)
+    if key in _kernels:
+        return _kernels[key]
     require_cuda()
     elem = cuda.jit(device=True)(rule)
 
@@ -55,18 +57,18 @@ def rule_kernel(rule):
         i = lo + cuda.grid(1)
         stride = cuda.gridsize(1)
         while i < hi:
-            elem(i, param, grad, state, hyper)
+            elem(i, param, grad, state, hyper, flags)
             i += stride
 
-    _kernels[rule] = kernel
+    _kernels[key] = kernel
     return kernel
 
 
-def launch_rule(rule, param, grad, state, hyper, lo, hi, threads_per_block=None):
+def launch_rule(rule, flags, param, grad, state, hyper, lo, hi, threads_per_block=None):
     """Apply ``rule`` to elements ``[lo, hi)`` of device buffers."""
     n = hi - lo
     if n <= 0:
         return
     tpb = threads_per_block or config.CUDA_THREADS_PER_BLOCK
     blocks = min((n + tpb - 1) // tpb, config.CUDA_MAX_BLOCKS)
-    rule_kernel(rule)[blocks, tpb](param, grad, state, hyper, lo, hi)
+    rule_kernel(rule, flags)[blocks, tpb](param, grad, state, hyper, lo, hi)

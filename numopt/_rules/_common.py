@@ -1,22 +1,25 @@
-"""Scalar helpers shared by the rules (compiled wherever the rules are)."""
+"""Scalar helpers shared by the rules (compiled wherever the rules are).
+
+Both are written as value selects rather than branches with side effects, so that
+loops over them vectorise.
+"""
 from numba.extending import register_jitable
 
 
-@register_jitable
-def lerp(start, end, weight):
+@register_jitable(inline="always")
+def lerp(start, end, weight, one_minus_weight, small_weight):
     """``start + weight * (end - start)``, as torch's ``lerp`` computes it.
 
-    torch switches to ``end - (end - start) * (1 - weight)`` for ``|weight| >= 0.5``,
-    which is exact at ``weight == 1``.
+    torch uses ``end - (end - start) * (1 - weight)`` when ``|weight| >= 0.5`` (exact at
+    ``weight == 1``); the host passes ``1 - weight`` and which form applies
+    (``small_weight``), both fixed for the whole step.
     """
-    if abs(weight) < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1 - weight)
+    near_start = start + weight * (end - start)
+    near_end = end - (end - start) * one_minus_weight
+    return near_start if small_weight else near_end
 
 
-@register_jitable
+@register_jitable(inline="always")
 def maximum(a, b):
     """NaN-propagating maximum, as ``torch.maximum``."""
-    if a > b or a != a:
-        return a
-    return b
+    return a if (a > b or a != a) else b

@@ -7,16 +7,16 @@ import math
 STATE = ("square_avg", "acc_delta")
 
 
-def adadelta(i, p, g, s, h):
-    lr, rho, one_minus_rho, eps, weight_decay, maximize = h
+def adadelta(i, p, g, s, h, f):
+    maximize, has_weight_decay = f
+    lr, rho, one_minus_rho, eps, weight_decay = h
     d = -g[i] if maximize else g[i]
     x = p[i]
-    if weight_decay != 0:
+    if has_weight_decay:
         d = d + weight_decay * x
     sq = s[0, i] * rho + one_minus_rho * d * d
     acc = s[1, i]
-    std = math.sqrt(sq + eps)
-    delta = math.sqrt(acc + eps) / std * d
+    delta = math.sqrt(acc + eps) / math.sqrt(sq + eps) * d
     s[0, i] = sq
     s[1, i] = acc * rho + one_minus_rho * delta * delta
     p[i] = x - lr * delta

@@ -7,11 +7,12 @@ import math
 STATE = ("sum",)
 
 
-def adagrad(i, p, g, s, h):
-    neg_clr, eps, weight_decay, maximize = h
+def adagrad(i, p, g, s, h, f):
+    maximize, has_weight_decay = f
+    neg_clr, eps, weight_decay = h
     d = -g[i] if maximize else g[i]
     x = p[i]
-    if weight_decay != 0:
+    if has_weight_decay:
         d = d + weight_decay * x
     acc = s[0, i] + d * d
     s[0, i] = acc

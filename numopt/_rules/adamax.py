@@ -7,13 +7,14 @@ from ._common import lerp, maximum
 STATE = ("exp_avg", "exp_inf")
 
 
-def adamax(i, p, g, s, h):
-    one_minus_beta1, beta2, eps, neg_clr, weight_decay, maximize = h
+def adamax(i, p, g, s, h, f):
+    maximize, has_weight_decay = f
+    weight1, one_minus_weight1, small_weight1, beta2, eps, neg_clr, weight_decay = h
     d = -g[i] if maximize else g[i]
     x = p[i]
-    if weight_decay != 0:
+    if has_weight_decay:
         d = d + weight_decay * x
-    m = lerp(s[0, i], d, one_minus_beta1)
+    m = lerp(s[0, i], d, weight1, one_minus_weight1, small_weight1)
     u = maximum(s[1, i] * beta2, abs(d) + eps)
     s[0, i] = m
     s[1, i] = u

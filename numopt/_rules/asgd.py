@@ -2,19 +2,19 @@
 
 State rows: ``ax`` (the running average); the scalars ``eta`` and ``mu`` live on the host.
 """
-STATE = ("ax",)
 
 
-def asgd(i, p, g, s, h):
-    eta, decay_factor, mu, weight_decay, maximize, average = h
+def asgd(i, p, g, s, h, f):
+    maximize, has_weight_decay, average = f
+    eta, decay_factor, mu, weight_decay = h
     d = -g[i] if maximize else g[i]
     x = p[i]
-    if weight_decay != 0:
+    if has_weight_decay:
         d = d + weight_decay * x
     x = x * decay_factor
     x = x - eta * d
     p[i] = x
-    if average:
-        s[0, i] = s[0, i] + (x - s[0, i]) * mu
-    else:
-        s[0, i] = x
+    s[0, i] = s[0, i] + (x - s[0, i]) * mu if average else x
+
+
+STATE = ("ax",)

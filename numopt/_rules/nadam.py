@@ -9,17 +9,18 @@ from ._common import lerp
 STATE = ("exp_avg", "exp_avg_sq")
 
 
-def nadam(i, p, g, s, h):
-    (one_minus_beta1, beta2, one_minus_beta2, eps, bias_correction2, grad_coef, avg_coef,
-     weight_decay, decay_factor, maximize, decoupled) = h
+def nadam(i, p, g, s, h, f):
+    maximize, has_weight_decay, decoupled = f
+    (weight1, one_minus_weight1, small_weight1, beta2, one_minus_beta2, eps, bias_correction2,
+     grad_coef, avg_coef, weight_decay, decay_factor) = h
     d = -g[i] if maximize else g[i]
     x = p[i]
-    if weight_decay != 0:
+    if has_weight_decay:
         if decoupled:
             x = x * decay_factor
         else:
             d = d + weight_decay * x
-    m = lerp(s[0, i], d, one_minus_beta1)
+    m = lerp(s[0, i], d, weight1, one_minus_weight1, small_weight1)
     v = s[1, i] * beta2 + one_minus_beta2 * d * d
     s[0, i] = m
     s[1, i] = v

@@ -1,7 +1,7 @@
 """RAdam, Adam with a rectified adaptive learning rate (torch ``_single_tensor_radam``).
 
 State rows: ``exp_avg``, ``exp_avg_sq``. Whether the variance is tractable at this step
-(torch's ``rho_t > 5``) is decided on the host and passed as ``rectify``.
+(torch's ``rho_t > 5``) is decided on the host and passed as the flag ``rectify``.
 """
 import math
 
@@ -10,17 +10,18 @@ from ._common import lerp
 STATE = ("exp_avg", "exp_avg_sq")
 
 
-def radam(i, p, g, s, h):
-    (one_minus_beta1, beta2, one_minus_beta2, eps, lr, bias_correction1,
-     bias_correction2_sqrt, rect, weight_decay, decay_factor, maximize, decoupled, rectify) = h
+def radam(i, p, g, s, h, f):
+    maximize, has_weight_decay, decoupled, rectify = f
+    (weight1, one_minus_weight1, small_weight1, beta2, one_minus_beta2, eps, lr,
+     bias_correction1, bias_correction2_sqrt, rect, weight_decay, decay_factor) = h
     d = -g[i] if maximize else g[i]
     x = p[i]
-    if weight_decay != 0:
+    if has_weight_decay:
         if decoupled:
             x = x * decay_factor
         else:
             d = d + weight_decay * x
-    m = lerp(s[0, i], d, one_minus_beta1)
+    m = lerp(s[0, i], d, weight1, one_minus_weight1, small_weight1)
     v = s[1, i] * beta2 + one_minus_beta2 * d * d
     s[0, i] = m
     s[1, i] = v

@@ -5,22 +5,14 @@ State rows: ``prev`` (the last gradient used), ``step_size``.
 STATE = ("prev", "step_size")
 
 
-def rprop(i, p, g, s, h):
-    etaminus, etaplus, step_size_min, step_size_max, one, zero, maximize = h
+def rprop(i, p, g, s, h, f):
+    (maximize,) = f
+    etaminus, etaplus, step_size_min, step_size_max, one, zero = h
     d = -g[i] if maximize else g[i]
     prod = d * s[0, i]
-    if prod > 0:
-        factor = etaplus
-    elif prod < 0:
-        factor = etaminus
-    else:
-        factor = one
+    factor = etaplus if prod > zero else (etaminus if prod < zero else one)
     step = min(max(s[1, i] * factor, step_size_min), step_size_max)
-    if factor == etaminus:
-        d = zero  # the gradient changed sign: skip this element and forget the gradient
+    d = zero if factor == etaminus else d  # the sign flipped: skip, and forget the gradient
     s[0, i] = d
     s[1, i] = step
-    if d > 0:
-        p[i] = p[i] - step
-    elif d < 0:
-        p[i] = p[i] + step
+    p[i] = p[i] - step if d > zero else (p[i] + step if d < zero else p[i])

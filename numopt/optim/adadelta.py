@@ -62,5 +62,5 @@ class Adadelta(Optimizer):
     def _hyper(self, group, scalars, fresh):
         scalars["step"] += 1
         rho = group["rho"]
-        return (group["lr"], rho, 1 - rho, group["eps"], group["weight_decay"],
-                bool(group["maximize"]))
+        hyper = (group["lr"], rho, 1 - rho, group["eps"], group["weight_decay"])
+        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0)

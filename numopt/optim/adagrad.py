@@ -78,4 +78,5 @@ class Adagrad(Optimizer):
     def _hyper(self, group, scalars, fresh):
         scalars["step"] += 1
         clr = group["lr"] / (1 + (scalars["step"] - 1) * group["lr_decay"])
-        return (-clr, group["eps"], group["weight_decay"], bool(group["maximize"]))
+        hyper = (-clr, group["eps"], group["weight_decay"])
+        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0)

@@ -1,7 +1,7 @@
 """Adam."""
 from .._rules.adam import adam as _adam_rule
 from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_torch_only,
-                        _check_weight_decay)
+                        _check_weight_decay, _lerp_weight)
 
 __all__ = ["Adam"]
 
@@ -83,7 +83,9 @@ class Adam(Optimizer):
         lr, weight_decay = group["lr"], group["weight_decay"]
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
-        return (1 - beta1, beta2, 1 - beta2, group["eps"], -(lr / bias_correction1),
-                bias_correction2 ** 0.5, weight_decay, 1 - lr * weight_decay,
-                bool(group["maximize"]), bool(group["decoupled_weight_decay"]),
-                bool(group["amsgrad"]))
+        hyper = (*_lerp_weight(1 - beta1), beta2, 1 - beta2, group["eps"],
+                 -(lr / bias_correction1), bias_correction2 ** 0.5, weight_decay,
+                 1 - lr * weight_decay)
+        flags = (bool(group["maximize"]), weight_decay != 0,
+                 bool(group["decoupled_weight_decay"]), bool(group["amsgrad"]))
+        return hyper, flags

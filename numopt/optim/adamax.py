@@ -1,7 +1,7 @@
 """Adamax."""
 from .._rules.adamax import adamax as _adamax_rule
 from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_torch_only,
-                        _check_weight_decay)
+                        _check_weight_decay, _lerp_weight)
 
 __all__ = ["Adamax"]
 
@@ -62,5 +62,5 @@ class Adamax(Optimizer):
         scalars["step"] += 1
         beta1, beta2 = group["betas"]
         clr = group["lr"] / (1 - beta1 ** scalars["step"])
-        return (1 - beta1, beta2, group["eps"], -clr, group["weight_decay"],
-                bool(group["maximize"]))
+        hyper = (*_lerp_weight(1 - beta1), beta2, group["eps"], -clr, group["weight_decay"])
+        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0)

@@ -73,5 +73,5 @@ class ASGD(Optimizer):
         # The update uses the previous eta and mu; the new ones are for the next step.
         scalars["eta"] = lr / ((1 + lambd * lr * step) ** group["alpha"])
         scalars["mu"] = 1 / max(1, step - group["t0"])
-        return (eta, 1 - lambd * eta, mu, group["weight_decay"], bool(group["maximize"]),
-                mu != 1)
+        hyper = (eta, 1 - lambd * eta, mu, group["weight_decay"])
+        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0, mu != 1)

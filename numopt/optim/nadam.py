@@ -1,7 +1,7 @@
 """NAdam."""
 from .._rules.nadam import nadam as _nadam_rule
 from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_torch_only,
-                        _check_weight_decay)
+                        _check_weight_decay, _lerp_weight)
 
 __all__ = ["NAdam"]
 
@@ -85,6 +85,8 @@ class NAdam(Optimizer):
         mu_product = scalars["mu_product"]
         grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
         avg_coef = (-lr * mu_next) / (1.0 - mu_product * mu_next)
-        return (1 - beta1, beta2, 1 - beta2, group["eps"], 1 - beta2 ** step, grad_coef,
-                avg_coef, weight_decay, 1 - lr * weight_decay, bool(group["maximize"]),
-                bool(group["decoupled_weight_decay"]))
+        hyper = (*_lerp_weight(1 - beta1), beta2, 1 - beta2, group["eps"], 1 - beta2 ** step,
+                 grad_coef, avg_coef, weight_decay, 1 - lr * weight_decay)
+        flags = (bool(group["maximize"]), weight_decay != 0,
+                 bool(group["decoupled_weight_decay"]))
+        return hyper, flags

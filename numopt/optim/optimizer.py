@@ -153,7 +153,8 @@ class Optimizer:
     - ``_init_scalars(group)``: per-parameter scalar state created with the arrays;
     - ``_row_init(group, name)``: the initial value of a state array (default 0);
     - ``_hyper(group, scalars, fresh)``: advance ``scalars`` by one step (in place)
-      and return the tuple of per-step scalars the rule reads.
+      and return ``(hyper, flags)``: the per-step scalars the rule reads, and the tuple
+      of booleans it is compiled with (see :mod:`numopt._rules`).
 
     Parameters
     ----------
@@ -449,11 +450,11 @@ class Optimizer:
         cast = b.dtype.type
         for lo, hi in runs:
             scalars = b.param_scalars(lo)
-            hyper = self._hyper(group, scalars, bool(fresh[lo]))
+            hyper, flags = self._hyper(group, scalars, bool(fresh[lo]))
             for name, value in scalars.items():
                 b.scalars[name][lo:hi] = value
             hyper = tuple([v if type(v) in _KEEP_TYPES else cast(v) for v in hyper])
-            run_rule(self._rule, b.param, b.grad, b.state, hyper,
+            run_rule(self._rule, flags, b.param, b.grad, b.state, hyper,
                      int(b.offsets[lo]), int(b.offsets[hi]))
         if runs != [(0, n)]:
             b.uniform = all((a == a[0]).all() for a in b.scalars.values())
@@ -476,10 +477,16 @@ class Optimizer:
         return runs
 
 
-# Flags stay bool and row indices stay integers; every other number becomes the
-# buffer's dtype, so float32 buffers are updated in float32 (a Python int would
-# promote the arithmetic to float64 in numba).
-_KEEP_TYPES = (bool, np.bool_, np.int64)
+# Booleans (lerp's form) stay bool; every other number becomes the buffer's dtype, so
+# float32 buffers are updated in float32 (a Python int would promote the arithmetic to
+# float64 in numba).
+_KEEP_TYPES = (bool, np.bool_)
+
+
+def _lerp_weight(weight):
+    """Per-step scalars of the rules' ``lerp``: the weight, ``1 - weight``, and whether
+    torch's ``|weight| < 0.5`` form applies."""
+    return weight, 1 - weight, abs(weight) < 0.5
 
 
 def _check_lr(lr):

@@ -1,7 +1,7 @@
 """RAdam."""
 from .._rules.radam import radam as _radam_rule
 from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_torch_only,
-                        _check_weight_decay)
+                        _check_weight_decay, _lerp_weight)
 
 __all__ = ["RAdam"]
 
@@ -77,6 +77,8 @@ class RAdam(Optimizer):
         if rectify:
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-        return (1 - beta1, beta2, 1 - beta2, group["eps"], lr, bias_correction1,
-                bias_correction2 ** 0.5, rect, weight_decay, 1 - lr * weight_decay,
-                bool(group["maximize"]), bool(group["decoupled_weight_decay"]), rectify)
+        hyper = (*_lerp_weight(1 - beta1), beta2, 1 - beta2, group["eps"], lr, bias_correction1,
+                 bias_correction2 ** 0.5, rect, weight_decay, 1 - lr * weight_decay)
+        flags = (bool(group["maximize"]), weight_decay != 0,
+                 bool(group["decoupled_weight_decay"]), rectify)
+        return hyper, flags

@@ -1,8 +1,7 @@
 """RMSprop."""
-import numpy as np
-
 from .._rules.rmsprop import rmsprop as _rmsprop_rule
-from .optimizer import Optimizer, _check_eps, _check_lr, _check_torch_only, _check_weight_decay
+from .optimizer import (Optimizer, _check_eps, _check_lr, _check_torch_only, _check_weight_decay,
+                        _lerp_weight)
 
 __all__ = ["RMSprop"]
 
@@ -77,8 +76,10 @@ class RMSprop(Optimizer):
 
     def _hyper(self, group, scalars, fresh):
         scalars["step"] += 1
-        alpha, momentum = group["alpha"], group["momentum"]
-        has_momentum = momentum > 0
-        grad_avg_row = np.int64(1 + has_momentum)
-        return (group["lr"], alpha, 1 - alpha, group["eps"], momentum, group["weight_decay"],
-                bool(group["maximize"]), bool(group["centered"]), has_momentum, grad_avg_row)
+        alpha, momentum, weight_decay = group["alpha"], group["momentum"], group["weight_decay"]
+        _, one_minus_weight, small_weight = _lerp_weight(1 - alpha)
+        hyper = (group["lr"], alpha, 1 - alpha, one_minus_weight, small_weight, group["eps"],
+                 momentum, weight_decay)
+        flags = (bool(group["maximize"]), weight_decay != 0, bool(group["centered"]),
+                 momentum > 0)
+        return hyper, flags

@@ -65,5 +65,5 @@ class Rprop(Optimizer):
         scalars["step"] += 1
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        return (etaminus, etaplus, step_size_min, step_size_max, 1.0, 0.0,
-                bool(group["maximize"]))
+        hyper = (etaminus, etaplus, step_size_min, step_size_max, 1.0, 0.0)
+        return hyper, (bool(group["maximize"]),)

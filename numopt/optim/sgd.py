@@ -75,6 +75,10 @@ class SGD(Optimizer):
         return {}
 
     def _hyper(self, group, scalars, fresh):
-        momentum = group["momentum"]
-        return (group["lr"], group["weight_decay"], momentum, 1 - group["dampening"],
-                bool(group["nesterov"]), bool(group["maximize"]), momentum != 0, fresh)
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        # A fresh buffer is 0: ``0 * 0 + 1 * d`` is torch's copy of the first gradient.
+        buffer_decay, grad_scale = (0, 1) if fresh else (momentum, 1 - group["dampening"])
+        hyper = (group["lr"], weight_decay, momentum, buffer_decay, grad_scale)
+        flags = (bool(group["maximize"]), weight_decay != 0, momentum != 0,
+                 bool(group["nesterov"]))
+        return hyper, flags

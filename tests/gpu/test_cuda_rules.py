@@ -42,10 +42,11 @@ def test_cuda_kernel_matches_cpu_driver(cls, kwargs, dtype, monkeypatch):
     cpu_run = optimizer_module.run_rule
     compared = []
 
-    def run_both(rule, param, grad, state, hyper, lo, hi):
+    def run_both(rule, flags, param, grad, state, hyper, lo, hi):
         d_param, d_grad, d_state = (cuda.to_device(a.copy()) for a in (param, grad, state))
-        cuda_driver.launch_rule(rule, d_param, d_grad, d_state, hyper, lo, hi, threads_per_block=8)
-        cpu_run(rule, param, grad, state, hyper, lo, hi)
+        cuda_driver.launch_rule(rule, flags, d_param, d_grad, d_state, hyper, lo, hi,
+                                threads_per_block=8)
+        cpu_run(rule, flags, param, grad, state, hyper, lo, hi)
         tol = 1e-14 if dtype == np.float64 else 1e-6
         np.testing.assert_allclose(d_param.copy_to_host(), param, rtol=tol, atol=tol)
         np.testing.assert_allclose(d_state.copy_to_host(), state, rtol=tol, atol=tol)
