@@ -23,3 +23,22 @@ def lerp(start, end, weight, one_minus_weight, small_weight):
 def maximum(a, b):
     """NaN-propagating maximum, as ``torch.maximum``."""
     return a if (a > b or a != a) else b
+
+
+@register_jitable(inline="always")
+def decay_weights(x, d, has_weight_decay, decoupled, weight_decay, decay_factor):
+    """Apply weight decay as torch does: decoupled (AdamW) scales the parameter by
+    ``1 - lr * weight_decay``; otherwise an L2 term joins the gradient."""
+    if has_weight_decay:
+        if decoupled:
+            x = x * decay_factor
+        else:
+            d = d + weight_decay * x
+    return x, d
+
+
+@register_jitable(inline="always")
+def adam_moments(m, v, d, weight1, one_minus_weight1, small_weight1, beta2, one_minus_beta2):
+    """Adam's first and second moment updates (``exp_avg.lerp_``, ``exp_avg_sq.mul_().addcmul_()``)."""
+    return (lerp(m, d, weight1, one_minus_weight1, small_weight1),
+            v * beta2 + one_minus_beta2 * d * d)

@@ -4,7 +4,7 @@ State rows: ``exp_avg``, ``exp_avg_sq``, and ``max_exp_avg_sq`` when ``amsgrad``
 """
 import math
 
-from ._common import lerp, maximum
+from ._common import adam_moments, decay_weights, maximum
 
 STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
@@ -14,14 +14,9 @@ def adam(i, p, g, s, h, f):
     (weight1, one_minus_weight1, small_weight1, beta2, one_minus_beta2, eps, neg_step_size,
      bias_correction2_sqrt, weight_decay, decay_factor) = h
     d = -g[i] if maximize else g[i]
-    x = p[i]
-    if has_weight_decay:
-        if decoupled:
-            x = x * decay_factor
-        else:
-            d = d + weight_decay * x
-    m = lerp(s[0, i], d, weight1, one_minus_weight1, small_weight1)
-    v = s[1, i] * beta2 + one_minus_beta2 * d * d
+    x, d = decay_weights(p[i], d, has_weight_decay, decoupled, weight_decay, decay_factor)
+    m, v = adam_moments(s[0, i], s[1, i], d, weight1, one_minus_weight1, small_weight1,
+                        beta2, one_minus_beta2)
     s[0, i] = m
     s[1, i] = v
     if amsgrad:
