@@ -1,1 +1,1 @@
-"""numopt.minimize: scipy.optimize.minimize's methods, as compiled reverse-communication solvers."""
+"""scipy.optimize.minimize's interface over compiled, reverse-communication solvers."""

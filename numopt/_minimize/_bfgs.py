@@ -1,0 +1,233 @@
+"""BFGS, as ``scipy.optimize.minimize(method="BFGS")`` (scipy 1.17 ``_minimize_bfgs``).
+
+A reverse-communication state machine over the workspace of :mod:`._workspace`: each
+``step`` consumes one evaluation. Iterations use the Moré-Thuente line search
+(:mod:`._linesearch`) with scipy's first trial step and tolerances, and scipy's
+inverse-Hessian update, in O(n^2) form:
+
+.. math::
+    H_{k+1} = (I - \\rho s y^T) H_k (I - \\rho y s^T) + \\rho s s^T
+            = H_k - \\rho(s (H_k y)^T + (H_k y) s^T) + (\\rho^2 y^T H_k y + \\rho) s s^T.
+
+Differences from scipy, deliberate:
+
+- When the Moré-Thuente search fails, scipy retries with a second line search
+  (``line_search_wolfe2``) before giving up; here the run stops at once with scipy's
+  "precision loss" status (2).
+- A NaN from the objective stops the run at the last accepted iterate (reason 5);
+  scipy's line search would go on asking for the largest step.
+"""
+import math
+
+import numpy as np
+from numba.extending import register_jitable
+
+from . import _workspace as W
+from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+
+# Option arrays given to init (copied into the workspace).
+GTOL, NORM, XRTOL, C1, C2 = range(5)      # fopts
+MAXITER = 0                                # iopts
+
+# Integer state (iws, after the header).
+_PHASE = W.HEADER_INTS
+_MAXITER = _PHASE + 1
+_NI = _MAXITER + 1
+_INITIAL, _SEARCH = 0, 1
+
+# Float state (ws, after the header).
+_GTOL = W.HEADER_FLOATS
+_NORM = _GTOL + 1
+_XRTOL = _NORM + 1
+_C1 = _XRTOL + 1
+_C2 = _C1 + 1
+_OLD_FVAL = _C2 + 1     # f at the previous iterate (scipy's old_old_fval)
+_PHI0 = _OLD_FVAL + 1   # f at the iterate the running line search started from
+_NS = _PHI0 + 1
+
+
+def sizes(n):
+    """Lengths of ``ws`` and ``iws`` for ``n`` variables."""
+    return _NS + 6 * n + n * n + LS_SIZE, _NI
+
+
+@register_jitable
+def _offsets(n):
+    xk = _NS            # current iterate
+    gk = xk + n         # its gradient
+    pk = gk + n         # search direction, then the step s
+    xt = pk + n         # trial point, then H y
+    gt = xt + n         # trial gradient
+    yk = gt + n         # gradient change y
+    hk = yk + n         # inverse Hessian, n x n
+    ls = hk + n * n     # line search state
+    return xk, gk, pk, xt, gt, yk, hk, ls
+
+
+@register_jitable
+def _vecnorm(ws, lo, n, ord):
+    """scipy's ``vecnorm``: max |v| for inf, min |v| for -inf, else (sum |v|^ord)^(1/ord)."""
+    if ord == np.inf:
+        m = 0.0
+        for i in range(n):
+            m = max(m, abs(ws[lo + i]))
+        return m
+    if ord == -np.inf:
+        m = np.inf
+        for i in range(n):
+            m = min(m, abs(ws[lo + i]))
+        return m
+    s = 0.0
+    for i in range(n):
+        s += abs(ws[lo + i]) ** ord
+    return s ** (1.0 / ord)
+
+
+def init(ws, iws, x0, fopts, iopts):
+    n = x0.size
+    xk, gk, pk, xt, gt, yk, hk, ls = _offsets(n)
+    iws[W.N] = n
+    iws[W.X] = xt
+    iws[W.G] = gt
+    iws[W.XR] = xk
+    iws[W.GR] = gk
+    iws[_MAXITER] = iopts[MAXITER]
+    ws[_GTOL] = fopts[GTOL]
+    ws[_NORM] = fopts[NORM]
+    ws[_XRTOL] = fopts[XRTOL]
+    ws[_C1] = fopts[C1]
+    ws[_C2] = fopts[C2]
+    for i in range(n):
+        ws[xt + i] = x0[i]
+        ws[xk + i] = x0[i]
+        for j in range(n):
+            ws[hk + i * n + j] = 1.0 if i == j else 0.0
+    iws[_PHASE] = _INITIAL
+    iws[W.TASK] = W.EVALUATE
+
+
+@register_jitable
+def _finish(iws, reason):
+    iws[W.TASK] = W.DONE
+    iws[W.REASON] = reason
+
+
+@register_jitable
+def _start_search(ws, iws):
+    """Set the direction p = -H g and the first trial step, and ask for it."""
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, yk, hk, ls = _offsets(n)
+    derphi0 = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(n):
+            s += ws[hk + i * n + j] * ws[gk + j]
+        ws[pk + i] = -s
+    for i in range(n):
+        derphi0 += ws[gk + i] * ws[pk + i]
+    phi0 = ws[W.FR]
+    alpha1 = 1.0  # scipy's scalar_search_wolfe1 first step
+    if derphi0 != 0:
+        alpha1 = min(1.0, 1.01 * 2 * (phi0 - ws[_OLD_FVAL]) / derphi0)
+        if alpha1 < 0:
+            alpha1 = 1.0
+    ws[_PHI0] = phi0
+    stp, task = dcsrch_start(ws[ls:ls + LS_SIZE], phi0, derphi0, alpha1, ws[_C1], ws[_C2],
+                             1e-14, 1e-100, 1e100)
+    if task != FG:
+        _finish(iws, 2)  # the line search failed: scipy's "precision loss"
+        return
+    for i in range(n):
+        ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
+    iws[_PHASE] = _SEARCH
+    iws[W.TASK] = W.EVALUATE
+
+
+@register_jitable
+def _update_inverse_hessian(ws, n, hk, s, y, hy, rho):
+    yhy = 0.0
+    for i in range(n):
+        acc = 0.0
+        for j in range(n):
+            acc += ws[hk + i * n + j] * ws[y + j]
+        ws[hy + i] = acc
+        yhy += ws[y + i] * acc
+    c = rho * rho * yhy + rho
+    for i in range(n):
+        si, hyi = ws[s + i], ws[hy + i]
+        for j in range(n):
+            ws[hk + i * n + j] += c * si * ws[s + j] - rho * (si * ws[hy + j] + hyi * ws[s + j])
+
+
+def step(ws, iws, f):
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, yk, hk, ls = _offsets(n)
+    iws[W.NFEV] += 1
+    if f != f:
+        _finish(iws, 5)
+        return
+    if iws[_PHASE] == _INITIAL:
+        ws[W.FR] = f
+        g2 = 0.0
+        for i in range(n):
+            ws[gk + i] = ws[gt + i]
+            g2 += ws[gk + i] * ws[gk + i]
+        ws[_OLD_FVAL] = f + math.sqrt(g2) / 2
+        gnorm = _vecnorm(ws, gk, n, ws[_NORM])
+        if gnorm <= ws[_GTOL]:
+            _finish(iws, 0)
+        elif gnorm != gnorm:
+            _finish(iws, 3)
+        elif iws[_MAXITER] <= 0:
+            _finish(iws, 1)
+        else:
+            _start_search(ws, iws)
+        return
+
+    # A trial point of the line search.
+    derphi = 0.0
+    for i in range(n):
+        derphi += ws[gt + i] * ws[pk + i]
+    stp, task = dcsrch_step(ws[ls:ls + LS_SIZE], f, derphi)
+    if task == FG:
+        for i in range(n):
+            ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
+        iws[W.TASK] = W.EVALUATE
+        return
+    if task != CONVERGENCE:
+        _finish(iws, 2)
+        return
+
+    # Accept the step: s = stp * p, x += s, y = g_new - g.
+    iws[W.NIT] += 1
+    ws[_OLD_FVAL] = ws[_PHI0]
+    ws[W.FR] = f
+    sy = 0.0
+    s2 = 0.0
+    x2 = 0.0
+    for i in range(n):
+        s_i = stp * ws[pk + i]
+        y_i = ws[gt + i] - ws[gk + i]
+        ws[xk + i] = ws[xk + i] + s_i
+        ws[pk + i] = s_i
+        ws[yk + i] = y_i
+        ws[gk + i] = ws[gt + i]
+        sy += y_i * s_i
+        s2 += s_i * s_i
+        x2 += ws[xk + i] * ws[xk + i]
+    gnorm = _vecnorm(ws, gk, n, ws[_NORM])
+    xrtol = ws[_XRTOL]
+    if gnorm <= ws[_GTOL] or math.sqrt(s2) <= xrtol * (xrtol + math.sqrt(x2)):
+        _finish(iws, 0)
+        return
+    if not math.isfinite(f):
+        _finish(iws, 2)
+        return
+    rho = 1000.0 if sy == 0.0 else 1.0 / sy
+    _update_inverse_hessian(ws, n, hk, pk, yk, xt, rho)
+    if iws[W.NIT] >= iws[_MAXITER]:
+        _finish(iws, 1)
+    elif gnorm != gnorm:
+        _finish(iws, 3)
+    else:
+        _start_search(ws, iws)

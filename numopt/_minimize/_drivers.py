@@ -1,0 +1,114 @@
+"""The two drivers of every method: a Python loop and a compiled loop.
+
+Both run a method's ``init`` and then call its ``step`` once per objective evaluation
+(see :mod:`._workspace`). They differ only in who evaluates the objective: Python code
+(any callable, a callback, per-iteration hooks) or a compiled loop that takes the
+objective as a numba first-class function. Both call the very same compiled ``step``,
+so for the same objective they produce the same iterates, ``nit`` and ``nfev``.
+
+The compiled loop closes over the method's plain ``init``/``step`` functions (as the
+optimizers' drivers close over their rules, see :mod:`numopt._drivers.cpu`): numba's
+disk cache then keys it on the method's code, and it is compiled once per ``args`` type,
+never per objective. Calls go straight to the compiled entry point: numba's dispatcher
+spends about 10 us typing a first-class-function argument, longer than a whole small
+solve.
+"""
+import numba
+import numpy as np
+from numba import float64, int64, njit, types
+from numba.extending import register_jitable
+
+from . import _workspace as W
+
+_OPTIONS = dict(cache=True, error_model="numpy")
+_jitted = {}
+_solvers = {}
+
+
+def jitted(func):
+    """The compiled form of a method's plain ``init``/``step`` function, callable from Python."""
+    if func not in _jitted:
+        _jitted[func] = njit(**_OPTIONS)(register_jitable(func))
+    return _jitted[func]
+
+
+def run_python(init, step, fg, x0, fopts, iopts, args, sizes, copy_x=True, on_iteration=None):
+    """Drive a method from Python.
+
+    Parameters
+    ----------
+    init, step : plain functions of the method (compiled here on first use).
+    fg : callable ``fg(x, g, args) -> float``.
+    x0 : float64 array
+    fopts, iopts : float64 and int64 option arrays of the method.
+    args : tuple
+    sizes : (int, int)
+        Lengths of the ``ws`` and ``iws`` workspaces.
+    copy_x : bool
+        Give the objective a copy of the point (user Python code may modify it).
+    on_iteration : callable, optional
+        Called as ``on_iteration(ws, iws)`` after every completed iteration; returning
+        True stops the run (a callback that raised ``StopIteration``).
+
+    Returns
+    -------
+    ws, iws : the final workspaces.
+    """
+    ws = np.zeros(sizes[0])
+    iws = np.zeros(sizes[1], dtype=np.int64)
+    init_j, step_j = jitted(init), jitted(step)
+    init_j(ws, iws, x0, fopts, iopts)
+    n = x0.size
+    nit = iws[W.NIT]
+    while iws[W.TASK] == W.EVALUATE:
+        xo, go = iws[W.X], iws[W.G]
+        x = ws[xo:xo + n]
+        f = fg(x.copy() if copy_x else x, ws[go:go + n], args)
+        step_j(ws, iws, float(f))
+        if on_iteration is not None and iws[W.NIT] != nit:
+            nit = iws[W.NIT]
+            if iws[W.TASK] == W.EVALUATE and on_iteration(ws, iws):
+                iws[W.TASK] = W.DONE
+                iws[W.REASON] = 6
+    return ws, iws
+
+
+def compiled_solver(name, init, step, args_type):
+    """Return the entry point of the compiled loop of a method for objectives taking ``args_type``.
+
+    The entry point is called as ``solve(fg, ws, iws, x0, fopts, iopts, args)`` with
+    ``fg`` a first-class function (``CompileResultWAP``) of signature
+    ``float64(float64[::1], float64[::1], args_type)``.
+    """
+    key = (init, step, args_type)
+    if key in _solvers:
+        return _solvers[key]
+    init_i = register_jitable(init)
+    step_i = register_jitable(step)
+
+    def solve(fg, ws, iws, x0, fopts, iopts, args):
+        init_i(ws, iws, x0, fopts, iopts)
+        n = x0.size
+        while iws[0] == 1:  # W.TASK == W.EVALUATE
+            xo = iws[2]
+            go = iws[3]
+            f = fg(ws[xo:xo + n], ws[go:go + n], args)
+            step_i(ws, iws, f)
+
+    solve.__qualname__ = f"solve_{name}"
+    dispatcher = njit(**_OPTIONS)(solve)
+    fg_type = types.FunctionType(float64(float64[::1], float64[::1], args_type))
+    sig = (fg_type, float64[::1], int64[::1], float64[::1], float64[::1], int64[::1], args_type)
+    dispatcher.compile(sig)
+    entry = dispatcher.overloads[dispatcher.signatures[-1]].entry_point
+    _solvers[key] = entry
+    return entry
+
+
+def run_compiled(name, init, step, fg, x0, fopts, iopts, args, sizes):
+    """Drive a method entirely in compiled code. Same returns as :func:`run_python`."""
+    solve = compiled_solver(name, init, step, numba.typeof(args))
+    ws = np.zeros(sizes[0])
+    iws = np.zeros(sizes[1], dtype=np.int64)
+    solve(fg, ws, iws, x0, fopts, iopts, args)
+    return ws, iws

@@ -1,0 +1,172 @@
+"""``numopt.minimize``: scipy.optimize.minimize's interface over compiled state machines."""
+import inspect
+import warnings
+
+import numpy as np
+from scipy.optimize import OptimizeWarning
+
+from .._result import OptimizeResult, describe
+from . import _drivers
+from . import _registry
+from . import _workspace as W
+from ._objective import FD_METHODS, fd_evals, make_fg
+
+__all__ = ["minimize"]
+
+
+def _prepare_x0(x0):
+    x0 = np.atleast_1d(np.asarray(x0))
+    if x0.ndim != 1:
+        raise ValueError("'x0' must only have one dimension.")
+    if x0.dtype.kind in "iub":
+        x0 = x0.astype(np.float64)
+    if x0.dtype.kind != "f":
+        raise TypeError(f"x0 must be real floating point (or integer), got dtype {x0.dtype}")
+    if not np.all(np.isfinite(x0)):
+        raise ValueError("x0 must be finite (it contains NaN or infinity)")
+    return x0
+
+
+def _new_style_callback(callback):
+    try:
+        params = inspect.signature(callback).parameters
+    except (TypeError, ValueError):
+        return False
+    return set(params) == {"intermediate_result"}
+
+
+def _options(method, options, tol, n):
+    options = dict(options or {})
+    unknown = set(options) - set(method.defaults)
+    if unknown:
+        warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,
+                      stacklevel=3)
+    for name in method.unsupported:
+        if options.get(name) is not None:
+            raise NotImplementedError(f"option {name!r} of method {method.name} is not supported "
+                                      "by numopt yet")
+    merged = dict(method.defaults)
+    merged.update({k: v for k, v in options.items() if k in method.defaults})
+    if tol is not None:
+        for name in method.tol:
+            if name not in options:
+                merged[name] = tol
+    return merged
+
+
+def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bounds=None,
+             constraints=(), tol=None, callback=None, options=None):
+    """Minimize a scalar function of one or more variables, as ``scipy.optimize.minimize``.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float``. A Python function runs the solver's loop in Python;
+        a numba ``@njit`` function or a :func:`numopt.objective` runs the whole solve,
+        iterations and line search, in compiled code.
+    x0 : array_like, shape (n,)
+        Initial guess. Integers and lists become float64.
+    args : tuple
+        Extra arguments of ``fun`` (and ``jac``): arrays and scalars.
+    method : str, optional
+        Case-insensitive. Default "BFGS" (with bounds: "L-BFGS-B").
+    jac : callable, True, None or {"2-point", "3-point", "cs"}
+        The gradient: a function ``jac(x, *args)``, ``True`` if ``fun`` returns
+        ``(f, g)``, or a finite-difference scheme (``None`` is "2-point").
+    hess, hessp : optional
+        Not used by the methods available; given, they trigger scipy's warning.
+    bounds, constraints : optional
+        As scipy: given to a method that cannot use them, they trigger scipy's warning.
+    tol : float, optional
+        Sets the method's tolerance options (BFGS: ``gtol``).
+    callback : callable, optional
+        ``callback(intermediate_result)`` (an ``OptimizeResult`` with ``x`` and ``fun``)
+        or the legacy ``callback(xk)``, after each iteration. Raising ``StopIteration``
+        stops the run; the result then has status 99.
+    options : dict, optional
+        The method's options, with scipy's names (see :func:`numopt.show_options`).
+
+    Returns
+    -------
+    OptimizeResult
+
+    Raises
+    ------
+    ValueError
+        Unknown method, bad ``x0``, bad ``jac``.
+    """
+    x0 = _prepare_x0(x0)
+    n = x0.size
+    if method is None:
+        method = "L-BFGS-B" if bounds is not None else "BFGS"
+    if not isinstance(method, str):
+        raise ValueError("method must be a string; numopt does not accept callables as methods")
+    spec = _registry.get(method)
+    name = spec.name
+    if constraints is not None and len(constraints if not isinstance(constraints, dict) else [constraints]) \
+            and not spec.constraints:
+        warnings.warn(f"Method {name} cannot handle constraints.", RuntimeWarning, stacklevel=2)
+    if bounds is not None and not spec.bounds:
+        warnings.warn(f"Method {name} cannot handle bounds.", RuntimeWarning, stacklevel=2)
+    if hess is not None and not spec.hess:
+        warnings.warn(f"Method {name} does not use Hessian information (hess).", RuntimeWarning,
+                      stacklevel=2)
+    if hessp is not None and not spec.hess:
+        warnings.warn(f"Method {name} does not use Hessian-vector product information (hessp).",
+                      RuntimeWarning, stacklevel=2)
+    if not spec.uses_gradient and jac is not None and jac is not False:
+        warnings.warn(f"Method {name} does not use gradient information (jac).", RuntimeWarning,
+                      stacklevel=2)
+    opts = _options(spec, options, tol, n)
+    if not isinstance(args, tuple):
+        args = (args,)
+    fd_method = "2-point"
+    fg, compiled, kind, fd_method = make_fg(fun, jac, args, fd_method)
+    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" and spec.uses_gradient else 0)
+    fopts, iopts = spec.pack(opts, n)
+    sizes = spec.module.sizes(n)
+    xd = np.ascontiguousarray(x0, dtype=np.float64)
+
+    if compiled and callback is None:
+        ws, iws = _drivers.run_compiled(name, spec.module.init, spec.module.step, fg, xd,
+                                        fopts, iopts, args, sizes)
+    else:
+        on_iteration = None
+        if callback is not None:
+            new_style = _new_style_callback(callback)
+
+            def on_iteration(ws, iws):
+                xo = iws[W.XR]
+                xk = ws[xo:xo + n].astype(x0.dtype)
+                try:
+                    if new_style:
+                        callback(OptimizeResult(x=xk, fun=float(ws[W.FR])))
+                    else:
+                        callback(xk)
+                except StopIteration:
+                    return True
+                return False
+        pyfg = fg.dispatcher if compiled else fg
+        ws, iws = _drivers.run_python(spec.module.init, spec.module.step, pyfg, xd, fopts, iopts,
+                                      args, sizes, copy_x=not compiled, on_iteration=on_iteration)
+    return _result(ws, iws, n, x0.dtype, fev, spec)
+
+
+def _result(ws, iws, n, dtype, fev, spec):
+    status, success, message = describe(iws[W.REASON])
+    if iws[W.REASON] == 6:
+        message = "`callback` raised `StopIteration`."
+    xo, go = iws[W.XR], iws[W.GR]
+    res = OptimizeResult(
+        x=ws[xo:xo + n].astype(dtype, copy=True),
+        fun=float(ws[W.FR]),
+        nit=int(iws[W.NIT]),
+        nfev=int(iws[W.NFEV]) * fev,
+        status=int(status),
+        success=bool(success),
+        message=message,
+    )
+    if spec.uses_gradient:
+        res["jac"] = ws[go:go + n].copy()
+        res["njev"] = int(iws[W.NFEV])
+    return res

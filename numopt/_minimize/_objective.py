@@ -1,0 +1,274 @@
+"""Objectives: ``@numopt.objective``, and turning whatever the user passes into ``fg``.
+
+Every solver evaluates the objective through one fixed protocol,
+``fg(x, g, args) -> f``: the value at ``x``, with the gradient written into ``g``.
+
+- A Python objective becomes a Python ``fg`` (the loop of :mod:`._drivers` stays in
+  Python and calls it).
+- A compiled objective (``@numopt.objective`` or a numba ``@njit`` function) becomes a
+  compiled ``fg`` with the exact signature
+  ``float64(float64[::1], float64[::1], typeof(args))``. Solvers take it as a numba
+  first-class function, so a solver is compiled once per ``args`` type and cached on
+  disk, whatever the objective (see DESIGN.md section 3): only this small adapter is
+  compiled per objective.
+
+Finite differences follow ``scipy.optimize.approx_derivative``'s default steps
+(relative step ``eps**(1/2)`` for "2-point", ``eps**(1/3)`` for "3-point", complex step
+``eps``... scaled by ``max(1, |x_i|)`` with the sign of ``x_i``), computed in compiled
+code for compiled objectives.
+"""
+import numba
+import numpy as np
+from numba import float64, njit, types
+from numba.core.types.function_type import CompileResultWAP
+from numba.extending import register_jitable
+
+__all__ = ["objective", "Objective", "make_fg"]
+
+_EPS = np.finfo(np.float64).eps
+FD_METHODS = ("2-point", "3-point", "cs")
+
+
+class Objective:
+    """A compiled objective following numopt's protocol (see :func:`objective`)."""
+
+    def __init__(self, func, grad):
+        func = getattr(func, "py_func", func)  # accept an @njit function as well
+        self.py_func = func
+        self.grad = bool(grad)
+        self.dispatcher = njit(error_model="numpy")(func)
+        self.__name__ = getattr(func, "__name__", "objective")
+        self.__doc__ = func.__doc__
+
+    def __call__(self, *args):
+        return self.dispatcher(*args)
+
+    def __repr__(self):
+        return f"<numopt.objective {self.__name__} (grad={self.grad})>"
+
+
+def objective(func=None, *, grad=False):
+    """Mark a function as a compiled numopt objective.
+
+    With ``grad=False`` the function is ``f(x, *args) -> float``; gradients come from
+    compiled finite differences (or ``jac``). With ``grad=True`` it is
+    ``f(x, g, *args) -> float`` and writes the gradient into ``g``. It must be
+    numba-compilable (``nopython`` mode); to run on a GPU as well it must not allocate.
+
+    Parameters
+    ----------
+    func : callable
+    grad : bool, default False
+
+    Returns
+    -------
+    Objective
+
+    Examples
+    --------
+    >>> import numopt
+    >>> @numopt.objective(grad=True)
+    ... def rosen_fg(x, g, a, b):
+    ...     f = 0.0
+    ...     for i in range(x.size):
+    ...         g[i] = 0.0
+    ...     for i in range(x.size - 1):
+    ...         t, u = a - x[i], x[i + 1] - x[i] ** 2
+    ...         f += t * t + b * u * u
+    ...         g[i] += -2.0 * t - 4.0 * b * x[i] * u
+    ...         g[i + 1] += 2.0 * b * u
+    ...     return f
+    >>> res = numopt.minimize(rosen_fg, [-1.2, 1.0], args=(1.0, 100.0), method="BFGS")
+    >>> bool(res.success), [round(v, 6) for v in res.x]
+    (True, [1.0, 1.0])
+    """
+    if func is None:
+        return lambda f: Objective(f, grad)
+    return Objective(func, grad)
+
+
+def is_compiled(func):
+    return isinstance(func, (Objective, numba.core.registry.CPUDispatcher))
+
+
+# -- finite differences, shared by the compiled and the Python paths -----------------------
+@register_jitable
+def fd_step(xi, rel_step):
+    """scipy's ``_compute_absolute_step`` for one coordinate, made exactly representable."""
+    sign = 1.0 if xi >= 0 else -1.0
+    h = rel_step * sign * max(1.0, abs(xi))
+    return (xi + h) - xi
+
+
+def _fd_rel_step(method):
+    return {"2-point": _EPS ** 0.5, "3-point": _EPS ** (1 / 3), "cs": _EPS ** 0.5}[method]
+
+
+def fd_evals(method, n):
+    """Objective evaluations one finite-difference gradient costs (beyond f itself)."""
+    return {"2-point": n, "3-point": 2 * n, "cs": n}[method]
+
+
+# -- building fg ---------------------------------------------------------------------------
+def make_fg(fun, jac, args, fd_method="2-point"):
+    """Return ``(fg, compiled, fev_per_call)`` for ``minimize``'s ``fun``/``jac``/``args``.
+
+    Parameters
+    ----------
+    fun : callable, numba dispatcher or Objective
+    jac : callable, dispatcher, True, None or a finite-difference method name
+    args : tuple
+    fd_method : str
+        Finite-difference scheme when no gradient is supplied.
+
+    Returns
+    -------
+    fg : callable
+        ``fg(x, g, args) -> float`` (a ``CompileResultWAP`` when compiled).
+    compiled : bool
+    kind : str
+        "grad", "tuple", "jac" or "fd": where the gradient comes from.
+    fd_method : str
+        The finite-difference scheme (meaningful when ``kind == "fd"``).
+    """
+    args = tuple(args)
+    compiled = is_compiled(fun)
+    if isinstance(fun, Objective) and fun.grad:
+        if jac not in (None, True, False):
+            raise ValueError("a @numopt.objective(grad=True) objective computes its own gradient; "
+                             "pass jac=None")
+        kind = "grad"
+    elif jac is True:
+        kind = "tuple"
+    elif callable(jac) and not isinstance(jac, str):
+        if compiled and not is_compiled(jac):
+            raise TypeError("a compiled objective needs a compiled jac (numba @njit), or jac=None "
+                            "for compiled finite differences")
+        kind = "jac"
+    elif jac is None or jac is False or jac in FD_METHODS:
+        kind = "fd"
+        fd_method = fd_method if jac in (None, False) else jac
+    else:
+        raise ValueError(f"jac must be a callable, True, None or one of {FD_METHODS}, got {jac!r}")
+    if compiled:
+        return _compiled_fg(fun, jac, kind, fd_method, args), True, kind, fd_method
+    return _python_fg(fun, jac, kind, fd_method), False, kind, fd_method
+
+
+def _python_fg(fun, jac, kind, fd_method):
+    f = fun.py_func if isinstance(fun, Objective) else fun
+
+    if kind == "grad":
+        def fg(x, g, args):
+            return float(f(x, g, *args))
+    elif kind == "tuple":
+        def fg(x, g, args):
+            value, grad = f(x, *args)
+            g[:] = np.asarray(grad, dtype=np.float64).reshape(g.shape)
+            return float(value)
+    elif kind == "jac":
+        def fg(x, g, args):
+            value = float(f(x, *args))
+            g[:] = np.asarray(jac(x, *args), dtype=np.float64).reshape(g.shape)
+            return value
+    else:
+        rel = _fd_rel_step(fd_method)
+
+        def fg(x, g, args):
+            value = float(f(x, *args))
+            _fd_gradient_python(f, x, g, args, value, fd_method, rel)
+            return value
+    return fg
+
+
+def _fd_gradient_python(f, x, g, args, f0, method, rel):
+    xt = x.copy()
+    for i in range(x.size):
+        h = fd_step(x[i], rel)
+        if method == "2-point":
+            xt[i] = x[i] + h
+            g[i] = (float(f(xt, *args)) - f0) / h
+        elif method == "3-point":
+            xt[i] = x[i] + h
+            fp = float(f(xt, *args))
+            xt[i] = x[i] - h
+            fm = float(f(xt, *args))
+            g[i] = (fp - fm) / (2 * h)
+        else:
+            xc = xt.astype(np.complex128)
+            xc[i] = x[i] + 1j * h
+            g[i] = np.imag(f(xc, *args)) / h
+        xt[i] = x[i]
+
+
+_adapters = {}
+
+
+def _compiled_fg(fun, jac, kind, fd_method, args):
+    """Compile the ``fg`` adapter for a compiled objective and wrap it as a first-class function."""
+    disp = fun.dispatcher if isinstance(fun, Objective) else fun
+    jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
+    args_type = numba.typeof(args)
+    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, args_type)
+    if key in _adapters:
+        return _adapters[key]
+    sig = float64(float64[::1], float64[::1], args_type)
+    if kind == "grad":
+        def fg(x, g, args):
+            return disp(x, g, *args)
+    elif kind == "tuple":
+        def fg(x, g, args):
+            value, grad = disp(x, *args)
+            for i in range(g.size):
+                g[i] = grad[i]
+            return value
+    elif kind == "jac":
+        def fg(x, g, args):
+            grad = jdisp(x, *args)
+            for i in range(g.size):
+                g[i] = grad[i]
+            return disp(x, *args)
+    elif fd_method == "2-point":
+        rel = _EPS ** 0.5
+
+        def fg(x, g, args):
+            f0 = disp(x, *args)
+            xt = x.copy()
+            for i in range(x.size):
+                h = fd_step(x[i], rel)
+                xt[i] = x[i] + h
+                g[i] = (disp(xt, *args) - f0) / h
+                xt[i] = x[i]
+            return f0
+    elif fd_method == "3-point":
+        rel = _EPS ** (1 / 3)
+
+        def fg(x, g, args):
+            f0 = disp(x, *args)
+            xt = x.copy()
+            for i in range(x.size):
+                h = fd_step(x[i], rel)
+                xt[i] = x[i] + h
+                fp = disp(xt, *args)
+                xt[i] = x[i] - h
+                fm = disp(xt, *args)
+                g[i] = (fp - fm) / (2 * h)
+                xt[i] = x[i]
+            return f0
+    else:
+        rel = _EPS ** 0.5
+
+        def fg(x, g, args):
+            f0 = disp(x, *args)
+            xc = x.astype(np.complex128)
+            for i in range(x.size):
+                h = fd_step(x[i], rel)
+                xc[i] = x[i] + 1j * h
+                g[i] = disp(xc, *args).imag / h
+                xc[i] = x[i]
+            return f0
+    compiled = njit(sig, error_model="numpy")(fg)
+    wap = CompileResultWAP(compiled.overloads[sig.args])
+    wap.dispatcher = compiled  # keeps the compiled code alive; callable from Python too
+    _adapters[key] = wap
+    return wap

@@ -1,0 +1,33 @@
+"""The workspace convention every method's state machine follows.
+
+A method keeps all of its state in one float64 array ``ws`` and one int64 array
+``iws``; both start with the header below, which is all a driver reads. The method's
+``step(ws, iws, f)`` consumes the value ``f`` (and the gradient, already written into
+``ws`` at ``iws[G]``) of the point it asked for, and either asks for the next one
+(``iws[TASK] == EVALUATE``, the point at ``ws[iws[X]:iws[X] + n]``) or stops
+(``iws[TASK] == DONE``, with a termination reason from :mod:`numopt._result`).
+
+Because the state is two flat arrays and a step never calls the objective, the same
+step functions serve a Python loop, a compiled loop, a ``prange`` over the rows of a
+2-D workspace and one CUDA thread per problem.
+"""
+
+# iws header
+TASK = 0        # EVALUATE or DONE
+N = 1           # number of variables
+X = 2           # offset in ws of the point to evaluate next
+G = 3           # offset in ws where that point's gradient goes
+XR = 4          # offset in ws of the current iterate (the result so far)
+GR = 5          # offset in ws of its gradient
+NIT = 6         # iterations completed
+NFEV = 7        # objective evaluations (fg calls)
+REASON = 8      # termination reason, see numopt._result.REASONS
+HEADER_INTS = 9
+
+# ws header
+FR = 0          # objective value at the current iterate
+HEADER_FLOATS = 1
+
+# tasks
+DONE = 0
+EVALUATE = 1

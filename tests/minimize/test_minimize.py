@@ -1,0 +1,255 @@
+"""numopt.minimize's front door and BFGS, against scipy.optimize.minimize run in the test."""
+import numpy as np
+import pytest
+import scipy.optimize as so
+from numba import njit
+from scipy.optimize import OptimizeWarning
+
+import numopt
+from numopt.testing import problems as P
+
+# The Moré-Garbow-Hillstrom problems scipy's BFGS solves from the standard start
+# (reaches f* within 1e-8 relative + 1e-12, per tests/test_problems.py); each must be
+# solved by numopt too.
+BFGS_PROBLEMS = [p for p in P.ALL if p.n <= 20]
+
+
+def rosen_py(x, a, b):
+    return float(rosen_any(x, a, b))
+
+
+def rosen_any(x, a, b):
+    """Also takes complex x, as the complex-step ("cs") derivative needs."""
+    return np.sum(b * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
+
+
+@numopt.objective(grad=True)
+def rosen_fg(x, g, a, b):
+    f = 0.0
+    for i in range(x.size):
+        g[i] = 0.0
+    for i in range(x.size - 1):
+        t, u = a - x[i], x[i + 1] - x[i] ** 2
+        f += t * t + b * u * u
+        g[i] += -2.0 * t - 4.0 * b * x[i] * u
+        g[i + 1] += 2.0 * b * u
+    return f
+
+
+@njit
+def rosen_njit(x, a, b):
+    f = 0.0
+    for i in range(x.size - 1):
+        f += (a - x[i]) ** 2 + b * (x[i + 1] - x[i] ** 2) ** 2
+    return f
+
+
+def solved(fun, prob, scale=1e-8):
+    return abs(fun - prob.f_min) <= scale * abs(prob.f_min) + 1e-10
+
+
+@pytest.mark.parametrize("prob", BFGS_PROBLEMS, ids=[p.label for p in BFGS_PROBLEMS])
+def test_bfgs_solves_what_scipy_solves(prob):
+    x0 = prob.x0.copy()
+    ref = so.minimize(prob.f, x0, jac=prob.jac, method="BFGS", options={"gtol": 1e-10})
+    res = numopt.minimize(prob.f, x0, jac=prob.jac, method="BFGS", options={"gtol": 1e-10})
+    if solved(ref.fun, prob, 1e-6):
+        assert solved(res.fun, prob, 1e-6), (res.fun, res.message, ref.fun)
+
+
+def test_bfgs_total_nfev_within_10_percent_of_scipy():
+    ours = theirs = 0
+    for prob in BFGS_PROBLEMS:
+        x0 = prob.x0.copy()
+        theirs += so.minimize(prob.f, x0, jac=prob.jac, method="BFGS").nfev
+        ours += numopt.minimize(prob.f, x0, jac=prob.jac, method="BFGS").nfev
+    assert ours <= 1.1 * theirs, (ours, theirs)
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "beale", "helical_valley", "watson_n6"])
+def test_bfgs_pins_scipys_counts(name):
+    """Same algorithm and line search as scipy: identical nit and nfev where rounding agrees."""
+    prob = P.get(name)
+    ref = so.minimize(prob.f, prob.x0.copy(), jac=prob.jac, method="BFGS")
+    res = numopt.minimize(prob.f, prob.x0.copy(), jac=prob.jac, method="BFGS")
+    assert (res.nit, res.nfev, res.njev) == (ref.nit, ref.nfev, ref.njev)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-7)
+
+
+def test_python_path_equals_compiled_path():
+    x0 = np.array([-1.2, 1.0, 0.5, -0.3])
+    compiled = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0))
+    looped = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), callback=lambda xk: None)
+    assert (compiled.nit, compiled.nfev) == (looped.nit, looped.nfev)
+    np.testing.assert_array_equal(compiled.x, looped.x)
+    assert compiled.success and np.allclose(compiled.x, 1.0, atol=1e-5)
+
+
+def test_python_objective_equals_compiled_objective():
+    """A Python objective and the compiled one, same arithmetic: same nit, nfev and x."""
+    def fg_py(x, a, b):
+        g = np.zeros_like(x)
+        return rosen_fg.py_func(x, g, a, b), g
+
+    x0 = np.array([-1.2, 1.0])
+    a = numopt.minimize(fg_py, x0, args=(1.0, 100.0), jac=True)
+    b = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0))
+    assert (a.nit, a.nfev) == (b.nit, b.nfev)
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-14)
+
+
+@pytest.mark.parametrize("jac", [None, "2-point", "3-point", "cs"])
+def test_finite_differences_compiled_and_python_agree(jac):
+    x0 = np.array([-1.2, 1.0, 0.7])
+    ref = so.minimize(rosen_any, x0, args=(1.0, 100.0), jac=jac, method="BFGS")
+    py = numopt.minimize(rosen_any, x0, args=(1.0, 100.0), jac=jac, method="BFGS")
+    comp = numopt.minimize(rosen_njit, x0, args=(1.0, 100.0), jac=jac, method="BFGS")
+    assert py.success and comp.success
+    np.testing.assert_allclose(py.x, 1.0, atol=1e-4)
+    np.testing.assert_allclose(comp.x, py.x, rtol=1e-6)
+    assert abs(py.nfev - ref.nfev) <= 0.2 * ref.nfev
+
+
+def test_compiled_jac_callable_and_tuple():
+    @njit
+    def f(x):
+        return (x[0] - 3.0) ** 2 + 10.0 * (x[1] + 1.0) ** 2
+
+    @njit
+    def g(x):
+        return np.array([2.0 * (x[0] - 3.0), 20.0 * (x[1] + 1.0)])
+
+    @njit
+    def fg(x):
+        return f(x), g(x)
+
+    for res in (numopt.minimize(f, [0.0, 0.0], jac=g), numopt.minimize(fg, [0.0, 0.0], jac=True)):
+        assert res.success
+        np.testing.assert_allclose(res.x, [3.0, -1.0], atol=1e-6)
+
+
+def test_result_fields_match_scipy():
+    res = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0))
+    assert isinstance(res, so.OptimizeResult)
+    for key in ("x", "fun", "jac", "nit", "nfev", "njev", "status", "success", "message"):
+        assert key in res
+    assert res.x.dtype == np.float64 and res.status == 0
+
+
+def test_x0_conversions():
+    res = numopt.minimize(lambda x: float(np.sum((x - 2) ** 2)), [0, 1])
+    assert res.x.dtype == np.float64
+    res32 = numopt.minimize(lambda x: float(np.sum((x - 2) ** 2)), np.zeros(2, np.float32))
+    assert res32.x.dtype == np.float32
+    np.testing.assert_allclose(res32.x, 2.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("x0,exc,msg", [
+    (np.zeros((2, 2)), ValueError, "one dimension"),
+    ([0.0, np.nan], ValueError, "finite"),
+    ([1j, 0], TypeError, "real floating point"),
+])
+def test_bad_x0(x0, exc, msg):
+    with pytest.raises(exc, match=msg):
+        numopt.minimize(rosen_py, x0, args=(1.0, 100.0))
+
+
+def test_unknown_method_and_options():
+    with pytest.raises(ValueError, match="Unknown solver 'foo'"):
+        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), method="foo")
+    with pytest.warns(OptimizeWarning, match="Unknown solver options: bogus"):
+        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), options={"bogus": 1})
+    with pytest.raises(NotImplementedError, match="hess_inv0"):
+        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), options={"hess_inv0": np.eye(2)})
+    with pytest.raises(ValueError, match="jac must be"):
+        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), jac="4-point")
+
+
+def test_method_is_case_insensitive_and_warnings_match_scipy():
+    f = lambda x: float(x @ x)  # noqa: E731
+    with pytest.warns(RuntimeWarning, match="Method BFGS cannot handle constraints"):
+        numopt.minimize(f, [1.0], method="bfgs", constraints={"type": "eq", "fun": f})
+    with pytest.warns(RuntimeWarning, match="Method BFGS cannot handle bounds"):
+        res = numopt.minimize(f, [1.0], method="Bfgs", bounds=[(0.5, 1)])
+    assert abs(res.x[0]) < 1e-6  # ignored, as scipy ignores them
+    with pytest.warns(RuntimeWarning, match="does not use Hessian information"):
+        numopt.minimize(f, [1.0], method="BFGS", hess=lambda x: np.eye(1))
+
+
+def test_tol_sets_gtol():
+    loose = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), tol=1e-2)
+    tight = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), tol=1e-9)
+    assert loose.nit < tight.nit
+    assert np.max(np.abs(tight.jac)) <= 1e-9
+
+
+def test_maxiter_reached_is_reported():
+    res = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), options={"maxiter": 3})
+    assert res.nit == 3 and res.status == 1 and not res.success
+    assert "Maximum number of iterations" in res.message
+
+
+@pytest.mark.parametrize("style", ["new", "legacy"])
+def test_callback_styles_and_stop_iteration(style):
+    seen = []
+    if style == "new":
+        def callback(intermediate_result):
+            seen.append(intermediate_result.fun)
+            if len(seen) == 5:
+                raise StopIteration
+    else:
+        def callback(xk):
+            seen.append(rosen_py(xk, 1.0, 100.0))
+            if len(seen) == 5:
+                raise StopIteration
+    res = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), callback=callback)
+    assert len(seen) == 5 and res.nit == 5
+    assert res.status == 99 and not res.success and "StopIteration" in res.message
+    assert res.fun == pytest.approx(seen[-1])
+    assert np.all(np.diff(seen) <= 0)
+
+
+def test_nan_objective_returns_last_finite_iterate():
+    calls = []
+
+    def f(x):
+        calls.append(x.copy())
+        if len(calls) > 6:
+            return float("nan")
+        return float(np.sum((x - 5.0) ** 2))
+
+    res = numopt.minimize(f, [0.0, 0.0], jac="2-point")
+    assert not res.success and "NaN" in res.message
+    assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun)
+    assert res.fun == pytest.approx(float(np.sum((res.x - 5.0) ** 2)))
+
+
+def test_user_exception_propagates_and_x0_untouched():
+    x0 = np.array([1.0, 2.0])
+
+    def f(x):
+        x[0] = 99.0  # a misbehaving objective must not reach our x0 or state
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError, match="boom"):
+        numopt.minimize(f, x0)
+    np.testing.assert_array_equal(x0, [1.0, 2.0])
+
+
+def test_new_objective_does_not_recompile_the_solver():
+    from numopt._minimize import _drivers
+
+    numopt.minimize(rosen_fg, [-1.2, 1.0], args=(1.0, 100.0))
+    before = len(_drivers._solvers)
+
+    @numopt.objective(grad=True)
+    def quad_fg(x, g, a, b):
+        f = 0.0
+        for i in range(x.size):
+            g[i] = 2.0 * a * (x[i] - b)
+            f += a * (x[i] - b) ** 2
+        return f
+
+    res = numopt.minimize(quad_fg, [0.0, 0.0], args=(1.0, 100.0))
+    assert len(_drivers._solvers) == before  # same (method, args type): the same solver
+    np.testing.assert_allclose(res.x, 100.0)
