@@ -79,7 +79,7 @@ def objective(func=None, *, grad=False):
     ...         g[i + 1] += 2.0 * b * u
     ...     return f
     >>> res = numopt.minimize(rosen_fg, [-1.2, 1.0], args=(1.0, 100.0), method="BFGS")
-    >>> bool(res.success), [round(v, 6) for v in res.x]
+    >>> bool(res.success), [round(float(v), 6) for v in res.x]
     (True, [1.0, 1.0])
     """
     if func is None:
