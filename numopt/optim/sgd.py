@@ -43,7 +43,7 @@ class SGD(Optimizer):
     >>> from numopt import Parameter, optim
     >>> w = Parameter(np.array([1.0, -2.0]))
     >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
-    >>> for _ in range(100):
+    >>> for _ in range(200):
     ...     opt.zero_grad()
     ...     w.grad = 2 * w.data          # gradient of sum(w**2)
     ...     _ = opt.step()
