@@ -18,12 +18,14 @@ Differences from scipy, deliberate:
   scipy's line search would go on asking for the largest step.
 """
 import math
+import sys
 
 import numpy as np
 from numba.extending import register_jitable
 
 from . import _workspace as W
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._registry import Method
 
 # Option arrays given to init (copied into the workspace).
 GTOL, NORM, XRTOL, C1, C2 = range(5)      # fopts
@@ -231,3 +233,20 @@ def step(ws, iws, f):
         _finish(iws, 3)
     else:
         _start_search(ws, iws)
+
+
+def _pack(o, n, lower, upper):
+    maxiter = 200 * n if o["maxiter"] is None else int(o["maxiter"])
+    fopts = np.array([o["gtol"], o["norm"], o["xrtol"], o["c1"], o["c2"]], dtype=np.float64)
+    return fopts, np.array([maxiter], dtype=np.int64)
+
+
+METHOD = Method(
+    name="BFGS", module=sys.modules[__name__],
+    defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, xrtol=0.0, c1=1e-4, c2=0.9,
+                  eps=None, disp=False, return_all=False, finite_diff_rel_step=None,
+                  hess_inv0=None, workers=None),
+    pack=_pack, tol=("gtol",),
+    ignored=("disp", "return_all", "workers"),
+    unsupported=("eps", "finite_diff_rel_step", "hess_inv0"),
+)

@@ -27,6 +27,26 @@ def _prepare_x0(x0):
     return x0
 
 
+def _bounds_arrays(bounds, n):
+    """scipy's bounds (a ``Bounds`` or a sequence of ``(min, max)`` with None for
+    unbounded) as two float64 arrays, or ``(None, None)``."""
+    if bounds is None:
+        return None, None
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
+        lower = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (n,)).copy()
+        upper = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (n,)).copy()
+    else:
+        bounds = list(bounds)
+        if len(bounds) != n:
+            raise ValueError(f"length of bounds ({len(bounds)}) must equal the number of "
+                             f"variables ({n})")
+        lower = np.array([-np.inf if b[0] is None else b[0] for b in bounds], dtype=np.float64)
+        upper = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=np.float64)
+    if np.any(lower > upper):
+        raise ValueError("An upper bound is less than the corresponding lower bound.")
+    return lower, upper
+
+
 def _new_style_callback(callback):
     try:
         params = inspect.signature(callback).parameters
@@ -120,10 +140,11 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     opts = _options(spec, options, tol, n)
     if not isinstance(args, tuple):
         args = (args,)
-    fd_method = "2-point"
-    fg, compiled, kind, fd_method = make_fg(fun, jac, args, fd_method)
-    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" and spec.uses_gradient else 0)
-    fopts, iopts = spec.pack(opts, n)
+    lower, upper = _bounds_arrays(bounds, n) if spec.bounds else (None, None)
+    fg, compiled, kind, fd_method = make_fg(fun, jac if spec.uses_gradient else None, args,
+                                            need_gradient=spec.uses_gradient)
+    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
+    fopts, iopts = spec.pack(opts, n, lower, upper)
     sizes = spec.module.sizes(n)
     xd = np.ascontiguousarray(x0, dtype=np.float64)
 

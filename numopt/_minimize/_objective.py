@@ -110,7 +110,7 @@ def fd_evals(method, n):
 
 
 # -- building fg ---------------------------------------------------------------------------
-def make_fg(fun, jac, args, fd_method="2-point"):
+def make_fg(fun, jac, args, fd_method="2-point", need_gradient=True):
     """Return ``(fg, compiled, fev_per_call)`` for ``minimize``'s ``fun``/``jac``/``args``.
 
     Parameters
@@ -120,6 +120,9 @@ def make_fg(fun, jac, args, fd_method="2-point"):
     args : tuple
     fd_method : str
         Finite-difference scheme when no gradient is supplied.
+    need_gradient : bool
+        False for gradient-free methods: ``fg`` then returns the value only and leaves
+        ``g`` alone (no finite differences are spent).
 
     Returns
     -------
@@ -127,13 +130,16 @@ def make_fg(fun, jac, args, fd_method="2-point"):
         ``fg(x, g, args) -> float`` (a ``CompileResultWAP`` when compiled).
     compiled : bool
     kind : str
-        "grad", "tuple", "jac" or "fd": where the gradient comes from.
+        "grad", "tuple", "jac" or "fd": where the gradient comes from; "value" or
+        "value-grad" when no gradient is needed.
     fd_method : str
         The finite-difference scheme (meaningful when ``kind == "fd"``).
     """
     args = tuple(args)
     compiled = is_compiled(fun)
-    if isinstance(fun, Objective) and fun.grad:
+    if not need_gradient:
+        kind = "value-grad" if isinstance(fun, Objective) and fun.grad else "value"
+    elif isinstance(fun, Objective) and fun.grad:
         if jac not in (None, True, False):
             raise ValueError("a @numopt.objective(grad=True) objective computes its own gradient; "
                              "pass jac=None")
@@ -158,7 +164,13 @@ def make_fg(fun, jac, args, fd_method="2-point"):
 def _python_fg(fun, jac, kind, fd_method):
     f = fun.py_func if isinstance(fun, Objective) else fun
 
-    if kind == "grad":
+    if kind == "value":
+        def fg(x, g, args):
+            return float(f(x, *args))
+    elif kind == "value-grad":
+        def fg(x, g, args):
+            return float(f(x, np.empty_like(x), *args))
+    elif kind == "grad":
         def fg(x, g, args):
             return float(f(x, g, *args))
     elif kind == "tuple":
@@ -213,7 +225,13 @@ def _compiled_fg(fun, jac, kind, fd_method, args):
     if key in _adapters:
         return _adapters[key]
     sig = float64(float64[::1], float64[::1], args_type)
-    if kind == "grad":
+    if kind == "value":
+        def fg(x, g, args):
+            return disp(x, *args)
+    elif kind == "value-grad":
+        def fg(x, g, args):
+            return disp(x, np.empty_like(x), *args)
+    elif kind == "grad":
         def fg(x, g, args):
             return disp(x, g, *args)
     elif kind == "tuple":

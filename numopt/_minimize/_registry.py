@@ -5,9 +5,6 @@ record here and a module with ``sizes``, ``init`` and ``step``.
 """
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from . import _bfgs
 
 
 @dataclass(frozen=True)
@@ -25,7 +22,9 @@ class Method:
         Options and their defaults, with scipy's names. ``None`` defaults are resolved
         by ``pack`` (e.g. ``maxiter=None`` is ``200 * n``).
     pack : callable
-        ``pack(options, n) -> (fopts, iopts)``: the option arrays of ``init``.
+        ``pack(options, n, lower, upper) -> (fopts, iopts)``: the option arrays of
+        ``init``. ``lower``/``upper`` are the bounds (float64 arrays, -inf/inf where a
+        variable is unbounded) or None.
     tol : tuple of str
         The options that ``minimize(tol=...)`` sets.
     uses_gradient, bounds, constraints, hess : bool
@@ -50,27 +49,33 @@ class Method:
     unsupported: tuple = field(default_factory=tuple)
 
 
-def _pack_bfgs(o, n):
-    maxiter = 200 * n if o["maxiter"] is None else int(o["maxiter"])
-    fopts = np.array([o["gtol"], o["norm"], o["xrtol"], o["c1"], o["c2"]], dtype=np.float64)
-    return fopts, np.array([maxiter], dtype=np.int64)
+# The method modules, each defining ``METHOD`` (or ``METHODS``, a list of records).
+_MODULES = ("_bfgs", "_cg", "_lbfgsb", "_neldermead", "_lbfgs", "_firstorder")
 
 
-METHODS = {
-    "bfgs": Method(
-        name="BFGS", module=_bfgs,
-        defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, xrtol=0.0, c1=1e-4, c2=0.9,
-                      eps=None, disp=False, return_all=False, finite_diff_rel_step=None,
-                      hess_inv0=None, workers=None),
-        pack=_pack_bfgs, tol=("gtol",),
-        ignored=("disp", "return_all", "workers"),
-        unsupported=("eps", "finite_diff_rel_step", "hess_inv0"),
-    ),
-}
+def _collect():
+    import importlib
+
+    methods = {}
+    for name in _MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:  # a method still being written
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        for record in getattr(module, "METHODS", None) or [module.METHOD]:
+            methods[record.name.lower()] = record
+    return methods
+
+
+METHODS = {}
 
 
 def get(method):
     """Look a method up by name, case-insensitively."""
+    if not METHODS:
+        METHODS.update(_collect())
     key = method.lower()
     if key not in METHODS:
         names = ", ".join(sorted(m.name for m in METHODS.values()))
