@@ -7,6 +7,7 @@
   compiled code.
 """
 from . import optim
+from ._minimize._batch import BatchResult, minimize_batch
 from ._minimize._minimize import minimize
 from ._minimize._objective import Objective, objective
 from ._params import Parameter
@@ -14,5 +15,5 @@ from ._result import OptimizeResult
 
 __version__ = "0.1.0"
 
-__all__ = ["Parameter", "optim", "minimize", "objective", "Objective", "OptimizeResult",
-           "__version__"]
+__all__ = ["Parameter", "optim", "minimize", "minimize_batch", "objective", "Objective",
+           "OptimizeResult", "BatchResult", "__version__"]

@@ -43,6 +43,11 @@ class Objective:
     def __call__(self, *args):
         return self.dispatcher(*args)
 
+    def __reduce__(self):
+        # Pickles as its Python function (cloudpickle, as dask uses, sends it by value);
+        # the receiving process compiles it again.
+        return (Objective, (self.py_func, self.grad))
+
     def __repr__(self):
         return f"<numopt.objective {self.__name__} (grad={self.grad})>"
 

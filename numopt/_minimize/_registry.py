@@ -34,6 +34,13 @@ class Method:
     unsupported : tuple of str
         scipy options numopt does not implement yet: setting one raises
         ``NotImplementedError`` rather than being ignored.
+    run : callable, optional
+        For a method driven by its own Python loop instead of ``init``/``step`` (the
+        first-order methods of :mod:`._firstorder`, which run the ``numopt.optim``
+        classes): ``run(fg, x0, fopts, iopts, args, copy_x, on_iteration) -> (ws, iws)``,
+        ``fopts, iopts`` from ``pack``, the other arguments as
+        :func:`._drivers.run_python`'s; the returned workspaces hold the header of
+        :mod:`._workspace` (result iterate, counters, reason).
     """
 
     name: str
@@ -47,6 +54,7 @@ class Method:
     hess: bool = False
     ignored: tuple = field(default_factory=tuple)
     unsupported: tuple = field(default_factory=tuple)
+    run: object = None
 
 
 # The method modules, each defining ``METHOD`` (or ``METHODS``, a list of records).
@@ -64,8 +72,10 @@ def _collect():
             if exc.name != f"{__package__}.{name}":
                 raise
             continue
-        for record in getattr(module, "METHODS", None) or [module.METHOD]:
-            methods[record.name.lower()] = record
+        records = getattr(module, "METHODS", None) or [getattr(module, "METHOD", None)]
+        for record in records:
+            if record is not None:
+                methods[record.name.lower()] = record
     return methods
 
 

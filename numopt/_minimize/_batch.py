@@ -1,0 +1,405 @@
+"""``numopt.minimize_batch``: many independent problems, each on its own workspace row.
+
+A method's state machine (see :mod:`._workspace`) keeps a problem's whole state in one
+row of a 2-D workspace, so a batch is a loop over rows:
+
+- a compiled objective: one compiled call runs ``prange`` over the problems, each row
+  driven by the same ``init``/``step`` as :func:`numopt.minimize`, so problem ``i``'s
+  result is exactly ``minimize`` on problem ``i`` alone;
+- a vectorised Python objective ``fun(X, *args) -> F``: a lockstep loop evaluates all
+  problems that still want a point in one call, then steps every row in one compiled
+  call; finished problems drop out of later evaluations;
+- ``executor=``: the batch is split into chunks run on the executor's workers (a
+  ``dask.distributed.Client`` or any ``concurrent.futures.Executor``) and gathered in
+  order.
+"""
+import numba
+import numpy as np
+from numba import float64, int64, njit, prange, types
+from numba.core.types.function_type import CompileResultWAP
+from numba.extending import register_jitable
+
+from .._result import OptimizeResult, describe
+from . import _registry
+from . import _workspace as W
+from ._minimize import _bounds_arrays, _options, _prepare_x0
+from ._objective import FD_METHODS, Objective, _EPS, fd_evals, fd_step, is_compiled
+
+__all__ = ["minimize_batch", "BatchResult"]
+
+_OPTIONS = dict(cache=True, error_model="numpy")
+
+
+class BatchResult:
+    """The results of :func:`numopt.minimize_batch`, one entry per problem.
+
+    Attributes
+    ----------
+    x : ndarray, shape (B, n)
+    fun : ndarray, shape (B,)
+    jac : ndarray, shape (B, n)
+        Gradients at ``x`` (methods that use gradients; NaN otherwise).
+    nit, nfev : ndarray of int, shape (B,)
+    status : ndarray of int, shape (B,)
+        scipy's status number of each problem.
+    success : ndarray of bool, shape (B,)
+    reason : ndarray of int, shape (B,)
+        numopt's termination reason (see ``message``).
+    message : dict
+        ``{reason: text}`` for the reasons that occur.
+
+    ``res[i]`` is problem ``i`` as an :class:`OptimizeResult`; ``len(res)`` is B.
+    """
+
+    def __init__(self, x, fun, jac, nit, nfev, reason, uses_gradient=True):
+        self.x, self.fun, self.jac, self.nit, self.nfev = x, fun, jac, nit, nfev
+        self.reason = reason
+        table = {int(r): describe(r) for r in np.unique(reason)}
+        self.status = np.array([table[int(r)][0] for r in reason], dtype=np.int64)
+        self.success = np.array([table[int(r)][1] for r in reason], dtype=bool)
+        self.message = {r: table[r][2] for r in table}
+        self._uses_gradient = uses_gradient
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        r = int(self.reason[i])
+        res = OptimizeResult(x=self.x[i].copy(), fun=float(self.fun[i]), nit=int(self.nit[i]),
+                             nfev=int(self.nfev[i]), status=int(self.status[i]),
+                             success=bool(self.success[i]), message=self.message[r])
+        if self._uses_gradient:
+            res["jac"] = self.jac[i].copy()
+            res["njev"] = int(self.nfev[i])
+        return res
+
+    def __repr__(self):
+        ok = int(self.success.sum())
+        return (f"BatchResult({len(self)} problems, {ok} successful; "
+                f"reasons {dict(zip(*np.unique(self.reason, return_counts=True)))})")
+
+
+# -- per-problem args -----------------------------------------------------------------------
+def _per_problem(args, B):
+    """Which args are sliced per problem: arrays whose leading dimension is B."""
+    return tuple(isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[0] == B for a in args)
+
+
+def _slice_args(args, mask, index):
+    return tuple(a[index] if m else a for a, m in zip(args, mask))
+
+
+# -- compiled objective: the batch adapter fg(x, g, args, i) ----------------------------------
+_batch_adapters = {}
+
+
+def _batch_fg(fun, jac, kind, fd_method, args, mask):
+    """Compile ``fg(x, g, args, i)``: the single-problem objective with row ``i`` of each
+    per-problem arg. Source is generated for the args' arity and mask (adapters are
+    compiled per objective and never cached on disk)."""
+    disp = fun.dispatcher if isinstance(fun, Objective) else fun
+    jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
+    args_type = numba.typeof(args)
+    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, args_type, mask)
+    if key in _batch_adapters:
+        return _batch_adapters[key]
+    # The call with row i of each per-problem argument: disp(x, args[0][i], args[1]).
+    extra = "".join(f", args[{k}][i]" if m else f", args[{k}]" for k, m in enumerate(mask))
+    call = f"disp(x{extra})"
+    if kind == "grad":
+        body = f"    return disp(x, g{extra})\n"
+    elif kind == "value":
+        body = f"    return {call}\n"
+    elif kind == "tuple":
+        body = (f"    value, grad = {call}\n"
+                "    for k in range(g.size):\n        g[k] = grad[k]\n    return value\n")
+    elif kind == "jac":
+        body = (f"    grad = jdisp(x{extra})\n"
+                "    for k in range(g.size):\n        g[k] = grad[k]\n"
+                f"    return {call}\n")
+    else:
+        if fd_method == "cs":
+            raise NotImplementedError("jac='cs' is not supported by minimize_batch yet")
+        rel = _EPS ** 0.5 if fd_method == "2-point" else _EPS ** (1 / 3)
+        xt_call = call.replace("disp(x", "disp(xt")
+        body = (f"    f0 = {call}\n    xt = x.copy()\n"
+                "    for k in range(x.size):\n"
+                f"        h = fd_step(x[k], {rel!r})\n"
+                "        xt[k] = x[k] + h\n")
+        if fd_method == "2-point":
+            body += f"        g[k] = ({xt_call} - f0) / h\n"
+        else:
+            body += (f"        fp = {xt_call}\n        xt[k] = x[k] - h\n"
+                     f"        fm = {xt_call}\n        g[k] = (fp - fm) / (2 * h)\n")
+        body += "        xt[k] = x[k]\n    return f0\n"
+    src = "def fg(x, g, args, i):\n" + body
+    namespace = {"disp": disp, "jdisp": jdisp, "fd_step": fd_step}
+    exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
+    sig = float64(float64[::1], float64[::1], args_type, int64)
+    compiled = njit(sig, error_model="numpy")(namespace["fg"])
+    wap = CompileResultWAP(compiled.overloads[sig.args])
+    wap.dispatcher = compiled
+    _batch_adapters[key] = wap
+    return wap
+
+
+_batch_solvers = {}
+
+
+def _compiled_batch_solver(name, init, step, args_type):
+    key = (init, step, args_type)
+    if key in _batch_solvers:
+        return _batch_solvers[key]
+    init_i = register_jitable(init)
+    step_i = register_jitable(step)
+
+    def solve_batch(fg, WS, IWS, X0, FOPTS, IOPTS, args):
+        n = X0.shape[1]
+        for b in prange(X0.shape[0]):
+            ws = WS[b]
+            iws = IWS[b]
+            init_i(ws, iws, X0[b], FOPTS[b], IOPTS[b])
+            while iws[0] == 1:  # W.TASK == W.EVALUATE
+                xo = iws[2]
+                go = iws[3]
+                f = fg(ws[xo:xo + n], ws[go:go + n], args, np.int64(b))
+                step_i(ws, iws, f)
+
+    solve_batch.__qualname__ = f"solve_batch_{name}"
+    dispatcher = njit(parallel=True, **_OPTIONS)(solve_batch)
+    fg_type = types.FunctionType(float64(float64[::1], float64[::1], args_type, int64))
+    sig = (fg_type, float64[:, ::1], int64[:, ::1], float64[:, ::1], float64[:, ::1],
+           int64[:, ::1], args_type)
+    dispatcher.compile(sig)
+    entry = dispatcher.overloads[dispatcher.signatures[-1]].entry_point
+    _batch_solvers[key] = entry
+    return entry
+
+
+# -- vectorised Python objective: lockstep rounds ---------------------------------------------
+_row_steppers = {}
+
+
+def _row_stepper(step):
+    """Compiled ``step`` of the given rows, with their objective values."""
+    if step in _row_steppers:
+        return _row_steppers[step]
+    step_i = register_jitable(step)
+
+    def step_rows(WS, IWS, rows, F):
+        for k in prange(rows.size):
+            step_i(WS[rows[k]], IWS[rows[k]], F[k])
+
+    step_rows.__qualname__ = f"step_rows_{step.__module__.rsplit('.', 1)[-1]}"
+    _row_steppers[step] = njit(parallel=True, **_OPTIONS)(step_rows)
+    return _row_steppers[step]
+
+
+def _init_rows(init):
+    key = ("init", init)
+    if key in _row_steppers:
+        return _row_steppers[key]
+    init_i = register_jitable(init)
+
+    def init_rows(WS, IWS, X0, FOPTS, IOPTS):
+        for b in prange(X0.shape[0]):
+            init_i(WS[b], IWS[b], X0[b], FOPTS[b], IOPTS[b])
+
+    init_rows.__qualname__ = f"init_rows_{init.__module__.rsplit('.', 1)[-1]}"
+    _row_steppers[key] = njit(parallel=True, **_OPTIONS)(init_rows)
+    return _row_steppers[key]
+
+
+def _vectorised_fg(fun, jac, kind, fd_method, n):
+    """``fgv(X, G, args) -> F`` for a vectorised Python objective (rows of X are problems)."""
+    if kind == "tuple":
+        def fgv(X, G, args):
+            F, grad = fun(X, *args)
+            G[:] = np.asarray(grad, dtype=np.float64).reshape(G.shape)
+            return np.asarray(F, dtype=np.float64).reshape(X.shape[0])
+    elif kind == "jac":
+        def fgv(X, G, args):
+            F = np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
+            G[:] = np.asarray(jac(X, *args), dtype=np.float64).reshape(G.shape)
+            return F
+    elif kind in ("value", "value-grad"):
+        def fgv(X, G, args):
+            return np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
+    else:
+        if fd_method == "cs":
+            raise NotImplementedError("jac='cs' is not supported by minimize_batch yet")
+        rel = _EPS ** 0.5 if fd_method == "2-point" else _EPS ** (1 / 3)
+
+        def fgv(X, G, args):
+            F = np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
+            # One vectorised call per coordinate (and direction): every problem's
+            # difference quotient along coordinate k at once.
+            sign = np.where(X >= 0, 1.0, -1.0)
+            H = rel * sign * np.maximum(1.0, np.abs(X))
+            H = (X + H) - X
+            for k in range(n):
+                Xt = X.copy()
+                Xt[:, k] = X[:, k] + H[:, k]
+                Fp = np.asarray(fun(Xt, *args), dtype=np.float64).reshape(X.shape[0])
+                if fd_method == "2-point":
+                    G[:, k] = (Fp - F) / H[:, k]
+                else:
+                    Xt[:, k] = X[:, k] - H[:, k]
+                    Fm = np.asarray(fun(Xt, *args), dtype=np.float64).reshape(X.shape[0])
+                    G[:, k] = (Fp - Fm) / (2 * H[:, k])
+            return F
+    return fgv
+
+
+def _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes):
+    B, n = X0.shape
+    WS = np.zeros((B, sizes[0]))
+    IWS = np.zeros((B, sizes[1]), dtype=np.int64)
+    _init_rows(spec.module.init)(WS, IWS, X0, FOPTS, IOPTS)
+    step_rows = _row_stepper(spec.module.step)
+    cols = np.arange(n)
+    while True:
+        rows = np.flatnonzero(IWS[:, W.TASK] == W.EVALUATE)
+        if rows.size == 0:
+            break
+        X = WS[rows[:, None], IWS[rows, W.X][:, None] + cols]
+        G = np.zeros((rows.size, n))
+        F = fgv(X.copy(), G, _slice_args(args, mask, rows))
+        WS[rows[:, None], IWS[rows, W.G][:, None] + cols] = G
+        step_rows(WS, IWS, rows, np.ascontiguousarray(F, dtype=np.float64))
+    return WS, IWS
+
+
+# -- the front door -----------------------------------------------------------------------------
+def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, tol=None,
+                   options=None, device="cpu", executor=None):
+    """Minimize many independent problems at once.
+
+    Parameters
+    ----------
+    fun : callable
+        Either a single-problem compiled objective (``@numopt.objective`` or numba
+        ``@njit``, as for :func:`numopt.minimize`), run in parallel over the problems;
+        or a vectorised Python function ``fun(X, *args) -> F`` with ``X`` of shape
+        ``(b, n)`` (the problems still running) and ``F`` of shape ``(b,)``.
+    x0 : array_like, shape (B, n)
+        One starting point per problem.
+    args : tuple
+        Arrays whose leading dimension is B are sliced per problem (row ``i`` goes to
+        problem ``i``); other arguments are shared.
+    method : str
+        A :func:`numopt.minimize` method with a state machine (BFGS, L-BFGS-B, CG,
+        Nelder-Mead, LBFGS).
+    jac : callable, True, None or {"2-point", "3-point"}
+        As :func:`numopt.minimize`; for a vectorised objective ``jac(X, *args)`` returns
+        ``(b, n)`` gradients and ``jac=True`` means ``fun`` returns ``(F, G)``.
+    bounds : sequence or ``scipy.optimize.Bounds``, optional
+        Shared by all problems (``n`` pairs) or per problem (``lb``/``ub`` of shape
+        ``(B, n)`` in a ``Bounds``).
+    tol : float, optional
+    options : dict, optional
+        The method's options, shared by all problems.
+    device : {"cpu", "cuda"}
+    executor : dask.distributed.Client or concurrent.futures.Executor, optional
+        Run chunks of the batch on its workers.
+
+    Returns
+    -------
+    BatchResult
+    """
+    X0 = np.asarray(x0)
+    if X0.ndim != 2:
+        raise ValueError(f"x0 must have shape (B, n), got an array of shape {X0.shape}")
+    if X0.dtype.kind in "iub":
+        X0 = X0.astype(np.float64)
+    for row in X0[:1]:
+        _prepare_x0(row)  # dtype checks
+    if not np.all(np.isfinite(X0)):
+        raise ValueError("x0 must be finite (it contains NaN or infinity)")
+    out_dtype = X0.dtype
+    X0 = np.ascontiguousarray(X0, dtype=np.float64)
+    B, n = X0.shape
+    args = args if isinstance(args, tuple) else (args,)
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    spec = _registry.get(method)
+    if getattr(spec.module, "init", None) is None:
+        raise NotImplementedError(f"method {spec.name} has no batch driver")
+    if executor is not None:
+        from ._executor import run_chunks
+
+        return run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, device,
+                          out_dtype)
+    opts = _options(spec, options, tol, n)
+    mask = _per_problem(args, B)
+    FOPTS, IOPTS = _pack_rows(spec, opts, bounds, B, n)
+    sizes = spec.module.sizes(n)
+    compiled = is_compiled(fun)
+    kind, fd_method = _gradient_kind(fun, jac, spec)
+    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
+    if device == "cuda":
+        from ._batch_cuda import run_cuda
+
+        WS, IWS = run_cuda(spec, fun, jac, kind, fd_method, X0, FOPTS, IOPTS, args, mask, sizes)
+    elif compiled:
+        fg = _batch_fg(fun, jac, kind, fd_method, args, mask)
+        solve = _compiled_batch_solver(spec.name, spec.module.init, spec.module.step,
+                                       numba.typeof(args))
+        WS = np.zeros((B, sizes[0]))
+        IWS = np.zeros((B, sizes[1]), dtype=np.int64)
+        solve(fg, WS, IWS, X0, FOPTS, IOPTS, args)
+    else:
+        fgv = _vectorised_fg(fun, jac, kind, fd_method, n)
+        WS, IWS = _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes)
+    return _batch_result(WS, IWS, n, out_dtype, fev, spec)
+
+
+def _gradient_kind(fun, jac, spec):
+    if not spec.uses_gradient:
+        return ("value-grad" if isinstance(fun, Objective) and fun.grad else "value"), "2-point"
+    if isinstance(fun, Objective) and fun.grad:
+        return "grad", "2-point"
+    if jac is True:
+        return "tuple", "2-point"
+    if callable(jac) and not isinstance(jac, str):
+        return "jac", "2-point"
+    if jac is None or jac is False:
+        return "fd", "2-point"
+    if jac in FD_METHODS:
+        return "fd", jac
+    raise ValueError(f"jac must be a callable, True, None or one of {FD_METHODS}, got {jac!r}")
+
+
+def _pack_rows(spec, opts, bounds, B, n):
+    """Option arrays for every problem (a row each: bounds may differ per problem)."""
+    lower = upper = None
+    if bounds is not None and spec.bounds:
+        if hasattr(bounds, "lb") and np.ndim(bounds.lb) == 2:
+            lower = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (B, n))
+            upper = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (B, n))
+            if np.any(lower > upper):
+                raise ValueError("An upper bound is less than the corresponding lower bound.")
+        else:
+            lo, up = _bounds_arrays(bounds, n)
+            lower, upper = np.broadcast_to(lo, (B, n)), np.broadcast_to(up, (B, n))
+    elif bounds is not None:
+        import warnings
+
+        warnings.warn(f"Method {spec.name} cannot handle bounds.", RuntimeWarning, stacklevel=3)
+    rows = [spec.pack(opts, n, None if lower is None else lower[b],
+                      None if upper is None else upper[b]) for b in range(B if lower is not None else 1)]
+    FOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[0] for r in rows]), (B, rows[0][0].size)))
+    IOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[1] for r in rows]), (B, rows[0][1].size)))
+    return FOPTS, IOPTS
+
+
+def _batch_result(WS, IWS, n, dtype, fev, spec):
+    B = WS.shape[0]
+    cols = np.arange(n)
+    x = WS[np.arange(B)[:, None], IWS[:, W.XR][:, None] + cols].astype(dtype)
+    jac = WS[np.arange(B)[:, None], IWS[:, W.GR][:, None] + cols].copy()
+    if not spec.uses_gradient:
+        jac[:] = np.nan
+    return BatchResult(x=x, fun=WS[:, W.FR].copy(), jac=jac, nit=IWS[:, W.NIT].copy(),
+                       nfev=IWS[:, W.NFEV] * fev, reason=IWS[:, W.REASON].copy(),
+                       uses_gradient=spec.uses_gradient)

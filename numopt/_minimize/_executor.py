@@ -1,0 +1,61 @@
+"""Running a batch on an executor: chunks of problems, gathered in order.
+
+Works with a ``dask.distributed.Client`` or any ``concurrent.futures.Executor`` (both
+have ``submit``). Each chunk is an ordinary :func:`numopt.minimize_batch` call on the
+worker, so results equal a local run.
+"""
+import numpy as np
+
+__all__ = ["run_chunks"]
+
+
+def _chunk_bounds(bounds, lo, hi):
+    if bounds is not None and hasattr(bounds, "lb") and np.ndim(bounds.lb) == 2:
+        from scipy.optimize import Bounds
+
+        return Bounds(np.asarray(bounds.lb)[lo:hi], np.asarray(bounds.ub)[lo:hi])
+    return bounds
+
+
+def _solve_chunk(fun, X0, args, method, jac, bounds, tol, options, device):
+    from ._batch import minimize_batch
+
+    return minimize_batch(fun, X0, args=args, method=method, jac=jac, bounds=bounds, tol=tol,
+                          options=options, device=device)
+
+
+def run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, device, out_dtype,
+               chunks=None):
+    """Split ``X0`` (and per-problem ``args``/``bounds``) into chunks, run them on
+    ``executor`` and concatenate the results in the original order."""
+    from ._batch import BatchResult, _per_problem
+
+    B = X0.shape[0]
+    if chunks is None:
+        workers = _worker_count(executor)
+        chunks = max(1, min(B, 4 * workers))
+    edges = np.linspace(0, B, chunks + 1).astype(int)
+    mask = _per_problem(args, B)
+    futures = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        if hi <= lo:
+            continue
+        chunk_args = tuple(a[lo:hi] if m else a for a, m in zip(args, mask))
+        futures.append(executor.submit(_solve_chunk, fun, X0[lo:hi], chunk_args, method, jac,
+                                       _chunk_bounds(bounds, lo, hi), tol, options, device))
+    parts = [f.result() for f in futures]
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
+    res = BatchResult(x=cat("x").astype(out_dtype), fun=cat("fun"), jac=cat("jac"),
+                      nit=cat("nit"), nfev=cat("nfev"), reason=cat("reason"),
+                      uses_gradient=parts[0]._uses_gradient)
+    return res
+
+
+def _worker_count(executor):
+    info = getattr(executor, "scheduler_info", None)
+    if callable(info):  # dask.distributed.Client
+        try:
+            return max(1, sum(w.get("nthreads", 1) for w in info()["workers"].values()))
+        except Exception:  # an unusual scheduler: one chunk per submit is still correct
+            return 1
+    return max(1, getattr(executor, "_max_workers", 1))
