@@ -40,7 +40,7 @@ def build_parser():
         description="Run a demo. Available: "
         + "; ".join(f"{name}: {desc}" for name, (_, desc) in DEMOS.items()),
     )
-    demo.add_argument("name", nargs="?", default="linear", choices=sorted(DEMOS),
+    demo.add_argument("name", nargs="?", default="all", choices=sorted(DEMOS),
                       help="which demo (default: linear)")
     demo.add_argument("--steps", type=_non_negative_int, default=10,
                       help="printed steps per optimizer (default: 10)")
@@ -49,6 +49,8 @@ def build_parser():
     demo.add_argument("--seed", type=int, default=0,
                       help="seed for the data and the initial point (default: 0)")
     demo.add_argument("--quiet", action="store_true", help="print only the summary table")
+    demo.add_argument("--curves", type=_non_negative_int, default=100_000,
+                      help="number of curves of the peak-fitting demo (default: 100000)")
     demo.add_argument(
         "--optimizers",
         type=_optimizer_names,
@@ -81,6 +83,8 @@ def main(argv=None):
                    "quiet": args.quiet}
         if args.optimizers is not None:
             options["optimizers"] = args.optimizers
+        if args.name in ("peaks", "all"):
+            options["curves"] = args.curves
         run_demo(args.name, out=print, **options)
     return 0
 

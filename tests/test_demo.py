@@ -169,7 +169,7 @@ def test_output_has_one_line_per_step_per_optimizer(demo):
 
 
 def test_quiet_and_subset(capsys):
-    assert cli.main(["demo", "--quiet", "--budget", "20", "--optimizers", "SGD,Adam"]) == 0
+    assert cli.main(["demo", "linear", "--quiet", "--budget", "20", "--optimizers", "SGD,Adam"]) == 0
     out = capsys.readouterr().out
     assert "learned A =" not in out                       # no per-step lines
     assert re.search(r"^SGD\s", out, re.MULTILINE) and re.search(r"^Adam\s", out, re.MULTILINE)
@@ -187,10 +187,10 @@ def test_seed_changes_data_and_runs_are_reproducible():
 
 def test_bad_arguments():
     with pytest.raises(SystemExit) as exc:
-        cli.main(["demo", "--optimizers", "SGD,Nope"])
+        cli.main(["demo", "linear", "--optimizers", "SGD,Nope"])
     assert exc.value.code == 2
     with pytest.raises(SystemExit):
-        cli.main(["demo", "--budget", "-1"])
+        cli.main(["demo", "linear", "--budget", "-1"])
     with pytest.raises(ValueError, match="unknown optimizer"):
         _demo.run_linear_regression(out=None, optimizers=["Nope"])
     with pytest.raises(ValueError, match="unknown demo"):
@@ -201,7 +201,7 @@ def test_module_entry_point_exits_zero():
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     proc = subprocess.run(
-        [sys.executable, "-m", "numopt", "demo", "--budget", "50"],
+        [sys.executable, "-m", "numopt", "demo", "--budget", "50", "--curves", "200"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
@@ -218,3 +218,31 @@ def test_console_script_points_at_main():
     module, _, func = scripts["numopt"].partition(":")
     assert (module, func) == ("numopt.__main__", "main")
     assert callable(getattr(cli, func))
+
+
+def test_peak_fits_recover_the_truth():
+    """Least-squares fits of noisy Gaussian peaks (noise 0.05) land near the true
+    parameters: the median error is a fraction of the noise, every fit converges."""
+    from numopt._demo import run_peak_fits
+
+    out = run_peak_fits(out=None, curves=400, seed=3)
+    err = np.abs(out["x"] - out["truth"])
+    assert out["result"].success.mean() >= 0.99
+    assert np.all(np.median(err, axis=0) < 0.03)
+    assert np.all(np.percentile(err, 95, axis=0) < 0.12)
+
+
+def test_peak_fits_equal_scipy_least_squares_on_a_sample():
+    from scipy.optimize import least_squares
+
+    from numopt._demo import make_peak_curves, peak_initial_guess, run_peak_fits
+
+    out = run_peak_fits(out=None, curves=30, seed=4)
+    t, Y, truth = make_peak_curves(30, seed=4)
+    X0 = peak_initial_guess(t, Y)
+    for i in range(0, 30, 6):
+        def resid(p):
+            return p[0] * np.exp(-(t - p[1]) ** 2 / (2 * p[2] ** 2)) + p[3] - Y[i]
+        ref = least_squares(resid, X0[i], xtol=1e-12, ftol=1e-12, gtol=1e-12).x
+        ref[2] = abs(ref[2])
+        np.testing.assert_allclose(out["x"][i], ref, atol=2e-4)
