@@ -39,7 +39,8 @@ REASONS = {
     3: (3, False, "NaN result encountered."),
     4: (1, False, "Maximum number of function evaluations has been exceeded."),
     5: (5, False, "The objective returned NaN or infinity; the result is the best finite point seen."),
-    6: (99, False, "Stopped by the callback (StopIteration)."),
+    6: (99, False, "`callback` raised `StopIteration`."),
+    7: (2, False, "Maximum number of iterations has been exceeded."),  # Nelder-Mead, Powell
     # L-BFGS-B, in scipy's words
     20: (0, True, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"),
     21: (0, True, "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"),

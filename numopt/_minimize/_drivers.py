@@ -67,7 +67,7 @@ def run_python(init, step, fg, x0, fopts, iopts, args, sizes, copy_x=True, on_it
         step_j(ws, iws, float(f))
         if on_iteration is not None and iws[W.NIT] != nit:
             nit = iws[W.NIT]
-            if iws[W.TASK] == W.EVALUATE and on_iteration(ws, iws):
+            if on_iteration(ws, iws):  # after every completed iteration, the last one too
                 iws[W.TASK] = W.DONE
                 iws[W.REASON] = 6
     return ws, iws

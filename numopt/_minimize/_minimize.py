@@ -123,32 +123,36 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
         raise ValueError("method must be a string; numopt does not accept callables as methods")
     spec = _registry.get(method)
     name = spec.name
+    # scipy's warnings, with the method named as the caller wrote it.
     if constraints is not None and len(constraints if not isinstance(constraints, dict) else [constraints]) \
             and not spec.constraints:
-        warnings.warn(f"Method {name} cannot handle constraints.", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"Method {method} cannot handle constraints.", RuntimeWarning, stacklevel=2)
     if bounds is not None and not spec.bounds:
-        warnings.warn(f"Method {name} cannot handle bounds.", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"Method {method} cannot handle bounds.", RuntimeWarning, stacklevel=2)
     if hess is not None and not spec.hess:
-        warnings.warn(f"Method {name} does not use Hessian information (hess).", RuntimeWarning,
+        warnings.warn(f"Method {method} does not use Hessian information (hess).", RuntimeWarning,
                       stacklevel=2)
     if hessp is not None and not spec.hess:
-        warnings.warn(f"Method {name} does not use Hessian-vector product information (hessp).",
+        warnings.warn(f"Method {method} does not use Hessian-vector product information (hessp).",
                       RuntimeWarning, stacklevel=2)
-    if not spec.uses_gradient and jac is not None and jac is not False:
-        warnings.warn(f"Method {name} does not use gradient information (jac).", RuntimeWarning,
+    if not spec.uses_gradient and bool(jac):
+        warnings.warn(f"Method {method} does not use gradient information (jac).", RuntimeWarning,
                       stacklevel=2)
     opts = _options(spec, options, tol, n)
     if not isinstance(args, tuple):
         args = (args,)
     lower, upper = _bounds_arrays(bounds, n) if spec.bounds else (None, None)
-    fg, compiled, kind, fd_method = make_fg(fun, jac if spec.uses_gradient else None, args,
-                                            need_gradient=spec.uses_gradient)
+    check = getattr(spec.module, "check", None)
+    if check is not None:
+        check(x0, opts, lower, upper)  # method-specific warnings before the run
+    fg, compiled, kind, fd_method = make_fg(fun, jac if spec.uses_gradient or jac is True else None,
+                                            args, need_gradient=spec.uses_gradient)
     fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
     fopts, iopts = spec.pack(opts, n, lower, upper)
     sizes = spec.module.sizes(n)
     xd = np.ascontiguousarray(x0, dtype=np.float64)
 
-    if compiled and callback is None:
+    if compiled and callback is None and spec.run is None:
         ws, iws = _drivers.run_compiled(name, spec.module.init, spec.module.step, fg, xd,
                                         fopts, iopts, args, sizes)
     else:
@@ -168,15 +172,18 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
                     return True
                 return False
         pyfg = fg.dispatcher if compiled else fg
-        ws, iws = _drivers.run_python(spec.module.init, spec.module.step, pyfg, xd, fopts, iopts,
-                                      args, sizes, copy_x=not compiled, on_iteration=on_iteration)
+        if spec.run is not None:  # a method with its own Python loop (see Method.run)
+            ws, iws = spec.run(pyfg, xd, fopts, iopts, args, copy_x=not compiled,
+                               on_iteration=on_iteration)
+        else:
+            ws, iws = _drivers.run_python(spec.module.init, spec.module.step, pyfg, xd, fopts,
+                                          iopts, args, sizes, copy_x=not compiled,
+                                          on_iteration=on_iteration)
     return _result(ws, iws, n, x0.dtype, fev, spec)
 
 
 def _result(ws, iws, n, dtype, fev, spec):
     status, success, message = describe(iws[W.REASON])
-    if iws[W.REASON] == 6:
-        message = "`callback` raised `StopIteration`."
     xo, go = iws[W.XR], iws[W.GR]
     res = OptimizeResult(
         x=ws[xo:xo + n].astype(dtype, copy=True),
@@ -190,4 +197,7 @@ def _result(ws, iws, n, dtype, fev, spec):
     if spec.uses_gradient:
         res["jac"] = ws[go:go + n].copy()
         res["njev"] = int(iws[W.NFEV])
+    extras = getattr(spec.module, "extras", None)
+    if extras is not None:
+        res.update(extras(ws, iws, n, dtype))
     return res

@@ -143,7 +143,10 @@ def make_fg(fun, jac, args, fd_method="2-point", need_gradient=True):
     args = tuple(args)
     compiled = is_compiled(fun)
     if not need_gradient:
-        kind = "value-grad" if isinstance(fun, Objective) and fun.grad else "value"
+        if isinstance(fun, Objective) and fun.grad:
+            kind = "value-grad"
+        else:
+            kind = "value-tuple" if jac is True else "value"
     elif isinstance(fun, Objective) and fun.grad:
         if jac not in (None, True, False):
             raise ValueError("a @numopt.objective(grad=True) objective computes its own gradient; "
@@ -172,6 +175,9 @@ def _python_fg(fun, jac, kind, fd_method):
     if kind == "value":
         def fg(x, g, args):
             return float(f(x, *args))
+    elif kind == "value-tuple":
+        def fg(x, g, args):
+            return float(f(x, *args)[0])
     elif kind == "value-grad":
         def fg(x, g, args):
             return float(f(x, np.empty_like(x), *args))
@@ -233,6 +239,9 @@ def _compiled_fg(fun, jac, kind, fd_method, args):
     if kind == "value":
         def fg(x, g, args):
             return disp(x, *args)
+    elif kind == "value-tuple":
+        def fg(x, g, args):
+            return disp(x, *args)[0]
     elif kind == "value-grad":
         def fg(x, g, args):
             return disp(x, np.empty_like(x), *args)

@@ -1,0 +1,462 @@
+"""Nelder-Mead, as ``scipy.optimize.minimize(method="Nelder-Mead")`` (scipy 1.17
+``_minimize_neldermead``).
+
+A reverse-communication state machine over the workspace of :mod:`._workspace`: each
+``step`` consumes one objective value. It follows scipy operation by operation: the
+initial simplex (5% of each nonzero coordinate, 0.00025 for a zero one), the reflection,
+expansion, outside and inside contractions and the shrink, each trial point clipped into
+the bounds, the same arithmetic expressions (so the same roundings), the same
+termination test and the same ``nit``/``nfev`` bookkeeping (``nit`` starts at 1, as
+scipy's ``iterations``; running out of evaluations in the middle of an iteration leaves
+it uncounted and keeps the vertices a shrink already moved, as scipy does).
+
+The simplex is kept as ``n + 1`` rows in place, ordered through a permutation of row
+indices: re-sorting after an iteration moves indices, not rows.
+
+Differences from scipy, deliberate:
+
+- The vertices are ordered by a *stable* sort of their function values. scipy calls
+  ``np.argsort``, whose order of tied values is not specified: on x86 CPUs with AVX-512
+  numpy sorts with SIMD networks that reorder ties (already for 4 values). Where the
+  ordering of tied values matters, scipy's trajectory therefore depends on the CPU; this
+  one does not (it is scipy's with ``np.argsort(..., kind="stable")``).
+- A NaN from the objective stops the run (reason 5) at the best vertex so far; scipy
+  goes on with NaN sorted last. Infinite values are ordinary values, as in scipy.
+- The computation is in float64 whatever the dtype of ``x0`` (scipy keeps a float32
+  simplex for a float32 ``x0``).
+"""
+import math
+import sys
+import warnings
+
+import numpy as np
+from numba.extending import register_jitable
+from scipy.optimize import OptimizeWarning
+
+from . import _workspace as W
+from ._registry import Method
+
+# Option arrays given to init. fopts: the six scalars below, then the bounds (lower and
+# upper, n each) when bounded, then the initial simplex ((n + 1) * n, row-major) when given.
+XATOL, FATOL, RHO, CHI, PSI, SIGMA = range(6)
+_NFOPTS = 6
+MAXITER, MAXFEV, BOUNDED, SIMPLEX = range(4)   # iopts
+
+# "No limit" for maxiter/maxfev (scipy's np.inf).
+UNLIMITED = 2 ** 62
+
+# Termination reasons (numopt._result.REASONS).
+_CONVERGED = 0
+_MAXFEV = 4     # status 1, "Maximum number of function evaluations has been exceeded."
+_MAXITER = 7    # scipy: status 2 with "Maximum number of iterations has been exceeded."
+_NAN = 5
+
+# Integer state (iws, after the header).
+_PHASE = W.HEADER_INTS
+_MAXIT = _PHASE + 1
+_MAXFE = _MAXIT + 1
+_BOUND = _MAXFE + 1
+_J = _BOUND + 1        # the vertex being evaluated (initial simplex, shrink)
+_PERM = _J + 1         # n + 1 row indices, best vertex first
+
+# phases
+_INITIAL, _REFLECT, _EXPAND, _CONTRACT_OUT, _CONTRACT_IN, _SHRINK = range(6)
+
+# Float state (ws, after the header).
+_XATOL = W.HEADER_FLOATS
+_FATOL = _XATOL + 1
+_RHO = _FATOL + 1
+_CHI = _RHO + 1
+_PSI = _CHI + 1
+_SIGMA = _PSI + 1
+_FXR = _SIGMA + 1       # f at the reflected point
+_NS = _FXR + 1
+
+_NONZDELT = 0.05
+_ZDELT = 0.00025
+
+
+def sizes(n):
+    """Lengths of ``ws`` and ``iws`` for ``n`` variables."""
+    return _NS + (n + 1) * n + 7 * n + 1, _PERM + n + 1
+
+
+@register_jitable
+def _offsets(n):
+    lo = _NS                # lower bounds
+    hi = lo + n             # upper bounds
+    sim = hi + n            # the simplex, n + 1 rows of n
+    fsim = sim + (n + 1) * n  # f of the vertices, in sorted order (position k: row perm[k])
+    xbar = fsim + n + 1     # centroid of the n best vertices
+    xr = xbar + n           # reflected point
+    xt = xr + n             # the point to evaluate
+    g = xt + n              # gradient slot the drivers want (unused)
+    return lo, hi, sim, fsim, xbar, xr, xt, g
+
+
+def init(ws, iws, x0, fopts, iopts):
+    n = x0.size
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    iws[W.N] = n
+    iws[W.X] = xt
+    iws[W.G] = g
+    iws[W.GR] = g
+    iws[W.XR] = sim
+    iws[_MAXIT] = iopts[MAXITER]
+    iws[_MAXFE] = iopts[MAXFEV]
+    bounded = iopts[BOUNDED] != 0
+    iws[_BOUND] = 1 if bounded else 0
+    ws[_XATOL] = fopts[XATOL]
+    ws[_FATOL] = fopts[FATOL]
+    ws[_RHO] = fopts[RHO]
+    ws[_CHI] = fopts[CHI]
+    ws[_PSI] = fopts[PSI]
+    ws[_SIGMA] = fopts[SIGMA]
+    k = _NFOPTS
+    for i in range(n):
+        if bounded:
+            ws[lo + i] = fopts[k + i]
+            ws[hi + i] = fopts[k + n + i]
+        else:
+            ws[lo + i] = -np.inf
+            ws[hi + i] = np.inf
+    if bounded:
+        k += 2 * n
+    if iopts[SIMPLEX] != 0:
+        for i in range((n + 1) * n):
+            ws[sim + i] = fopts[k + i]
+    else:
+        # scipy clips x0 into the bounds, then perturbs one coordinate per vertex.
+        for i in range(n):
+            v = x0[i]
+            if bounded:
+                v = min(max(v, ws[lo + i]), ws[hi + i])
+            ws[xt + i] = v
+        for r in range(n + 1):
+            for i in range(n):
+                ws[sim + r * n + i] = ws[xt + i]
+        for r in range(n):
+            v = ws[xt + r]
+            ws[sim + (r + 1) * n + r] = (1.0 + _NONZDELT) * v if v != 0 else _ZDELT
+    if bounded:
+        # A vertex above an upper bound is reflected into the interior, then all clipped.
+        for r in range(n + 1):
+            for i in range(n):
+                v = ws[sim + r * n + i]
+                if v > ws[hi + i]:
+                    v = 2 * ws[hi + i] - v
+                ws[sim + r * n + i] = min(max(v, ws[lo + i]), ws[hi + i])
+    for r in range(n + 1):
+        ws[fsim + r] = np.inf
+        iws[_PERM + r] = r
+    ws[W.FR] = np.inf
+    iws[W.NIT] = 1      # scipy's ``iterations`` starts at 1
+    iws[W.NFEV] = 0
+    iws[_PHASE] = _INITIAL
+    iws[_J] = 0
+    _ask_vertex(ws, iws, 0)
+
+
+@register_jitable
+def _finish(iws, reason):
+    iws[W.TASK] = W.DONE
+    iws[W.REASON] = reason
+
+
+@register_jitable
+def _sort(ws, iws):
+    """Stable insertion sort of the vertices by f; the best becomes the current iterate."""
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    for k in range(1, n + 1):
+        fk = ws[fsim + k]
+        pk = iws[_PERM + k]
+        j = k - 1
+        while j >= 0 and ws[fsim + j] > fk:
+            ws[fsim + j + 1] = ws[fsim + j]
+            iws[_PERM + j + 1] = iws[_PERM + j]
+            j -= 1
+        ws[fsim + j + 1] = fk
+        iws[_PERM + j + 1] = pk
+    iws[W.XR] = sim + iws[_PERM] * n
+    ws[W.FR] = ws[fsim]
+
+
+@register_jitable
+def _ask(ws, iws, src):
+    """Ask for f at ``ws[src:src + n]``, or stop if the evaluation budget is spent.
+
+    scipy's objective wrapper raises before the call that would exceed ``maxfev``; the
+    iteration is then abandoned (uncounted) and the simplex re-sorted as it stands.
+    """
+    n = iws[W.N]
+    if iws[W.NFEV] >= iws[_MAXFE]:
+        _sort(ws, iws)
+        _finish(iws, _MAXFEV)
+        return
+    xt = iws[W.X]
+    if src != xt:
+        for i in range(n):
+            ws[xt + i] = ws[src + i]
+    iws[W.TASK] = W.EVALUATE
+
+
+@register_jitable
+def _ask_vertex(ws, iws, k):
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    iws[_J] = k
+    _ask(ws, iws, sim + iws[_PERM + k] * n)
+
+
+@register_jitable
+def _clip(ws, iws, p):
+    if iws[_BOUND] != 0:
+        n = iws[W.N]
+        lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+        for i in range(n):
+            ws[p + i] = min(max(ws[p + i], ws[lo + i]), ws[hi + i])
+
+
+@register_jitable
+def _trial(ws, iws, a, b, phase):
+    """Ask for ``a * xbar + b * worst`` (clipped), the next move of this iteration."""
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    worst = sim + iws[_PERM + n] * n
+    for i in range(n):
+        ws[xt + i] = a * ws[xbar + i] + b * ws[worst + i]
+    _clip(ws, iws, xt)
+    iws[_PHASE] = phase
+    _ask(ws, iws, xt)
+
+
+@register_jitable
+def _replace_worst(ws, iws, src, f):
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    worst = sim + iws[_PERM + n] * n
+    for i in range(n):
+        ws[worst + i] = ws[src + i]
+    ws[fsim + n] = f
+
+
+@register_jitable
+def _shrink_vertex(ws, iws, k):
+    """Move vertex k towards the best one (scipy moves it before evaluating it)."""
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    best = sim + iws[_PERM] * n
+    row = sim + iws[_PERM + k] * n
+    sigma = ws[_SIGMA]
+    for i in range(n):
+        ws[row + i] = ws[best + i] + sigma * (ws[row + i] - ws[best + i])
+    _clip(ws, iws, row)
+    iws[_PHASE] = _SHRINK
+    _ask_vertex(ws, iws, k)
+
+
+@register_jitable
+def _converged(ws, iws):
+    """max |sim[1:] - sim[0]| <= xatol and max |fsim[0] - fsim[1:]| <= fatol (NaN fails)."""
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    xatol = ws[_XATOL]
+    fatol = ws[_FATOL]
+    best = sim + iws[_PERM] * n
+    for k in range(1, n + 1):
+        row = sim + iws[_PERM + k] * n
+        for i in range(n):
+            if not abs(ws[row + i] - ws[best + i]) <= xatol:
+                return False
+    f0 = ws[fsim]
+    for k in range(1, n + 1):
+        if not abs(f0 - ws[fsim + k]) <= fatol:
+            return False
+    return True
+
+
+@register_jitable
+def _next_iteration(ws, iws):
+    """scipy's loop test, convergence test and reflection."""
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    if iws[W.NFEV] >= iws[_MAXFE]:
+        _finish(iws, _MAXFEV)
+        return
+    if iws[W.NIT] >= iws[_MAXIT]:
+        _finish(iws, _MAXITER)
+        return
+    if _converged(ws, iws):
+        _finish(iws, _CONVERGED)
+        return
+    # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n.
+    first = sim + iws[_PERM] * n
+    for i in range(n):
+        ws[xbar + i] = ws[first + i]
+    for k in range(1, n):
+        row = sim + iws[_PERM + k] * n
+        for i in range(n):
+            ws[xbar + i] += ws[row + i]
+    for i in range(n):
+        ws[xbar + i] = ws[xbar + i] / n
+    rho = ws[_RHO]
+    worst = sim + iws[_PERM + n] * n
+    for i in range(n):
+        ws[xr + i] = (1 + rho) * ws[xbar + i] - rho * ws[worst + i]
+    _clip(ws, iws, xr)
+    iws[_PHASE] = _REFLECT
+    _ask(ws, iws, xr)
+
+
+@register_jitable
+def _end_iteration(ws, iws):
+    iws[W.NIT] += 1
+    _sort(ws, iws)
+    _next_iteration(ws, iws)
+
+
+def step(ws, iws, f):
+    n = iws[W.N]
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    iws[W.NFEV] += 1
+    phase = iws[_PHASE]
+    if f != f:
+        if phase == _INITIAL and iws[_J] == 0:
+            ws[W.FR] = f  # no finite value seen: x0 and its NaN
+        _finish(iws, _NAN)
+        return
+    rho = ws[_RHO]
+    psi = ws[_PSI]
+    if phase == _INITIAL:
+        k = iws[_J]
+        ws[fsim + k] = f
+        if f < ws[W.FR]:  # best so far, should a NaN end the run early
+            ws[W.FR] = f
+            iws[W.XR] = sim + k * n
+        if k < n:
+            _ask_vertex(ws, iws, k + 1)
+        else:
+            _sort(ws, iws)
+            _next_iteration(ws, iws)
+    elif phase == _REFLECT:
+        ws[_FXR] = f
+        if f < ws[fsim]:
+            chi = ws[_CHI]
+            _trial(ws, iws, 1 + rho * chi, -(rho * chi), _EXPAND)
+        elif f < ws[fsim + n - 1]:
+            _replace_worst(ws, iws, xr, f)
+            _end_iteration(ws, iws)
+        elif f < ws[fsim + n]:
+            _trial(ws, iws, 1 + psi * rho, -(psi * rho), _CONTRACT_OUT)
+        else:
+            _trial(ws, iws, 1 - psi, psi, _CONTRACT_IN)
+    elif phase == _EXPAND:
+        fxr = ws[_FXR]
+        if f < fxr:
+            _replace_worst(ws, iws, xt, f)
+        else:
+            _replace_worst(ws, iws, xr, fxr)
+        _end_iteration(ws, iws)
+    elif phase == _CONTRACT_OUT:
+        if f <= ws[_FXR]:
+            _replace_worst(ws, iws, xt, f)
+            _end_iteration(ws, iws)
+        else:
+            _shrink_vertex(ws, iws, 1)
+    elif phase == _CONTRACT_IN:
+        if f < ws[fsim + n]:
+            _replace_worst(ws, iws, xt, f)
+            _end_iteration(ws, iws)
+        else:
+            _shrink_vertex(ws, iws, 1)
+    else:  # _SHRINK
+        k = iws[_J]
+        ws[fsim + k] = f
+        if k < n:
+            _shrink_vertex(ws, iws, k + 1)
+        else:
+            _end_iteration(ws, iws)
+
+
+def _limit(v):
+    """maxiter/maxfev as an int64 (scipy compares counts with ``<``, so 2.5 acts as 3)."""
+    v = float(v)
+    if v == np.inf:
+        return UNLIMITED
+    return max(-UNLIMITED, min(UNLIMITED, math.ceil(v)))
+
+
+def limits(maxiter, maxfev, n):
+    """scipy's maxiter/maxfev: both 200 n if neither is given; if one is given, the other
+    is unlimited unless the given one is infinite (then the other is 200 n)."""
+    if maxiter is None and maxfev is None:
+        maxiter = maxfev = 200 * n
+    elif maxiter is None:
+        maxiter = 200 * n if maxfev == np.inf else np.inf
+    elif maxfev is None:
+        maxfev = 200 * n if maxiter == np.inf else np.inf
+    return _limit(maxiter), _limit(maxfev)
+
+
+def initial_simplex(value, n):
+    """scipy's checks of ``initial_simplex``; returns it as a float64 (n + 1, n) array."""
+    sim = np.atleast_2d(np.asarray(value))
+    if sim.ndim != 2 or sim.shape[0] != sim.shape[1] + 1:
+        raise ValueError("`initial_simplex` should be an array of shape (N+1,N)")
+    if sim.shape[1] != n:
+        raise ValueError("Size of `initial_simplex` is not consistent with `x0`")
+    if sim.dtype.kind not in "iubf":
+        raise TypeError(f"`initial_simplex` must be real, got dtype {sim.dtype}")
+    sim = np.asarray(sim, dtype=np.float64)
+    if not np.all(np.isfinite(sim)):
+        raise ValueError("`initial_simplex` must be finite (it contains NaN or infinity)")
+    return sim
+
+
+def parameters(adaptive, n):
+    """(rho, chi, psi, sigma): the standard ones, or Gao and Han's for ``adaptive``."""
+    if adaptive:
+        dim = float(n)
+        return 1.0, 1 + 2 / dim, 0.75 - 1 / (2 * dim), 1 - 1 / dim
+    return 1.0, 2.0, 0.5, 0.5
+
+
+def _pack(o, n, lower, upper):
+    maxiter, maxfev = limits(o["maxiter"], o["maxfev"], n)
+    parts = [np.array([float(o["xatol"]), float(o["fatol"]), *parameters(bool(o["adaptive"]), n)])]
+    bounded = lower is not None
+    if bounded:
+        parts += [lower, upper]
+    simplex = o["initial_simplex"] is not None
+    if simplex:
+        parts.append(initial_simplex(o["initial_simplex"], n).ravel())
+    fopts = np.concatenate(parts).astype(np.float64)
+    iopts = np.array([maxiter, maxfev, int(bounded), int(simplex)], dtype=np.int64)
+    return fopts, iopts
+
+
+def check(x0, options, lower, upper):
+    """Python-side checks before the run, to be called by ``minimize`` itself: scipy's
+    warning for an ``x0`` outside the bounds (the run then starts from ``x0`` clipped
+    into them)."""
+    if lower is not None and (np.any(lower > x0) or np.any(x0 > upper)):
+        warnings.warn("Initial guess is not within the specified bounds", OptimizeWarning,
+                      stacklevel=3)
+
+
+def extras(ws, iws, n, dtype):
+    """scipy's extra result field: ``final_simplex = (sim, fsim)``, best vertex first."""
+    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    rows = iws[_PERM:_PERM + n + 1]
+    simplex = ws[sim:sim + (n + 1) * n].reshape(n + 1, n)[rows].astype(dtype)
+    return {"final_simplex": (simplex, ws[fsim:fsim + n + 1].copy())}
+
+
+METHOD = Method(
+    name="Nelder-Mead", module=sys.modules[__name__],
+    defaults=dict(maxiter=None, maxfev=None, disp=False, return_all=False,
+                  initial_simplex=None, xatol=1e-4, fatol=1e-4, adaptive=False),
+    pack=_pack, tol=("xatol", "fatol"), uses_gradient=False, bounds=True,
+    ignored=("disp", "return_all"),
+)
