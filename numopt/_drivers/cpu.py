@@ -16,26 +16,20 @@ Three details matter for speed and start-up:
   ``register_jitable``. Numba keys its on-disk cache of a closure on the pickled closure
   variables; a plain module-level function pickles by reference, so the key is the
   same in every process and the cache hits. (Closing over a dispatcher would pickle a
-  per-process uuid and recompile in every new process.) A fingerprint of the rule's
-  bytecode is closed over too, so editing a rule invalidates its cached drivers.
+  per-process uuid and recompile in every new process.) A fingerprint of the rules'
+  source (:mod:`numopt._fingerprint`) is closed over too, so editing a rule or one of
+  its helpers invalidates the cached drivers.
 """
-import hashlib
-
 import numba
 from numba import njit, prange, uintp
 from numba.extending import register_jitable
 
 from .. import config
+from .._fingerprint import source_fingerprint
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 _compiled = {}
 _elements = {}
-
-
-def _fingerprint(func):
-    code = func.__code__
-    blob = code.co_code + repr(code.co_consts).encode() + repr(code.co_names).encode()
-    return hashlib.sha256(blob).hexdigest()
 
 
 def _element(rule):
@@ -57,7 +51,7 @@ def rule_drivers(rule, flags):
     if key in _compiled:
         return _compiled[key]
     elem = _element(rule)
-    fingerprint = _fingerprint(rule)
+    fingerprint = source_fingerprint("_rules", "_drivers")
     chunk = config.CHUNK
 
     def serial(param, grad, state, hyper, lo, hi):

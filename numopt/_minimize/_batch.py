@@ -22,6 +22,7 @@ from numba.extending import register_jitable
 from .._result import OptimizeResult, describe
 from . import _registry
 from . import _workspace as W
+from ._drivers import fingerprint
 from ._minimize import _bounds_arrays, _options, _prepare_x0
 from ._objective import FD_METHODS, Objective, _EPS, fd_evals, fd_step, is_compiled
 
@@ -152,8 +153,10 @@ def _compiled_batch_solver(name, init, step, args_type):
         return _batch_solvers[key]
     init_i = register_jitable(init)
     step_i = register_jitable(step)
+    fp = fingerprint()
 
     def solve_batch(fg, WS, IWS, X0, FOPTS, IOPTS, args):
+        fp  # noqa: B018 -- part of the cache key
         n = X0.shape[1]
         for b in prange(X0.shape[0]):
             ws = WS[b]
@@ -185,8 +188,10 @@ def _row_stepper(step):
     if step in _row_steppers:
         return _row_steppers[step]
     step_i = register_jitable(step)
+    fp = fingerprint()
 
     def step_rows(WS, IWS, rows, F):
+        fp  # noqa: B018 -- part of the cache key
         for k in prange(rows.size):
             step_i(WS[rows[k]], IWS[rows[k]], F[k])
 
@@ -200,8 +205,10 @@ def _init_rows(init):
     if key in _row_steppers:
         return _row_steppers[key]
     init_i = register_jitable(init)
+    fp = fingerprint()
 
     def init_rows(WS, IWS, X0, FOPTS, IOPTS):
+        fp  # noqa: B018 -- part of the cache key
         for b in prange(X0.shape[0]):
             init_i(WS[b], IWS[b], X0[b], FOPTS[b], IOPTS[b])
 
@@ -333,7 +340,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     opts = _options(spec, options, tol, n)
     mask = _per_problem(args, B)
     FOPTS, IOPTS = _pack_rows(spec, opts, bounds, B, n)
-    sizes = spec.module.sizes(n)
+    sizes = spec.module.sizes(n, FOPTS[0], IOPTS[0])
     compiled = is_compiled(fun)
     kind, fd_method = _gradient_kind(fun, jac, spec)
     fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)

@@ -18,6 +18,7 @@ import numpy as np
 from numba import float64, int64, njit, types
 from numba.extending import register_jitable
 
+from .._fingerprint import source_fingerprint
 from . import _workspace as W
 
 _OPTIONS = dict(cache=True, error_model="numpy")
@@ -25,10 +26,23 @@ _jitted = {}
 _solvers = {}
 
 
+def fingerprint():
+    """Closed over by every cached loop here: see :mod:`numopt._fingerprint`."""
+    return source_fingerprint("_minimize")
+
+
 def jitted(func):
     """The compiled form of a method's plain ``init``/``step`` function, callable from Python."""
     if func not in _jitted:
-        _jitted[func] = njit(**_OPTIONS)(register_jitable(func))
+        inner = register_jitable(func)
+        fp = fingerprint()
+
+        def call(ws, iws, *rest):
+            fp  # noqa: B018 -- part of the cache key
+            return inner(ws, iws, *rest)
+
+        call.__qualname__ = f"{func.__module__.rsplit('.', 1)[-1]}_{func.__name__}"
+        _jitted[func] = njit(**_OPTIONS)(call)
     return _jitted[func]
 
 
@@ -85,8 +99,10 @@ def compiled_solver(name, init, step, args_type):
         return _solvers[key]
     init_i = register_jitable(init)
     step_i = register_jitable(step)
+    fp = fingerprint()
 
     def solve(fg, ws, iws, x0, fopts, iopts, args):
+        fp  # noqa: B018 -- part of the cache key
         init_i(ws, iws, x0, fopts, iopts)
         n = x0.size
         while iws[0] == 1:  # W.TASK == W.EVALUATE

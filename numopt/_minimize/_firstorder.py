@@ -75,7 +75,7 @@ GTOL = 1e-5
 _XR = W.HEADER_FLOATS
 
 
-def sizes(n):
+def sizes(n, fopts=None, iopts=None):
     """Lengths of the ``ws`` and ``iws`` workspaces :func:`run` returns for ``n`` variables."""
     return _XR + 2 * n, W.HEADER_INTS
 

@@ -149,7 +149,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
                                             args, need_gradient=spec.uses_gradient)
     fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
     fopts, iopts = spec.pack(opts, n, lower, upper)
-    sizes = spec.module.sizes(n)
+    sizes = spec.module.sizes(n, fopts, iopts)
     xd = np.ascontiguousarray(x0, dtype=np.float64)
 
     if compiled and callback is None and spec.run is None:

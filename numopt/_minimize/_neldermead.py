@@ -76,8 +76,8 @@ _NONZDELT = 0.05
 _ZDELT = 0.00025
 
 
-def sizes(n):
-    """Lengths of ``ws`` and ``iws`` for ``n`` variables."""
+def sizes(n, fopts=None, iopts=None):
+    """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
     return _NS + (n + 1) * n + 7 * n + 1, _PERM + n + 1
 
 

@@ -16,7 +16,7 @@ class Method:
     name : str
         The canonical name (``method=`` is matched case-insensitively).
     module : module
-        Provides ``sizes(n)``, ``init(ws, iws, x0, fopts, iopts)`` and
+        Provides ``sizes(n, fopts, iopts)``, ``init(ws, iws, x0, fopts, iopts)`` and
         ``step(ws, iws, f)`` (see :mod:`._workspace`).
     defaults : dict
         Options and their defaults, with scipy's names. ``None`` defaults are resolved

@@ -1,0 +1,25 @@
+"""A fingerprint of numopt's own source, for the keys of numba's on-disk cache.
+
+numba checks only the timestamp of the file that defines a cached function. Compiled
+drivers here are closures (in ``_drivers``) that inline code from other modules: a
+rule's helpers, a method's line search. Closing over this fingerprint makes their cache
+keys change whenever any of numopt's compiled sources changes, so an edit never leaves
+a stale kernel behind.
+"""
+import hashlib
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent
+_cache = {}
+
+
+def source_fingerprint(*subpackages):
+    """SHA-256 of the ``.py`` files of the given subpackages (relative to ``numopt``)."""
+    if subpackages not in _cache:
+        h = hashlib.sha256()
+        for sub in subpackages:
+            for path in sorted((_ROOT / sub).glob("*.py")):
+                h.update(path.name.encode())
+                h.update(path.read_bytes())
+        _cache[subpackages] = h.hexdigest()
+    return _cache[subpackages]
