@@ -9,13 +9,18 @@ inverse-Hessian update, in O(n^2) form:
     H_{k+1} = (I - \\rho s y^T) H_k (I - \\rho y s^T) + \\rho s s^T
             = H_k - \\rho(s (H_k y)^T + (H_k y) s^T) + (\\rho^2 y^T H_k y + \\rho) s s^T.
 
+When the Moré-Thuente search fails, scipy's ``_line_search_wolfe12`` retries with its
+second line search, ``line_search_wolfe2`` (:mod:`._wolfe2`, with ``c1``, ``c2`` and
+``amax=1e100``), and so does this; if that fails too the run stops with "precision loss"
+(status 2). As scipy's ``ScalarFunction`` does, a trial point equal to the point evaluated
+last (typically the second search's first step) is not evaluated again.
+
 Differences from scipy, deliberate:
 
-- When the Moré-Thuente search fails, scipy retries with a second line search
-  (``line_search_wolfe2``) before giving up; here the run stops at once with scipy's
-  "precision loss" status (2).
 - A NaN from the objective stops the run at the last accepted iterate (reason 5);
   scipy's line search would go on asking for the largest step.
+- The arithmetic (plain loops, the O(n^2) update above) is not numpy's (BLAS dot and
+  matrix products), so iterates agree with scipy's to rounding, not bit for bit.
 """
 import math
 import sys
@@ -26,6 +31,7 @@ from numba.extending import register_jitable
 from . import _workspace as W
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._registry import Method
+from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
 GTOL, NORM, XRTOL, C1, C2 = range(5)      # fopts
@@ -35,7 +41,7 @@ MAXITER = 0                                # iopts
 _PHASE = W.HEADER_INTS
 _MAXITER = _PHASE + 1
 _NI = _MAXITER + 1
-_INITIAL, _SEARCH = 0, 1
+_INITIAL, _SEARCH, _SEARCH2 = 0, 1, 2   # first evaluation, Moré-Thuente, wolfe2
 
 # Float state (ws, after the header).
 _GTOL = W.HEADER_FLOATS
@@ -45,12 +51,14 @@ _C1 = _XRTOL + 1
 _C2 = _C1 + 1
 _OLD_FVAL = _C2 + 1     # f at the previous iterate (scipy's old_old_fval)
 _PHI0 = _OLD_FVAL + 1   # f at the iterate the running line search started from
-_NS = _PHI0 + 1
+_DERPHI0 = _PHI0 + 1    # g . p there
+_FL = _DERPHI0 + 1      # f at the point evaluated last
+_NS = _FL + 1
 
 
-def sizes(n):
-    """Lengths of ``ws`` and ``iws`` for ``n`` variables."""
-    return _NS + 6 * n + n * n + LS_SIZE, _NI
+def sizes(n, fopts=None, iopts=None):
+    """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
+    return _NS + 7 * n + n * n + LS_SIZE + W2_SIZE, _NI
 
 
 @register_jitable
@@ -63,7 +71,9 @@ def _offsets(n):
     yk = gt + n         # gradient change y
     hk = yk + n         # inverse Hessian, n x n
     ls = hk + n * n     # line search state
-    return xk, gk, pk, xt, gt, yk, hk, ls
+    xl = ls + LS_SIZE   # the point evaluated last
+    l2 = xl + n         # wolfe2 state
+    return xk, gk, pk, xt, gt, yk, hk, ls, xl, l2
 
 
 @register_jitable
@@ -87,7 +97,7 @@ def _vecnorm(ws, lo, n, ord):
 
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
-    xk, gk, pk, xt, gt, yk, hk, ls = _offsets(n)
+    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     iws[W.N] = n
     iws[W.X] = xt
     iws[W.G] = gt
@@ -118,7 +128,7 @@ def _finish(iws, reason):
 def _start_search(ws, iws):
     """Set the direction p = -H g and the first trial step, and ask for it."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls = _offsets(n)
+    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     derphi0 = 0.0
     for i in range(n):
         s = 0.0
@@ -134,15 +144,36 @@ def _start_search(ws, iws):
         if alpha1 < 0:
             alpha1 = 1.0
     ws[_PHI0] = phi0
+    ws[_DERPHI0] = derphi0
     stp, task = dcsrch_start(ws[ls:ls + LS_SIZE], phi0, derphi0, alpha1, ws[_C1], ws[_C2],
                              1e-14, 1e-100, 1e100)
-    if task != FG:
-        _finish(iws, 2)  # the line search failed: scipy's "precision loss"
-        return
+    if task == FG:
+        _request(ws, iws, stp, _SEARCH)
+    else:
+        _start_wolfe2(ws, iws)
+
+
+@register_jitable
+def _request(ws, iws, stp, phase):
+    """Ask for f and g at x_k + stp p_k."""
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     for i in range(n):
         ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
-    iws[_PHASE] = _SEARCH
+    iws[_PHASE] = phase
     iws[W.TASK] = W.EVALUATE
+
+
+@register_jitable
+def _start_wolfe2(ws, iws):
+    """The Moré-Thuente search failed: scipy's second line search, from the same start."""
+    l2 = _offsets(iws[W.N])[9]
+    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_PHI0], ws[_DERPHI0], ws[_OLD_FVAL],
+                             ws[_C1], ws[_C2], 1e100)
+    if task == FG:
+        _request(ws, iws, stp, _SEARCH2)
+    else:
+        _finish(iws, 2)  # both line searches failed: scipy's "precision loss"
 
 
 @register_jitable
@@ -163,11 +194,30 @@ def _update_inverse_hessian(ws, n, hk, s, y, hy, rho):
 
 def step(ws, iws, f):
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls = _offsets(n)
+    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     iws[W.NFEV] += 1
     if f != f:
         _finish(iws, 5)
         return
+    for i in range(n):
+        ws[xl + i] = ws[xt + i]
+    ws[_FL] = f
+    while True:
+        _consume(ws, iws, f)
+        if iws[W.TASK] != W.EVALUATE:
+            return
+        for i in range(n):
+            if ws[xt + i] != ws[xl + i]:
+                return
+        # scipy's ScalarFunction still holds f and g at this very point: no evaluation.
+        f = ws[_FL]
+
+
+@register_jitable
+def _consume(ws, iws, f):
+    """One evaluation's worth of work: f, and the gradient at gt, at the trial point."""
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     if iws[_PHASE] == _INITIAL:
         ws[W.FR] = f
         g2 = 0.0
@@ -190,15 +240,23 @@ def step(ws, iws, f):
     derphi = 0.0
     for i in range(n):
         derphi += ws[gt + i] * ws[pk + i]
-    stp, task = dcsrch_step(ws[ls:ls + LS_SIZE], f, derphi)
-    if task == FG:
-        for i in range(n):
-            ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
-        iws[W.TASK] = W.EVALUATE
-        return
-    if task != CONVERGENCE:
-        _finish(iws, 2)
-        return
+    if iws[_PHASE] == _SEARCH:
+        stp, task = dcsrch_step(ws[ls:ls + LS_SIZE], f, derphi)
+        if task == FG:
+            _request(ws, iws, stp, _SEARCH)
+            return
+        if task != CONVERGENCE:
+            _start_wolfe2(ws, iws)
+            return
+    else:
+        stp, task = wolfe2_step(ws[l2:l2 + W2_SIZE], f, derphi)
+        if task == FG:
+            _request(ws, iws, stp, _SEARCH2)
+            return
+        if not has_step(task):
+            _finish(iws, 2)
+            return
+        # CONVERGENCE, or (as scipy) the last step of a search that ran out of iterations
 
     # Accept the step: s = stp * p, x += s, y = g_new - g.
     iws[W.NIT] += 1
@@ -236,6 +294,8 @@ def step(ws, iws, f):
 
 
 def _pack(o, n, lower, upper):
+    if not (0 < o["c1"] < o["c2"] < 1):   # scipy's line searches raise this
+        raise ValueError("'c1' and 'c2' do not satisfy'0 < c1 < c2 < 1'.")
     maxiter = 200 * n if o["maxiter"] is None else int(o["maxiter"])
     fopts = np.array([o["gtol"], o["norm"], o["xrtol"], o["c1"], o["c2"]], dtype=np.float64)
     return fopts, np.array([maxiter], dtype=np.int64)

@@ -1,0 +1,386 @@
+"""Nonlinear conjugate gradients, as ``scipy.optimize.minimize(method="CG")``.
+
+scipy 1.17 ``_minimize_cg``: Polak-Ribière with the "+" restart (Powell's
+``beta >= 0``), and a sufficient-descent test on every step the line search proposes, as
+a reverse-communication state machine over the workspace of :mod:`._workspace` (each
+``step`` consumes one evaluation). From :math:`x_k` with gradient :math:`g_k` and
+direction :math:`p_k` (:math:`p_0 = -g_0`), a step :math:`\\alpha` is accepted when it
+satisfies the strong Wolfe conditions (``c1``, ``c2``) and, with
+
+.. math::
+    \\beta = \\max\\Big(0, \\frac{(g_{k+1} - g_k)^T g_{k+1}}{g_k^T g_k}\\Big), \\qquad
+    p_{k+1} = -g_{k+1} + \\beta p_k,
+
+either :math:`\\|g_{k+1}\\| \\le` ``gtol`` or :math:`p_{k+1}^T g_{k+1} \\le -0.01\\,
+g_{k+1}^T g_{k+1}` (Gilbert and Nocedal's sufficient descent, which strong Wolfe alone
+does not give Polak-Ribière+).
+
+The line search is scipy's ``_line_search_wolfe12``: Moré-Thuente (:mod:`._linesearch`,
+``amin=1e-100``, ``amax=1e100``, ``xtol=1e-14``); if it fails, or its step fails the
+descent test, scipy's second search, ``line_search_wolfe2`` (:mod:`._wolfe2`, with
+``amax=1e100``), which asks for the descent test at each step where strong Wolfe holds.
+If both fail the run stops with "precision loss" (status 2). When the second search
+runs out of iterations scipy takes its last step untested, and so does this.
+
+Options
+-------
+gtol : float, default 1e-5
+    Stop when the ``norm`` of the gradient is at most ``gtol``.
+norm : float, default inf
+    Order of the norm (``inf`` is the largest absolute value).
+maxiter : int, default 200 * n
+    Maximum number of iterations.
+c1, c2 : float, default 1e-4 and 0.4
+    Sufficient decrease and curvature parameters of the line searches,
+    ``0 < c1 < c2 < 1`` (else ``ValueError``, scipy's message).
+
+``disp``, ``return_all`` and ``workers`` are accepted and ignored; ``eps`` and
+``finite_diff_rel_step`` are not supported (numopt's finite differences use scipy's
+default steps).
+
+Notes
+-----
+Statuses follow scipy's order of tests: 2 if the line searches failed; else 1 if ``maxiter``
+iterations were made (even if the last one converged); else 3 if the gradient norm, f or x
+is NaN; else 0. An objective that returns NaN stops the run at the last accepted iterate
+(reason 5), where scipy's line searches would go on.
+
+Counting as scipy does: scipy evaluates through a ``ScalarFunction`` that remembers the last
+point; a trial point equal to the point evaluated last (typically the second search starting
+where the first one ended) is not evaluated again, here either. ``nfev`` is therefore
+scipy's; ``njev`` equals ``nfev`` (every evaluation gives f and g), where scipy's is smaller
+when its second search evaluated f alone.
+
+Dot products are summed as OpenBLAS's ``ddot`` (behind ``np.dot``) sums them on x86-64
+with AVX-512 (:func:`_dot`), with fused multiply-adds (:func:`._wolfe2.fma`), so that the
+iterates agree with scipy's bit for bit where numpy uses that kernel (on every MGH problem
+here: same x, nit and nfev). With another BLAS kernel only the last bits of the sums
+differ. A ``norm`` other than +-inf sums ``|g|^norm`` in order, where numpy sums pairwise.
+
+References
+----------
+J. C. Gilbert and J. Nocedal, "Global convergence properties of conjugate gradient methods
+for optimization", SIAM J. Optim. 2 (1992) 21-42.
+"""
+import math
+import sys
+
+import numpy as np
+from numba.extending import register_jitable
+
+from . import _workspace as W
+from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._registry import Method
+from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
+
+# Option arrays given to init (copied into the workspace).
+GTOL, NORM, C1, C2 = range(4)      # fopts
+MAXITER = 0                         # iopts
+
+_SIGMA3 = 0.01      # scipy's sufficient-descent constant
+
+# Integer state (iws, after the header).
+_PHASE = W.HEADER_INTS
+_MAXITER = _PHASE + 1
+_NI = _MAXITER + 1
+_INITIAL, _WOLFE1, _WOLFE2 = 0, 1, 2
+
+# Float state (ws, after the header).
+_GTOL = W.HEADER_FLOATS
+_NORM = _GTOL + 1
+_C1 = _NORM + 1
+_C2 = _C1 + 1
+_OLD_FVAL = _C2 + 1     # f at the previous iterate (scipy's old_old_fval)
+_PHI0 = _OLD_FVAL + 1   # f at the iterate the running line search started from
+_DERPHI0 = _PHI0 + 1    # g_k . p_k
+_DELTAK = _DERPHI0 + 1  # g_k . g_k
+_GNORM = _DELTAK + 1    # norm of g_k
+_FL = _GNORM + 1        # f at the point evaluated last
+_NS = _FL + 1
+
+
+def sizes(n, fopts=None, iopts=None):
+    """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
+    return _NS + 8 * n + LS_SIZE + W2_SIZE, _NI
+
+
+@register_jitable
+def _offsets(n):
+    xk = _NS            # current iterate
+    gk = xk + n         # its gradient
+    pk = gk + n         # search direction
+    xt = pk + n         # trial point
+    gt = xt + n         # gradient at the point evaluated last
+    xl = gt + n         # the point evaluated last
+    yk = xl + n         # gradient change g_new - g_k
+    pn = yk + n         # candidate direction -g_new + beta p_k
+    ls = pn + n         # Moré-Thuente state
+    l2 = ls + LS_SIZE   # wolfe2 state
+    return xk, gk, pk, xt, gt, xl, yk, pn, ls, l2
+
+
+@register_jitable
+def _vecnorm(ws, lo, n, ord):
+    """scipy's ``vecnorm``: ``np.amax(np.abs(v))`` for inf, ``np.amin`` for -inf (both NaN if
+    any element is), else ``sum(|v|^ord)^(1/ord)`` (summed in order; numpy sums pairwise)."""
+    if ord == np.inf or ord == -np.inf:
+        m = abs(ws[lo])
+        for i in range(1, n):
+            v = abs(ws[lo + i])
+            if v != v or (v > m if ord > 0 else v < m):
+                m = v
+            if m != m:
+                break
+        return m
+    s = 0.0
+    for i in range(n):
+        s += abs(ws[lo + i]) ** ord
+    return s ** (1.0 / ord)
+
+
+@register_jitable
+def _dot_lane(ws, a, b, j, n16, n32):
+    """Lane j (0-3) of OpenBLAS's 256-bit accumulator after its four registers are added."""
+    acc = 0.0
+    for k in range(4):
+        lo = 0.0        # the 512-bit lanes 8k + j and 8k + j + 4, folded together
+        hi = 0.0
+        for i in range(8 * k + j, n32, 32):
+            lo = fma(ws[a + i], ws[b + i], lo)
+            hi = fma(ws[a + i + 4], ws[b + i + 4], hi)
+        ak = lo + hi
+        for i in range(n32 + 4 * k + j, n16, 16):
+            ak = fma(ws[a + i], ws[b + i], ak)
+        acc = ak if k == 0 else acc + ak
+    return acc
+
+
+@register_jitable
+def _dot(ws, a, b, n):
+    """``np.dot(ws[a:a+n], ws[b:b+n])`` in the order OpenBLAS's ``ddot`` sums it.
+
+    OpenBLAS's SkylakeX kernel (``ddot_microk_skylakex-2.c``, single-threaded below
+    10000 elements) runs over the first ``n & -16`` elements with fused multiply-adds into
+    32 lanes (4 AVX-512 accumulators, 32 elements per round), folds them into 16 lanes,
+    adds one more 16-element round if there is one, and reduces; the rest is a sequential
+    fused multiply-add (so for n < 16 the whole sum is). Each lane is an independent
+    chain, computed here one after the other.
+    """
+    n16 = n & -16
+    n32 = n16 & -32
+    s = 0.0
+    if n16:
+        s = ((_dot_lane(ws, a, b, 0, n16, n32) + _dot_lane(ws, a, b, 2, n16, n32))
+             + (_dot_lane(ws, a, b, 1, n16, n32) + _dot_lane(ws, a, b, 3, n16, n32)))
+    for i in range(n16, n):
+        s = fma(ws[b + i], ws[a + i], s)
+    return s
+
+
+def init(ws, iws, x0, fopts, iopts):
+    n = x0.size
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    iws[W.N] = n
+    iws[W.X] = xt
+    iws[W.G] = gt
+    iws[W.XR] = xk
+    iws[W.GR] = gk
+    iws[_MAXITER] = iopts[MAXITER]
+    ws[_GTOL] = fopts[GTOL]
+    ws[_NORM] = fopts[NORM]
+    ws[_C1] = fopts[C1]
+    ws[_C2] = fopts[C2]
+    for i in range(n):
+        ws[xt + i] = x0[i]
+        ws[xk + i] = x0[i]
+    iws[_PHASE] = _INITIAL
+    iws[W.TASK] = W.EVALUATE
+
+
+@register_jitable
+def _finish(iws, reason):
+    iws[W.TASK] = W.DONE
+    iws[W.REASON] = reason
+
+
+@register_jitable
+def _request(ws, iws, stp, phase):
+    """Ask for f and g at x_k + stp p_k."""
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    for i in range(n):
+        ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
+    iws[_PHASE] = phase
+    iws[W.TASK] = W.EVALUATE
+
+
+@register_jitable
+def _new_direction(ws, n):
+    """scipy's ``polak_ribiere_powell_step`` for the gradient at gt: pn = -g_new + beta p_k
+    with beta = max(0, (g_new - g_k) . g_new / (g_k . g_k))."""
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    for i in range(n):
+        ws[yk + i] = ws[gt + i] - ws[gk + i]
+    beta = _dot(ws, yk, gt, n) / ws[_DELTAK]
+    beta = beta if beta > 0 else 0.0     # Python's max(0, beta): 0 for NaN too
+    for i in range(n):
+        ws[pn + i] = -ws[gt + i] + beta * ws[pk + i]
+
+
+@register_jitable
+def _descent_condition(ws, iws, stp):
+    """scipy's ``descent_condition`` for the step whose gradient is at gt."""
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    _new_direction(ws, n)
+    if _vecnorm(ws, gt, n, ws[_NORM]) <= ws[_GTOL]:
+        return True
+    return _dot(ws, pn, gt, n) <= -_SIGMA3 * _dot(ws, gt, gt, n)
+
+
+@register_jitable
+def _terminate(ws, iws):
+    """The loop has ended without a line search failure: scipy's statuses, in its order."""
+    n = iws[W.N]
+    if iws[W.NIT] >= iws[_MAXITER]:
+        _finish(iws, 1)
+        return
+    nan = ws[_GNORM] != ws[_GNORM] or ws[W.FR] != ws[W.FR]
+    xk = _offsets(n)[0]
+    for i in range(n):
+        nan = nan or ws[xk + i] != ws[xk + i]
+    _finish(iws, 3 if nan else 0)
+
+
+@register_jitable
+def _start_wolfe2(ws, iws):
+    n = iws[W.N]
+    l2 = _offsets(n)[9]
+    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_PHI0], ws[_DERPHI0], ws[_OLD_FVAL],
+                             ws[_C1], ws[_C2], 1e100, 10, True)
+    if task == FG:
+        _request(ws, iws, stp, _WOLFE2)
+    else:
+        _finish(iws, 2)
+
+
+@register_jitable
+def _iterate(ws, iws):
+    """scipy's loop test, then the start of an iteration: the first line search."""
+    if not (ws[_GNORM] > ws[_GTOL] and iws[W.NIT] < iws[_MAXITER]):
+        _terminate(ws, iws)
+        return
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    ws[_DELTAK] = _dot(ws, gk, gk, n)
+    derphi0 = _dot(ws, gk, pk, n)
+    ws[_DERPHI0] = derphi0
+    phi0 = ws[W.FR]
+    ws[_PHI0] = phi0
+    alpha1 = 1.0  # scipy's scalar_search_wolfe1 first step
+    if derphi0 != 0:
+        alpha1 = 1.01 * 2 * (phi0 - ws[_OLD_FVAL]) / derphi0
+        alpha1 = alpha1 if alpha1 < 1.0 else 1.0   # Python's min(1.0, alpha1)
+        if alpha1 < 0:
+            alpha1 = 1.0
+    stp, task = dcsrch_start(ws[ls:ls + LS_SIZE], phi0, derphi0, alpha1, ws[_C1], ws[_C2],
+                             1e-14, 1e-100, 1e100)
+    if task == FG:
+        _request(ws, iws, stp, _WOLFE1)
+    else:
+        _start_wolfe2(ws, iws)
+
+
+@register_jitable
+def _accept(ws, iws, stp, f):
+    """Take the step: x += stp p, the new direction, and the next iteration."""
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    _new_direction(ws, n)
+    for i in range(n):
+        ws[xk + i] = ws[xk + i] + stp * ws[pk + i]
+        ws[pk + i] = ws[pn + i]
+        ws[gk + i] = ws[gt + i]
+    iws[W.NIT] += 1
+    ws[_OLD_FVAL] = ws[_PHI0]
+    ws[W.FR] = f
+    ws[_GNORM] = _vecnorm(ws, gk, n, ws[_NORM])
+    _iterate(ws, iws)
+
+
+@register_jitable
+def _consume(ws, iws, f):
+    """One evaluation's worth of work: f, and the gradient at gt, at the trial point."""
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    phase = iws[_PHASE]
+    if phase == _INITIAL:
+        ws[W.FR] = f
+        for i in range(n):
+            ws[gk + i] = ws[gt + i]
+            ws[pk + i] = -ws[gt + i]
+        ws[_OLD_FVAL] = f + math.sqrt(_dot(ws, gk, gk, n)) / 2   # dx ~ 1 for the first step
+        ws[_GNORM] = _vecnorm(ws, gk, n, ws[_NORM])
+        _iterate(ws, iws)
+        return
+    derphi = _dot(ws, gt, pk, n)
+    if phase == _WOLFE1:
+        stp, task = dcsrch_step(ws[ls:ls + LS_SIZE], f, derphi)
+        if task == FG:
+            _request(ws, iws, stp, _WOLFE1)
+        elif task == CONVERGENCE and _descent_condition(ws, iws, stp):
+            _accept(ws, iws, stp, f)
+        else:
+            _start_wolfe2(ws, iws)
+        return
+    stp, task = wolfe2_step(ws[l2:l2 + W2_SIZE], f, derphi)
+    if task == CHECK:
+        stp, task = wolfe2_check(ws[l2:l2 + W2_SIZE], _descent_condition(ws, iws, stp))
+    if task == FG:
+        _request(ws, iws, stp, _WOLFE2)
+    elif has_step(task):
+        _accept(ws, iws, stp, f)
+    else:
+        _finish(iws, 2)
+
+
+def step(ws, iws, f):
+    n = iws[W.N]
+    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    iws[W.NFEV] += 1
+    if f != f:
+        if iws[_PHASE] == _INITIAL:
+            ws[W.FR] = f
+        _finish(iws, 5)
+        return
+    for i in range(n):
+        ws[xl + i] = ws[xt + i]
+    ws[_FL] = f
+    while True:
+        _consume(ws, iws, f)
+        if iws[W.TASK] != W.EVALUATE:
+            return
+        for i in range(n):
+            if ws[xt + i] != ws[xl + i]:
+                return
+        # scipy's ScalarFunction still holds f and g at this very point: no evaluation.
+        f = ws[_FL]
+
+
+def _pack(o, n, lower, upper):
+    c1, c2 = float(o["c1"]), float(o["c2"])
+    if not (0 < c1 < c2 < 1):
+        raise ValueError("'c1' and 'c2' do not satisfy'0 < c1 < c2 < 1'.")
+    maxiter = 200 * n if o["maxiter"] is None else int(o["maxiter"])
+    fopts = np.array([o["gtol"], o["norm"], c1, c2], dtype=np.float64)
+    return fopts, np.array([maxiter], dtype=np.int64)
+
+
+METHOD = Method(
+    name="CG", module=sys.modules[__name__],
+    defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, c1=1e-4, c2=0.4, eps=None,
+                  disp=False, return_all=False, finite_diff_rel_step=None, workers=None),
+    pack=_pack, tol=("gtol",),
+    ignored=("disp", "return_all", "workers"),
+    unsupported=("eps", "finite_diff_rel_step"),
+)

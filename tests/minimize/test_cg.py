@@ -1,0 +1,344 @@
+"""CG against scipy.optimize.minimize(method="CG") run in the test.
+
+numopt's CG follows scipy's ``_minimize_cg`` operation by operation, with both of scipy's
+line searches (Moré-Thuente, then ``line_search_wolfe2`` with the sufficient-descent
+check) and ``np.dot``'s own summation order (OpenBLAS: fused multiply-adds, and for
+n >= 16 its SkylakeX kernel's lanes). Where this machine's ``np.dot`` is the one modelled
+(``blas_modelled(n)``), every MGH problem runs bit for bit as scipy's: the same x, f,
+gradient, nit, nfev and status. ``njev`` is larger than scipy's where the second line
+search evaluates f alone: numopt always evaluates f and g together.
+"""
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+import scipy.optimize as so
+import scipy.optimize._optimize as scipy_optimize
+from numba import njit
+from scipy.optimize import OptimizeWarning
+
+import numopt
+from numopt._minimize import _cg
+from numopt.testing import problems as P
+
+PROBLEMS = P.ALL
+
+
+def _blas_modelled(n, trials=20):
+    dot = njit(_cg._dot)
+    rng = np.random.default_rng(n)
+    for _ in range(trials):
+        v = rng.standard_normal(2 * n) * 10.0 ** rng.uniform(-3, 3, 2 * n)
+        if dot(v, 0, n, n) != np.dot(v[:n], v[n:]):
+            return False
+    return True
+
+
+_MODELLED = {}
+
+
+def blas_modelled(n):
+    """Whether ``np.dot`` of length-n vectors sums in ``_cg._dot``'s order here."""
+    if n not in _MODELLED:
+        _MODELLED[n] = _blas_modelled(n)
+    return _MODELLED[n]
+
+
+def scipy_cg(fun, x0, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return so.minimize(fun, np.array(x0, dtype=float), method="CG", **kwargs)
+
+
+def cg(fun, x0, **kwargs):
+    return numopt.minimize(fun, np.array(x0, dtype=float), method="CG", **kwargs)
+
+
+def solved(fun, prob, scale=1e-6):
+    return abs(fun - prob.f_min) <= scale * abs(prob.f_min) + 1e-10
+
+
+def assert_same_run(res, ref, n):
+    assert (res.nit, res.nfev, res.status, res.success, res.message) == \
+        (ref.nit, ref.nfev, ref.status, ref.success, ref.message)
+    np.testing.assert_array_equal(res.x, ref.x)
+    np.testing.assert_array_equal(res.jac, ref.jac)
+    assert res.fun == ref.fun
+    assert res.njev >= ref.njev
+
+
+# --- against scipy on the MGH problems -----------------------------------------------------------
+
+@pytest.mark.parametrize("prob", PROBLEMS, ids=[p.label for p in PROBLEMS])
+def test_cg_runs_as_scipys(prob):
+    for options in ({}, {"gtol": 1e-10}):
+        ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, options=options)
+        res = cg(prob.f, prob.x0, jac=prob.jac, options=options)
+        if solved(ref.fun, prob):
+            assert solved(res.fun, prob), (res.fun, res.message, ref.fun)
+        if blas_modelled(prob.n):
+            assert_same_run(res, ref, prob.n)
+
+
+def test_cg_total_nfev_within_10_percent_of_scipy():
+    ours = theirs = 0
+    for prob in PROBLEMS:
+        theirs += scipy_cg(prob.f, prob.x0, jac=prob.jac).nfev
+        ours += cg(prob.f, prob.x0, jac=prob.jac).nfev
+    assert ours <= 1.1 * theirs, (ours, theirs)
+
+
+# (label, options) -> (nit, nfev, status, scipy's second line search calls, of which succeeded)
+PINNED = {
+    ("rosenbrock", ()): (36, 78, 0, 1, 1),
+    ("beale", ()): (17, 41, 0, 0, 0),
+    ("helical_valley", ()): (47, 88, 0, 0, 0),
+    ("watson_n6", ()): (522, 998, 0, 0, 0),
+    ("bard", ()): (11, 31, 0, 1, 1),
+    ("bard", (("gtol", 1e-10),)): (26, 104, 2, 2, 1),
+    ("freudenstein_roth", (("gtol", 1e-10),)): (14, 75, 2, 1, 0),
+    ("meyer", ()): (518, 1796, 2, 3, 2),
+    ("osborne_1", (("gtol", 1e-10),)): (1000, 2379, 1, 2, 2),
+    ("penalty_2_n4", (("gtol", 1e-10),)): (376, 925, 0, 8, 8),
+    ("variably_dimensioned_n10", ()): (2, 23, 2, 1, 0),
+    ("extended_rosenbrock_n100", ()): (34, 75, 0, 0, 0),
+    ("extended_powell_singular_n100", (("gtol", 1e-10),)): (187, 393, 0, 1, 1),
+}
+
+
+@pytest.mark.parametrize("key", PINNED, ids=[f"{k[0]}{dict(k[1])}" for k in PINNED])
+def test_pinned_counts(key, monkeypatch):
+    """scipy's counts, pinned; most of these runs go through the second line search."""
+    label, options = key
+    nit, nfev, status, calls, succeeded = PINNED[key]
+    prob = P.get(label)
+    if not blas_modelled(prob.n):
+        pytest.skip("np.dot does not sum in the modelled order on this machine")
+    res = cg(prob.f, prob.x0, jac=prob.jac, options=dict(options))
+    assert (res.nit, res.nfev, res.status) == (nit, nfev, status)
+
+    seen = []
+    wolfe2 = scipy_optimize.line_search_wolfe2
+
+    def counting(*args, **kwargs):
+        ret = wolfe2(*args, **kwargs)
+        seen.append(ret[0] is not None)
+        return ret
+
+    monkeypatch.setattr(scipy_optimize, "line_search_wolfe2", counting)
+    ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, options=dict(options))
+    assert (ref.nit, ref.nfev, ref.status) == (nit, nfev, status)
+    assert (len(seen), sum(seen)) == (calls, succeeded)
+
+
+def test_second_search_out_of_iterations_takes_its_last_step_like_scipy():
+    # Unbounded below: Moré-Thuente fails (100 evaluations) and the second search
+    # doubles its step 10 times; scipy takes that last step anyway.
+    f = lambda x: float(-x.sum())  # noqa: E731
+    g = lambda x: -np.ones_like(x)  # noqa: E731
+    for maxiter in (1, 3):
+        ref = scipy_cg(f, np.zeros(2), jac=g, options={"maxiter": maxiter})
+        res = cg(f, np.zeros(2), jac=g, options={"maxiter": maxiter})
+        assert (res.nit, res.nfev, res.status) == (maxiter, 1 + 111 * maxiter, 1)
+        assert_same_run(res, ref, 2)
+
+
+def test_infinite_values_like_scipy():
+    def f(x):
+        return float(np.sum((x - 3.0) ** 2)) if x[0] < 2.5 else np.inf
+
+    def g(x):
+        return 2.0 * (x - 3.0)
+
+    ref = scipy_cg(f, [0.0, 0.0], jac=g)
+    res = cg(f, [0.0, 0.0], jac=g)
+    assert res.status == 2 and np.all(np.isfinite(res.x))
+    assert_same_run(res, ref, 2)
+
+
+# --- compiled and Python paths ------------------------------------------------------------------
+
+@numopt.objective(grad=True)
+def rosen_fg(x, g, a, b):
+    f = 0.0
+    for i in range(x.size):
+        g[i] = 0.0
+    for i in range(x.size - 1):
+        t, u = a - x[i], x[i + 1] - x[i] ** 2
+        f += t * t + b * u * u
+        g[i] += -2.0 * t - 4.0 * b * x[i] * u
+        g[i + 1] += 2.0 * b * u
+    return f
+
+
+@pytest.mark.parametrize("label", ["rosenbrock", "bard", "meyer", "penalty_2_n4", "extended_rosenbrock_n100"])
+def test_python_path_equals_compiled_path(label):
+    prob = P.get(label)
+    fg = numopt.objective(grad=True)(prob.fg)
+    compiled = cg(fg, prob.x0, options={"gtol": 1e-10})
+    looped = cg(fg, prob.x0, options={"gtol": 1e-10}, callback=lambda xk: None)
+    python = cg(prob.f, prob.x0, jac=prob.jac, options={"gtol": 1e-10})
+    for other in (looped, python):
+        assert (compiled.nit, compiled.nfev, compiled.status) == (other.nit, other.nfev, other.status)
+        np.testing.assert_array_equal(compiled.x, other.x)
+
+
+def test_compiled_objective_with_args_and_recompiles_nothing():
+    from numopt._minimize import _drivers
+
+    res = cg(rosen_fg, [-1.2, 1.0, 0.5], args=(1.0, 100.0))
+    assert res.success and np.allclose(res.x, 1.0, atol=1e-5)
+    before = len(_drivers._solvers)
+
+    @numopt.objective(grad=True)
+    def quad_fg(x, g, a, b):
+        f = 0.0
+        for i in range(x.size):
+            g[i] = 2.0 * a * (x[i] - b)
+            f += a * (x[i] - b) ** 2
+        return f
+
+    res = cg(quad_fg, [0.0, 0.0], args=(1.0, 100.0))
+    assert len(_drivers._solvers) == before
+    np.testing.assert_allclose(res.x, 100.0)
+
+
+@pytest.mark.parametrize("jac", [None, "2-point", "3-point"])
+def test_finite_differences(jac):
+    prob = P.get("rosenbrock")
+    ref = scipy_cg(prob.f, prob.x0, jac=jac)
+    res = cg(prob.f, prob.x0, jac=jac)
+    assert res.success and ref.success
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-4)
+    assert abs(res.nfev - ref.nfev) <= 0.2 * ref.nfev
+
+
+# --- options, statuses, edge cases -------------------------------------------------------------
+
+def test_options_and_tol_match_scipy():
+    prob = P.get("beale")
+    for kwargs in ({"tol": 1e-3}, {"tol": 1e-12}, {"options": {"c1": 1e-3, "c2": 0.2}},
+                   {"options": {"norm": -np.inf}}, {"options": {"gtol": 1e-8, "disp": True,
+                                                                 "return_all": True}}):
+        ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, **kwargs)
+        res = cg(prob.f, prob.x0, jac=prob.jac, **kwargs)
+        assert_same_run(res, ref, prob.n)
+    assert "allvecs" not in res   # return_all is accepted and ignored
+
+
+@pytest.mark.parametrize("norm", [2.0, 1.0])
+def test_finite_norms(norm):
+    prob = P.get("helical_valley")
+    ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, options={"norm": norm})
+    res = cg(prob.f, prob.x0, jac=prob.jac, options={"norm": norm})
+    assert res.success and ref.success
+    # numopt sums |g|^norm in order; numpy's np.sum pairwise: the stopping test may differ
+    assert abs(res.nit - ref.nit) <= 2
+
+
+@pytest.mark.parametrize("maxiter", [0, 1, 5])
+def test_maxiter_like_scipy(maxiter):
+    prob = P.get("rosenbrock")
+    ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, options={"maxiter": maxiter})
+    res = cg(prob.f, prob.x0, jac=prob.jac, options={"maxiter": maxiter})
+    assert res.nit == maxiter and res.status == 1 and "Maximum number of iterations" in res.message
+    assert_same_run(res, ref, 2)
+
+
+def test_converging_on_the_last_allowed_iteration_reports_maxiter_like_scipy():
+    prob = P.get("beale")
+    nit = cg(prob.f, prob.x0, jac=prob.jac).nit
+    ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, options={"maxiter": nit})
+    res = cg(prob.f, prob.x0, jac=prob.jac, options={"maxiter": nit})
+    assert res.status == ref.status == 1
+    assert_same_run(res, ref, 2)
+
+
+def test_default_maxiter_is_200n():
+    f = lambda x: float(-x.sum())  # noqa: E731 - unbounded: every iteration takes a step
+    res = cg(f, [0.0], jac=lambda x: -np.ones(1))
+    assert res.nit == 200 and res.status == 1
+
+
+@pytest.mark.parametrize("c1,c2", [(0.5, 0.4), (0.0, 0.4), (1e-4, 1.0)])
+def test_bad_c1_c2_raise_scipys_error(c1, c2):
+    prob = P.get("rosenbrock")
+    with pytest.raises(ValueError) as theirs:
+        scipy_cg(prob.f, prob.x0, jac=prob.jac, options={"c1": c1, "c2": c2})
+    with pytest.raises(ValueError) as ours:
+        cg(prob.f, prob.x0, jac=prob.jac, options={"c1": c1, "c2": c2})
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_unsupported_and_unknown_options():
+    with pytest.raises(NotImplementedError, match="eps"):
+        cg(lambda x: float(x @ x), [1.0], options={"eps": 1e-6})
+    with pytest.raises(NotImplementedError, match="finite_diff_rel_step"):
+        cg(lambda x: float(x @ x), [1.0], options={"finite_diff_rel_step": 1e-6})
+    with pytest.warns(OptimizeWarning, match="Unknown solver options: xrtol"):
+        cg(lambda x: float(x @ x), [1.0], options={"xrtol": 1e-3})
+
+
+def test_already_optimal_start():
+    for x0 in ([0.0, 0.0], [1e-9, 0.0]):
+        ref = scipy_cg(lambda x: float(x @ x), x0, jac=lambda x: 2 * x)
+        res = cg(lambda x: float(x @ x), x0, jac=lambda x: 2 * x)
+        assert_same_run(res, ref, 2)
+    assert res.nit == 0 and res.nfev == 1 and res.success
+
+
+def test_nan_objective_returns_last_finite_iterate():
+    calls = []
+
+    def f(x):
+        calls.append(x.copy())
+        return float("nan") if len(calls) > 6 else float(np.sum((x - 5.0) ** 2))
+
+    res = cg(f, [0.0, 0.0], jac=lambda x: 2.0 * (x - 5.0))
+    assert res.status == 5 and not res.success
+    assert np.all(np.isfinite(res.x)) and res.fun == float(np.sum((res.x - 5.0) ** 2))
+
+
+def test_nan_at_x0():
+    res = cg(lambda x: float("nan"), [1.0, 2.0], jac=lambda x: np.zeros(2))
+    assert res.status == 5 and res.nit == 0 and res.nfev == 1
+    np.testing.assert_array_equal(res.x, [1.0, 2.0])
+
+
+def test_nan_gradient_is_scipys_status_3():
+    ref = scipy_cg(lambda x: float(x @ x), [1.0, 2.0], jac=lambda x: np.full(2, np.nan))
+    res = cg(lambda x: float(x @ x), [1.0, 2.0], jac=lambda x: np.full(2, np.nan))
+    assert res.status == ref.status == 3 and res.message == ref.message
+    assert (res.nit, res.nfev) == (ref.nit, ref.nfev)
+
+
+def test_callback_sees_scipys_iterates_and_can_stop():
+    prob = P.get("rosenbrock")
+    theirs, ours = [], []
+    scipy_cg(prob.f, prob.x0, jac=prob.jac, callback=lambda xk: theirs.append(xk.copy()))
+    res = cg(prob.f, prob.x0, jac=prob.jac, callback=lambda xk: ours.append(xk.copy()))
+    assert len(ours) == res.nit
+    np.testing.assert_array_equal(ours, theirs[:len(ours)])
+
+    def stop(intermediate_result):
+        if intermediate_result.fun < 1.0:
+            raise StopIteration
+
+    res = cg(prob.f, prob.x0, jac=prob.jac, callback=stop)
+    assert res.status == 99 and res.fun < 1.0
+
+
+def test_registered_with_scipys_defaults():
+    from numopt._minimize import _registry
+
+    spec = _registry.get("cg")
+    assert spec.name == "CG" and spec.module is _cg and spec.tol == ("gtol",)
+    assert not spec.bounds and not spec.constraints and spec.uses_gradient
+    params = inspect.signature(scipy_optimize._minimize_cg).parameters.items()
+    scipy_defaults = {k: v.default for k, v in params
+                      if v.default is not inspect.Parameter.empty and k not in ("args", "jac", "callback")}
+    assert set(spec.defaults) == set(scipy_defaults)
+    for name in ("gtol", "norm", "maxiter", "c1", "c2", "disp", "return_all", "workers",
+                 "finite_diff_rel_step"):
+        assert spec.defaults[name] == scipy_defaults[name], name
