@@ -12,6 +12,7 @@ from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .asgd import ASGD
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer, required
 from .radam import RAdam
@@ -22,6 +23,6 @@ from .sgd import SGD
 __all__ = [
     "Optimizer", "required",
     "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-    "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD",
+    "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS",
     "save_state", "load_state", "lr_scheduler",
 ]
