@@ -125,7 +125,7 @@ def _batch_fg(fun, jac, kind, fd_method, args, mask):
         xt_call = call.replace("disp(x", "disp(xt")
         body = (f"    f0 = {call}\n    xt = x.copy()\n"
                 "    for k in range(x.size):\n"
-                f"        h = fd_step(x[k], {rel!r})\n"
+                f"        h = fd_step(x[k], {float(rel)!r})\n"
                 "        xt[k] = x[k] + h\n")
         if fd_method == "2-point":
             body += f"        g[k] = ({xt_call} - f0) / h\n"

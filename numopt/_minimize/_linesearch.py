@@ -9,12 +9,12 @@ compiled, one problem, a ``prange`` batch or one CUDA thread per problem) theref
 the very same code and get the same trial steps, bit for bit.
 
 All state lives in one float64 array ``ls`` of length :data:`LS_SIZE` (one row per problem
-in a batch); the ``_NAME`` constants below index it. The compiled functions allocate
-nothing, raise nothing and use only ``math`` and comparisons, so they also compile as
-CUDA device functions: ``cuda.jit(device=True)(dcsrch_step.py_func)`` (and likewise
-``dcsrch_start``); the scalar helpers they call are njit dispatchers, which numba-cuda
-compiles for the device by itself. (Inside a real kernel the dispatchers themselves may be
-called too; numba's CUDA simulator needs the ``py_func`` form.)
+in a batch); the ``_NAME`` constants below index it. The functions allocate nothing, raise
+nothing and use only ``math`` and comparisons. ``dcsrch_start``/``dcsrch_step`` take the
+state array, so they are plain functions registered with ``register_jitable``: compiled
+into whatever calls them (a solver loop, a ``prange`` batch, a CUDA kernel) and, called
+from Python, run as Python (which is also what numba's CUDA simulator needs: it cannot
+pass its arrays to a compiled CPU function). The scalar helpers are njit functions.
 
 Protocol::
 
@@ -54,6 +54,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 _OPTIONS = dict(cache=True, error_model="numpy")
 
@@ -312,7 +313,7 @@ def dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
     return stx, fx, dx, sty, fy, dy, stpf, brackt
 
 
-@njit(**_OPTIONS)
+@register_jitable
 def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
     """Start a search (``dcsrch`` with task ``START``).
 
@@ -400,7 +401,7 @@ def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
     return stp, task
 
 
-@njit(**_OPTIONS)
+@register_jitable
 def dcsrch_step(ls, f, g):
     """Continue a search with ``f`` and ``g`` evaluated at the step last returned.
 

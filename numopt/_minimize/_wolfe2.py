@@ -459,7 +459,7 @@ def _bracket_eval(ls):
     return _bracket_advance(ls)
 
 
-@njit(**_OPTIONS)
+@register_jitable
 def wolfe2_start(ls, phi0, derphi0, old_phi0, c1=1e-4, c2=0.9, amax=np.inf, maxiter=10,
                  extra=False):
     """Start a search (scipy's ``scalar_search_wolfe2`` up to its first ``phi`` call).
@@ -521,7 +521,7 @@ def wolfe2_start(ls, phi0, derphi0, old_phi0, c1=1e-4, c2=0.9, amax=np.inf, maxi
     return _request(ls, alpha1, _AT_ALPHA1)
 
 
-@njit(**_OPTIONS)
+@register_jitable
 def wolfe2_step(ls, phi, derphi):
     """Continue with ``phi`` and ``derphi`` evaluated at the step last returned (``FG``).
 
@@ -544,7 +544,7 @@ def wolfe2_step(ls, phi, derphi):
     return _zoom_eval(ls)
 
 
-@njit(**_OPTIONS)
+@register_jitable
 def wolfe2_check(ls, accept):
     """The caller's extra condition at the step of a ``CHECK``: accept it or search on.
 

@@ -1,0 +1,104 @@
+"""``minimize_batch(device="cuda")``: one problem per CUDA thread.
+
+The kernel runs, per thread, exactly the loop of the CPU drivers: the method's ``init``
+and ``step`` (compiled as device functions from the same Python source) and the user's
+``@numopt.objective``, on that thread's row of the workspaces. Under
+``NUMBA_ENABLE_CUDASIM=1`` the same kernel runs on numba's CUDA simulator.
+
+Device code must not allocate, so finite differences perturb the trial point in place
+(the CPU adapter perturbs a copy: the arithmetic, and so the result, is the same), and
+objectives that return gradient arrays (``jac=`` callables, ``jac=True``) are not
+accepted here: write the gradient into ``g`` with ``@numopt.objective(grad=True)``.
+"""
+import numpy as np
+
+from .. import config
+from .._drivers.cuda import require_cuda
+from ._objective import _EPS, Objective, fd_step
+
+__all__ = ["run_cuda"]
+
+_kernels = {}
+
+
+def _device(func):
+    from numba import cuda
+
+    return cuda.jit(device=True)(getattr(func, "py_func", func))
+
+
+def _objective_source(kind, fd_method, extra):
+    """Source of the device ``fg(x, g, <args>)`` for an objective of the given kind."""
+    params = "x, g" + extra
+    call = f"obj(x{extra})"
+    if kind == "grad":
+        return f"def fg({params}):\n    return obj(x, g{extra})\n"
+    if kind == "value":
+        return f"def fg({params}):\n    return {call}\n"
+    if kind == "fd" and fd_method in ("2-point", "3-point"):
+        rel = _EPS ** 0.5 if fd_method == "2-point" else _EPS ** (1 / 3)
+        src = (f"def fg({params}):\n    f0 = {call}\n"
+               "    for k in range(x.size):\n        xk = x[k]\n"
+               f"        h = fd_step(xk, {float(rel)!r})\n        x[k] = xk + h\n")
+        if fd_method == "2-point":
+            src += f"        g[k] = ({call} - f0) / h\n"
+        else:
+            src += (f"        fp = {call}\n        x[k] = xk - h\n"
+                    f"        fm = {call}\n        g[k] = (fp - fm) / (2 * h)\n")
+        return src + "        x[k] = xk\n    return f0\n"
+    raise NotImplementedError(
+        "device='cuda' takes a @numopt.objective: with grad=True (writing the gradient into "
+        "g), or a value-only objective with jac=None/'2-point'/'3-point'; jac callables and "
+        "jac=True return arrays, which GPU code cannot allocate")
+
+
+def _kernel(spec, fun, kind, fd_method, mask):
+    disp = fun.py_func if isinstance(fun, Objective) else fun.py_func
+    key = (spec.name, disp, kind, fd_method, mask)
+    if key in _kernels:
+        return _kernels[key]
+    from numba import cuda
+
+    names = [f"a{k}" for k in range(len(mask))]
+    extra = "".join(", " + a for a in names)  # fg(x, g, a0, a1)
+    row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
+    namespace = {"cuda": cuda, "obj": _device(disp), "fd_step": fd_step,
+                 "init_d": _device(spec.module.init), "step_d": _device(spec.module.step)}
+    exec(_objective_source(kind, fd_method, extra), namespace)  # noqa: S102 -- arity only
+    namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
+    src = (f"def kernel(WS, IWS, X0, FOPTS, IOPTS{extra}):\n"
+           "    b = cuda.grid(1)\n"
+           "    if b < X0.shape[0]:\n"
+           "        n = X0.shape[1]\n"
+           "        ws = WS[b]\n        iws = IWS[b]\n"
+           "        init_d(ws, iws, X0[b], FOPTS[b], IOPTS[b])\n"
+           "        while iws[0] == 1:\n"
+           "            xo = iws[2]\n            go = iws[3]\n"
+           f"            f = fg_d(ws[xo:xo + n], ws[go:go + n]{row})\n"
+           "            step_d(ws, iws, f)\n")
+    exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
+    kernel = cuda.jit(namespace["kernel"])
+    _kernels[key] = kernel
+    return kernel
+
+
+def run_cuda(spec, fun, jac, kind, fd_method, X0, FOPTS, IOPTS, args, mask, sizes,
+             threads_per_block=None):
+    """Run the batch on the GPU; returns the host workspaces ``(WS, IWS)``."""
+    require_cuda()
+    from numba import cuda
+
+    if not isinstance(fun, Objective) and not hasattr(fun, "py_func"):
+        raise TypeError("device='cuda' needs a compiled objective (@numopt.objective or "
+                        "numba @njit): a Python function cannot run on the GPU")
+    kernel = _kernel(spec, fun, kind, fd_method, mask)
+    B = X0.shape[0]
+    d_ws = cuda.to_device(np.zeros((B, sizes[0])))
+    d_iws = cuda.to_device(np.zeros((B, sizes[1]), dtype=np.int64))
+    d_args = [cuda.to_device(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
+              for a in args]
+    tpb = threads_per_block or config.CUDA_THREADS_PER_BLOCK
+    blocks = (B + tpb - 1) // tpb
+    kernel[blocks, tpb](d_ws, d_iws, cuda.to_device(X0), cuda.to_device(FOPTS),
+                        cuda.to_device(IOPTS), *d_args)
+    return d_ws.copy_to_host(), d_iws.copy_to_host()
