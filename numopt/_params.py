@@ -1,5 +1,7 @@
-"""``Parameter``: an array that an optimizer updates in place."""
+"""``Parameter``: an array that an optimizer updates in place, in host memory or on a GPU."""
 import numpy as np
+
+from ._arrays import as_device_array, backend_of, is_cuda_array
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -21,9 +23,12 @@ class Parameter:
 
     Parameters
     ----------
-    data : numpy.ndarray
+    data : numpy.ndarray or CUDA array
         A float32 or float64 array, of any shape (0-d included). It is used as is,
-        not copied, until an optimizer adopts the parameter.
+        not copied, until an optimizer adopts the parameter. An array with
+        ``__cuda_array_interface__`` (a numba device array, CuPy, a torch CUDA tensor)
+        makes a GPU parameter: ``data`` is then a numba device array sharing its memory,
+        and the optimizer's buffers and steps stay on the device.
 
     Attributes
     ----------
@@ -59,7 +64,16 @@ class Parameter:
     def __init__(self, data):
         if isinstance(data, Parameter):
             data = data.data
-        _check_float_array(data, "Parameter data")
+        if is_cuda_array(data):
+            from ._drivers.cuda import require_cuda
+
+            require_cuda()
+            data = as_device_array(data)
+            if np.dtype(data.dtype) not in _FLOAT_DTYPES:
+                raise TypeError(f"Parameter data must be float32 or float64, got dtype {data.dtype} "
+                                "(numopt never casts other dtypes into a trajectory silently)")
+        else:
+            _check_float_array(data, "Parameter data")
         self._data = data
         self._grad = None  # own gradient array until adopted; then a view into the bucket
         self._has_grad = False
@@ -72,7 +86,7 @@ class Parameter:
 
     @data.setter
     def data(self, value):
-        value = np.asarray(value)
+        value = value if is_cuda_array(value) else np.asarray(value)
         if value.shape != self._data.shape:
             raise ValueError(
                 f"cannot assign data of shape {value.shape} to a Parameter of shape "
@@ -80,7 +94,7 @@ class Parameter:
             )
         if not np.issubdtype(value.dtype, np.floating):
             raise TypeError(f"Parameter data must be floating point, got dtype {value.dtype}")
-        np.copyto(self._data, value, casting="same_kind")
+        backend_of(self._data).copy(self._data, value)
 
     @property
     def shape(self):
@@ -88,7 +102,12 @@ class Parameter:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        return np.dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        """``"cpu"`` or ``"cuda"``: where the value lives."""
+        return backend_of(self._data).name
 
     @property
     def size(self):
@@ -99,6 +118,9 @@ class Parameter:
         return self._data.ndim
 
     def __array__(self, dtype=None, copy=None):
+        if is_cuda_array(self._data):  # a host copy of a GPU parameter
+            host = self._data.copy_to_host()
+            return host if dtype is None else host.astype(dtype)
         if copy:
             return np.array(self._data, dtype=dtype, copy=True)
         return self._data if dtype is None else self._data.astype(dtype, copy=False)
@@ -107,7 +129,8 @@ class Parameter:
         return len(self._data)
 
     def __repr__(self):
-        return f"Parameter({np.array2string(self._data, threshold=20)}, dtype={self.dtype})"
+        where = ", device='cuda'" if is_cuda_array(self._data) else ""
+        return f"Parameter({np.array2string(np.asarray(self), threshold=20)}, dtype={self.dtype}{where})"
 
     # -- gradient ------------------------------------------------------------------
     @property
@@ -121,15 +144,16 @@ class Parameter:
             if self._bucket is None:
                 self._grad = None
             return
-        value = np.asarray(value)
-        if value.shape != self._data.shape:
+        value = value if is_cuda_array(value) else np.asarray(value)
+        if tuple(value.shape) != tuple(self._data.shape):
             raise ValueError(
-                f"gradient has shape {value.shape}, but the Parameter has shape "
-                f"{self._data.shape}"
+                f"gradient has shape {tuple(value.shape)}, but the Parameter has shape "
+                f"{tuple(self._data.shape)}"
             )
-        if not np.issubdtype(value.dtype, np.floating):
+        if not np.issubdtype(np.dtype(value.dtype), np.floating):
             raise TypeError(f"gradient must be floating point, got dtype {value.dtype}")
+        backend = backend_of(self._data)
         if self._grad is None:
-            self._grad = np.empty_like(self._data)
-        np.copyto(self._grad, value, casting="same_kind")
+            self._grad = backend.empty(self._data.shape, self.dtype)
+        backend.copy(self._grad, value)
         self._has_grad = True

@@ -112,6 +112,10 @@ class LBFGS(Optimizer):
         if len(self._buckets[0]) != 1:
             raise ValueError("LBFGS needs all parameters to have the same dtype (float32 or "
                              "float64)")
+        if self._buckets[0][0].xp.name != "cpu":
+            # Its state machine runs on the host; the elementwise optimizers run on GPUs.
+            raise NotImplementedError("optim.LBFGS does not support GPU parameters yet; use it "
+                                      "on host arrays, or minimize_batch(device='cuda')")
         self._params = self.param_groups[0]["params"]
         self._ws = None     # the state machine's workspaces, after the first step
         self._iws = None

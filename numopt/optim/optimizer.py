@@ -16,8 +16,7 @@ from copy import deepcopy
 
 import numpy as np
 
-from .._buffers import aligned_empty
-from .._drivers.cpu import run_rule
+from .._arrays import backend_of
 from .._params import Parameter
 
 __all__ = ["Optimizer", "required"]
@@ -45,14 +44,16 @@ class _Bucket:
     def __init__(self, params, dtype):
         self.params = params
         self.dtype = np.dtype(dtype)
+        # Host memory or a GPU: every allocation, fill, copy and step goes through it.
+        self.xp = backend_of(params[0]._data)
         sizes = np.array([p.size for p in params], dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         n = int(self.offsets[-1])
-        self.param = aligned_empty(n, self.dtype)
-        self.grad = aligned_empty(n, self.dtype)
-        self.grad[:] = 0
+        self.param = self.xp.empty(n, self.dtype)
+        self.grad = self.xp.empty(n, self.dtype)
+        self.xp.fill(self.grad, 0)
         self.rows = ()
-        self.state = aligned_empty((0, n), self.dtype)
+        self.state = self.xp.empty((0, n), self.dtype)
         self.has_state = np.zeros(len(params), dtype=bool)
         self.scalars = {}
         # True while all parameters share their scalar state (step counts etc.), so
@@ -70,9 +71,9 @@ class _Bucket:
         # parameter taken over from another optimizer leaves that one; its step()
         # notices and raises.
         data, grad = self.view(self.param, j), self.view(self.grad, j)
-        data[...] = p._data
+        self.xp.copy(data, p._data)
         if p._has_grad:
-            grad[...] = p._grad
+            self.xp.copy(grad, p._grad)
         p._data, p._grad, p._bucket = data, grad, self
 
     def ensure_rows(self, rows, init_value):
@@ -80,19 +81,19 @@ class _Bucket:
         if rows == self.rows:
             return
         n = self.param.size
-        state = aligned_empty((len(rows), n), self.dtype)
+        state = self.xp.empty((len(rows), n), self.dtype)
         for k, name in enumerate(rows):
             if name in self.rows:
-                state[k] = self.state[self.rows.index(name)]
+                self.xp.copy(state[k], self.state[self.rows.index(name)])
             else:
                 for j in np.flatnonzero(self.has_state):
-                    state[k, self.offsets[j]:self.offsets[j + 1]] = init_value(name)
+                    self.xp.fill(state[k, self.offsets[j]:self.offsets[j + 1]], init_value(name))
         self.rows, self.state = rows, state
 
     def init_param(self, j, rows_init, scalars_init):
         lo, hi = self.offsets[j], self.offsets[j + 1]
         for k, name in enumerate(self.rows):
-            self.state[k, lo:hi] = rows_init(name)
+            self.xp.fill(self.state[k, lo:hi], rows_init(name))
         for name, value in scalars_init.items():
             if name not in self.scalars:
                 self.scalars[name] = np.zeros(len(self.params), dtype=np.float64)
@@ -252,11 +253,11 @@ class Optimizer:
                 )
         if any(id(p) in seen for p in tensors):
             raise ValueError("some parameters appear in more than one parameter group")
-        by_dtype = {}
+        by_kind = {}  # one flat buffer per dtype and device
         for p in tensors:
-            by_dtype.setdefault(p.dtype, []).append(p)
+            by_kind.setdefault((p.dtype, p.device), []).append(p)
         self.param_groups.append(param_group)
-        self._buckets.append([_Bucket(ps, dt) for dt, ps in by_dtype.items()])
+        self._buckets.append([_Bucket(ps, dt) for (dt, _), ps in by_kind.items()])
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters.
@@ -272,7 +273,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p._has_grad:
-                    p._grad[...] = 0
+                    backend_of(p._grad).fill(p._grad, 0)
 
     def step(self, closure=None):
         """Perform one optimization step.
@@ -318,7 +319,7 @@ class Optimizer:
                     if b.has_state[j]:
                         entry = self._param_state(b, j)
                         state[index[id(p)]] = {
-                            k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else v)
+                            k: (b.xp.to_host(v) if hasattr(v, "shape") else v)
                             for k, v in entry.items()
                         }
         return {"state": dict(sorted(state.items())), "param_groups": groups}
@@ -378,7 +379,7 @@ class Optimizer:
                         if isinstance(value, np.ndarray):
                             if key not in b.rows:
                                 raise ValueError(f"unexpected state '{key}' for {type(self).__name__}")
-                            b.state[b.rows.index(key), lo:hi] = value.reshape(-1)
+                            b.xp.copy(b.state[b.rows.index(key), lo:hi], value.reshape(-1))
                         else:
                             b.scalars.setdefault(key, np.zeros(len(b.params)))[j] = float(value)
                 b.uniform = all((a == a[0]).all() for a in b.scalars.values())
@@ -454,7 +455,7 @@ class Optimizer:
             for name, value in scalars.items():
                 b.scalars[name][lo:hi] = value
             hyper = tuple([v if type(v) in _KEEP_TYPES else cast(v) for v in hyper])
-            run_rule(self._rule, flags, b.param, b.grad, b.state, hyper,
+            b.xp.run(self._rule, flags, b.param, b.grad, b.state, hyper,
                      int(b.offsets[lo]), int(b.offsets[hi]))
         if runs != [(0, n)]:
             b.uniform = all((a == a[0]).all() for a in b.scalars.values())
