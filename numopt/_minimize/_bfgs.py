@@ -29,6 +29,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from . import _workspace as W
+from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._registry import Method
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
@@ -76,25 +77,6 @@ def _offsets(n):
     return xk, gk, pk, xt, gt, yk, hk, ls, xl, l2
 
 
-@register_jitable
-def _vecnorm(ws, lo, n, ord):
-    """scipy's ``vecnorm``: max |v| for inf, min |v| for -inf, else (sum |v|^ord)^(1/ord)."""
-    if ord == np.inf:
-        m = 0.0
-        for i in range(n):
-            m = max(m, abs(ws[lo + i]))
-        return m
-    if ord == -np.inf:
-        m = np.inf
-        for i in range(n):
-            m = min(m, abs(ws[lo + i]))
-        return m
-    s = 0.0
-    for i in range(n):
-        s += abs(ws[lo + i]) ** ord
-    return s ** (1.0 / ord)
-
-
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
     xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
@@ -116,12 +98,6 @@ def init(ws, iws, x0, fopts, iopts):
             ws[hk + i * n + j] = 1.0 if i == j else 0.0
     iws[_PHASE] = _INITIAL
     iws[W.TASK] = W.EVALUATE
-
-
-@register_jitable
-def _finish(iws, reason):
-    iws[W.TASK] = W.DONE
-    iws[W.REASON] = reason
 
 
 @register_jitable
@@ -173,7 +149,7 @@ def _start_wolfe2(ws, iws):
     if task == FG:
         _request(ws, iws, stp, _SEARCH2)
     else:
-        _finish(iws, 2)  # both line searches failed: scipy's "precision loss"
+        W.finish(iws, 2)  # both line searches failed: scipy's "precision loss"
 
 
 @register_jitable
@@ -197,7 +173,7 @@ def step(ws, iws, f):
     xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     iws[W.NFEV] += 1
     if f != f:
-        _finish(iws, 5)
+        W.finish(iws, 5)
         return
     for i in range(n):
         ws[xl + i] = ws[xt + i]
@@ -225,13 +201,13 @@ def _consume(ws, iws, f):
             ws[gk + i] = ws[gt + i]
             g2 += ws[gk + i] * ws[gk + i]
         ws[_OLD_FVAL] = f + math.sqrt(g2) / 2
-        gnorm = _vecnorm(ws, gk, n, ws[_NORM])
+        gnorm = vecnorm(ws, gk, n, ws[_NORM])
         if gnorm <= ws[_GTOL]:
-            _finish(iws, 0)
+            W.finish(iws, 0)
         elif gnorm != gnorm:
-            _finish(iws, 3)
+            W.finish(iws, 3)
         elif iws[_MAXITER] <= 0:
-            _finish(iws, 1)
+            W.finish(iws, 1)
         else:
             _start_search(ws, iws)
         return
@@ -254,7 +230,7 @@ def _consume(ws, iws, f):
             _request(ws, iws, stp, _SEARCH2)
             return
         if not has_step(task):
-            _finish(iws, 2)
+            W.finish(iws, 2)
             return
         # CONVERGENCE, or (as scipy) the last step of a search that ran out of iterations
 
@@ -275,20 +251,20 @@ def _consume(ws, iws, f):
         sy += y_i * s_i
         s2 += s_i * s_i
         x2 += ws[xk + i] * ws[xk + i]
-    gnorm = _vecnorm(ws, gk, n, ws[_NORM])
+    gnorm = vecnorm(ws, gk, n, ws[_NORM])
     xrtol = ws[_XRTOL]
     if gnorm <= ws[_GTOL] or math.sqrt(s2) <= xrtol * (xrtol + math.sqrt(x2)):
-        _finish(iws, 0)
+        W.finish(iws, 0)
         return
     if not math.isfinite(f):
-        _finish(iws, 2)
+        W.finish(iws, 2)
         return
     rho = 1000.0 if sy == 0.0 else 1.0 / sy
     _update_inverse_hessian(ws, n, hk, pk, yk, xt, rho)
     if iws[W.NIT] >= iws[_MAXITER]:
-        _finish(iws, 1)
+        W.finish(iws, 1)
     elif gnorm != gnorm:
-        _finish(iws, 3)
+        W.finish(iws, 3)
     else:
         _start_search(ws, iws)
 

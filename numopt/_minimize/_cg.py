@@ -69,6 +69,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from . import _workspace as W
+from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._registry import Method
 from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
@@ -117,25 +118,6 @@ def _offsets(n):
     ls = pn + n         # Moré-Thuente state
     l2 = ls + LS_SIZE   # wolfe2 state
     return xk, gk, pk, xt, gt, xl, yk, pn, ls, l2
-
-
-@register_jitable
-def _vecnorm(ws, lo, n, ord):
-    """scipy's ``vecnorm``: ``np.amax(np.abs(v))`` for inf, ``np.amin`` for -inf (both NaN if
-    any element is), else ``sum(|v|^ord)^(1/ord)`` (summed in order; numpy sums pairwise)."""
-    if ord == np.inf or ord == -np.inf:
-        m = abs(ws[lo])
-        for i in range(1, n):
-            v = abs(ws[lo + i])
-            if v != v or (v > m if ord > 0 else v < m):
-                m = v
-            if m != m:
-                break
-        return m
-    s = 0.0
-    for i in range(n):
-        s += abs(ws[lo + i]) ** ord
-    return s ** (1.0 / ord)
 
 
 @register_jitable
@@ -198,12 +180,6 @@ def init(ws, iws, x0, fopts, iopts):
 
 
 @register_jitable
-def _finish(iws, reason):
-    iws[W.TASK] = W.DONE
-    iws[W.REASON] = reason
-
-
-@register_jitable
 def _request(ws, iws, stp, phase):
     """Ask for f and g at x_k + stp p_k."""
     n = iws[W.N]
@@ -233,7 +209,7 @@ def _descent_condition(ws, iws, stp):
     n = iws[W.N]
     xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
     _new_direction(ws, n)
-    if _vecnorm(ws, gt, n, ws[_NORM]) <= ws[_GTOL]:
+    if vecnorm(ws, gt, n, ws[_NORM]) <= ws[_GTOL]:
         return True
     return _dot(ws, pn, gt, n) <= -_SIGMA3 * _dot(ws, gt, gt, n)
 
@@ -243,13 +219,13 @@ def _terminate(ws, iws):
     """The loop has ended without a line search failure: scipy's statuses, in its order."""
     n = iws[W.N]
     if iws[W.NIT] >= iws[_MAXITER]:
-        _finish(iws, 1)
+        W.finish(iws, 1)
         return
     nan = ws[_GNORM] != ws[_GNORM] or ws[W.FR] != ws[W.FR]
     xk = _offsets(n)[0]
     for i in range(n):
         nan = nan or ws[xk + i] != ws[xk + i]
-    _finish(iws, 3 if nan else 0)
+    W.finish(iws, 3 if nan else 0)
 
 
 @register_jitable
@@ -261,7 +237,7 @@ def _start_wolfe2(ws, iws):
     if task == FG:
         _request(ws, iws, stp, _WOLFE2)
     else:
-        _finish(iws, 2)
+        W.finish(iws, 2)
 
 
 @register_jitable
@@ -304,7 +280,7 @@ def _accept(ws, iws, stp, f):
     iws[W.NIT] += 1
     ws[_OLD_FVAL] = ws[_PHI0]
     ws[W.FR] = f
-    ws[_GNORM] = _vecnorm(ws, gk, n, ws[_NORM])
+    ws[_GNORM] = vecnorm(ws, gk, n, ws[_NORM])
     _iterate(ws, iws)
 
 
@@ -320,7 +296,7 @@ def _consume(ws, iws, f):
             ws[gk + i] = ws[gt + i]
             ws[pk + i] = -ws[gt + i]
         ws[_OLD_FVAL] = f + math.sqrt(_dot(ws, gk, gk, n)) / 2   # dx ~ 1 for the first step
-        ws[_GNORM] = _vecnorm(ws, gk, n, ws[_NORM])
+        ws[_GNORM] = vecnorm(ws, gk, n, ws[_NORM])
         _iterate(ws, iws)
         return
     derphi = _dot(ws, gt, pk, n)
@@ -341,7 +317,7 @@ def _consume(ws, iws, f):
     elif has_step(task):
         _accept(ws, iws, stp, f)
     else:
-        _finish(iws, 2)
+        W.finish(iws, 2)
 
 
 def step(ws, iws, f):
@@ -351,7 +327,7 @@ def step(ws, iws, f):
     if f != f:
         if iws[_PHASE] == _INITIAL:
             ws[W.FR] = f
-        _finish(iws, 5)
+        W.finish(iws, 5)
         return
     for i in range(n):
         ws[xl + i] = ws[xt + i]

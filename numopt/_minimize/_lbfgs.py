@@ -155,12 +155,6 @@ def _gbuf(k, gk, s1, n):
 
 
 @register_jitable
-def _finish(iws, reason):
-    iws[W.TASK] = W.DONE
-    iws[W.REASON] = reason
-
-
-@register_jitable
 def _max_abs(ws, lo, n):
     """torch's ``v.abs().max()``: NaN propagates."""
     m = 0.0
@@ -338,7 +332,7 @@ def _iterate(ws, iws):
     s = iws[_SINGLE] != 0
     ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls = offsets(n, m)
     if iws[_NITER] >= iws[_MAXITER]:
-        _finish(iws, R_MAXITER)
+        W.finish(iws, R_MAXITER)
         return
     iws[_NITER] += 1
     iws[N_ITER] += 1
@@ -375,7 +369,7 @@ def _iterate(ws, iws):
     gtd = _dot(ws, gk, d, n, s)
     if gtd > rd(-ws[_TOLC], s):
         iws[W.NIT] += 1     # torch counts this iteration (that takes no step)
-        _finish(iws, R_CHANGE)
+        W.finish(iws, R_CHANGE)
         return
     if iws[_LS] != 0:
         t0 = sw_start(ws[ls:ls + SW_SIZE], ws[W.FR], gtd, t, tensor, _max_abs(ws, d, n),
@@ -399,7 +393,7 @@ def _iterate(ws, iws):
         # torch moves without re-evaluating after the last iteration
         _copy(ws, xk, xt, n)
         iws[W.NIT] += 1
-        _finish(iws, R_MAXITER)
+        W.finish(iws, R_MAXITER)
 
 
 @register_jitable
@@ -409,13 +403,13 @@ def _check(ws, iws, opt_cond):
     s = iws[_SINGLE] != 0
     d = offsets(n, m)[5]
     if iws[_NITER] == iws[_MAXITER]:
-        _finish(iws, R_MAXITER)
+        W.finish(iws, R_MAXITER)
         return
     if iws[_CUREVALS] >= iws[_MAXEVAL]:
-        _finish(iws, R_MAXEVAL)
+        W.finish(iws, R_MAXEVAL)
         return
     if opt_cond:
-        _finish(iws, R_GRAD)
+        W.finish(iws, R_GRAD)
         return
     # lack of progress: d.mul(t).abs().max() <= tolerance_change
     t = rd(ws[T], s)
@@ -428,10 +422,10 @@ def _check(ws, iws, opt_cond):
         if v > big:
             big = v
     if big <= rd(ws[_TOLC], s):
-        _finish(iws, R_CHANGE)
+        W.finish(iws, R_CHANGE)
         return
     if abs(ws[W.FR] - ws[PREV_LOSS]) < ws[_TOLC]:
-        _finish(iws, R_CHANGE)
+        W.finish(iws, R_CHANGE)
         return
     _iterate(ws, iws)
 
@@ -445,14 +439,14 @@ def step(ws, iws, f):
     if iws[_STOPNAN] != 0 and (f != f or _has_nan(ws, iws[W.G], n)):
         if phase == _INITIAL:
             ws[W.FR] = f
-        _finish(iws, R_NAN)
+        W.finish(iws, R_NAN)
         return
     if phase == _INITIAL:
         ws[W.FR] = f
         iws[_CUREVALS] = 1
         iws[FUNC_EVALS] += 1
         if _max_abs(ws, gk, n) <= rd(ws[_TOLG], s):
-            _finish(iws, R_GRAD)
+            W.finish(iws, R_GRAD)
             return
         _iterate(ws, iws)
         return
@@ -462,7 +456,7 @@ def step(ws, iws, f):
         ws[W.FR] = f
         iws[W.NIT] += 1
         if phase == _REPORT:   # minimize's extra look at the final point
-            _finish(iws, R_MAXITER)
+            W.finish(iws, R_MAXITER)
             return
         iws[_CUREVALS] += 1
         iws[FUNC_EVALS] += 1

@@ -158,12 +158,6 @@ def init(ws, iws, x0, fopts, iopts):
 
 
 @register_jitable
-def _finish(iws, reason):
-    iws[W.TASK] = W.DONE
-    iws[W.REASON] = reason
-
-
-@register_jitable
 def _sort(ws, iws):
     """Stable insertion sort of the vertices by f; the best becomes the current iterate."""
     n = iws[W.N]
@@ -192,7 +186,7 @@ def _ask(ws, iws, src):
     n = iws[W.N]
     if iws[W.NFEV] >= iws[_MAXFE]:
         _sort(ws, iws)
-        _finish(iws, _MAXFEV)
+        W.finish(iws, _MAXFEV)
         return
     xt = iws[W.X]
     if src != xt:
@@ -282,13 +276,13 @@ def _next_iteration(ws, iws):
     n = iws[W.N]
     lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
     if iws[W.NFEV] >= iws[_MAXFE]:
-        _finish(iws, _MAXFEV)
+        W.finish(iws, _MAXFEV)
         return
     if iws[W.NIT] >= iws[_MAXIT]:
-        _finish(iws, _MAXITER)
+        W.finish(iws, _MAXITER)
         return
     if _converged(ws, iws):
-        _finish(iws, _CONVERGED)
+        W.finish(iws, _CONVERGED)
         return
     # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n.
     first = sim + iws[_PERM] * n
@@ -324,7 +318,7 @@ def step(ws, iws, f):
     if f != f:
         if phase == _INITIAL and iws[_J] == 0:
             ws[W.FR] = f  # no finite value seen: x0 and its NaN
-        _finish(iws, _NAN)
+        W.finish(iws, _NAN)
         return
     rho = ws[_RHO]
     psi = ws[_PSI]
