@@ -6,12 +6,33 @@
   objective (:func:`numopt.objective` or numba ``@njit``) the whole solve runs in
   compiled code.
 """
-from . import optim
-from ._minimize._batch import BatchResult, minimize_batch
-from ._minimize._minimize import minimize
-from ._minimize._objective import Objective, objective
+from . import config, optim
 from ._params import Parameter
-from ._result import OptimizeResult
+
+# minimize and friends import scipy.optimize (about 0.4 s): loaded on first use, so that
+# a program using only the optimizers starts fast.
+_LAZY = {
+    "minimize": "._minimize._minimize",
+    "minimize_batch": "._minimize._batch",
+    "BatchResult": "._minimize._batch",
+    "objective": "._minimize._objective",
+    "Objective": "._minimize._objective",
+    "OptimizeResult": "._result",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'numopt' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 

@@ -24,7 +24,7 @@ from . import _registry
 from . import _workspace as W
 from ._drivers import fingerprint
 from ._minimize import _bounds_arrays, _options, _prepare_x0
-from ._objective import FD_METHODS, Objective, _EPS, fd_evals, fd_step, is_compiled
+from ._objective import FD_METHODS, Objective, _EPS, args_type, fd_evals, fd_step, is_compiled
 
 __all__ = ["minimize_batch", "BatchResult"]
 
@@ -100,8 +100,8 @@ def _batch_fg(fun, jac, kind, fd_method, args, mask):
     compiled per objective and never cached on disk)."""
     disp = fun.dispatcher if isinstance(fun, Objective) else fun
     jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
-    args_type = numba.typeof(args)
-    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, args_type, mask)
+    atype = args_type(args)
+    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, atype, mask)
     if key in _batch_adapters:
         return _batch_adapters[key]
     # The call with row i of each per-problem argument: disp(x, args[0][i], args[1]).
@@ -136,7 +136,7 @@ def _batch_fg(fun, jac, kind, fd_method, args, mask):
     src = "def fg(x, g, args, i):\n" + body
     namespace = {"disp": disp, "jdisp": jdisp, "fd_step": fd_step}
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
-    sig = float64(float64[::1], float64[::1], args_type, int64)
+    sig = float64(float64[::1], float64[::1], atype, int64)
     compiled = njit(sig, error_model="numpy")(namespace["fg"])
     wap = CompileResultWAP(compiled.overloads[sig.args])
     wap.dispatcher = compiled
@@ -351,7 +351,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     elif compiled:
         fg = _batch_fg(fun, jac, kind, fd_method, args, mask)
         solve = _compiled_batch_solver(spec.name, spec.module.init, spec.module.step,
-                                       numba.typeof(args))
+                                       args_type(args))
         WS = np.zeros((B, sizes[0]))
         IWS = np.zeros((B, sizes[1]), dtype=np.int64)
         solve(fg, WS, IWS, X0, FOPTS, IOPTS, args)

@@ -19,6 +19,7 @@ from numba import float64, int64, njit, types
 from numba.extending import register_jitable
 
 from .._fingerprint import source_fingerprint
+from ._objective import args_type
 from . import _workspace as W
 
 _OPTIONS = dict(cache=True, error_model="numpy")
@@ -123,7 +124,7 @@ def compiled_solver(name, init, step, args_type):
 
 def run_compiled(name, init, step, fg, x0, fopts, iopts, args, sizes):
     """Drive a method entirely in compiled code. Same returns as :func:`run_python`."""
-    solve = compiled_solver(name, init, step, numba.typeof(args))
+    solve = compiled_solver(name, init, step, args_type(args))
     ws = np.zeros(sizes[0])
     iws = np.zeros(sizes[1], dtype=np.int64)
     solve(fg, ws, iws, x0, fopts, iopts, args)
