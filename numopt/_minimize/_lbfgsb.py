@@ -1,0 +1,1566 @@
+"""L-BFGS-B, as ``scipy.optimize.minimize(method="L-BFGS-B")`` (scipy 1.17).
+
+The limited-memory BFGS method for bound constraints of Byrd, Lu, Nocedal and Zhu (1995)
+with the subspace step of version 3.0 (Morales and Nocedal, 2011), as in scipy's C
+translation of the Fortran code. A reverse-communication state machine over the workspace
+of :mod:`._workspace`: each ``step`` consumes one evaluation. One iteration is
+
+1. the generalized Cauchy point ``x^c``: the first local minimizer of the quadratic model
+   :math:`m(x) = g^T (x - x_k) + \\tfrac12 (x - x_k)^T B (x - x_k)` along the projected
+   steepest-descent path :math:`P(x_k - t g, l, u)` (``_cauchy``), with
+   :math:`B = \\theta I - W M W^T`, :math:`W = [Y \\;\\; \\theta S]`, in compact form;
+2. subspace minimization of the model over the variables free at ``x^c``
+   (``_formk``, ``_cmprlb``, ``_subsm``): a Newton step through the 2m x 2m ``K``
+   matrix, projected into the box, and backtracked to the box when the projection would
+   not give descent (the v3.0 change);
+3. a Moré-Thuente line search (MINPACK-2 ``dcsrch``, ``ftol=1e-3, gtol=0.9, xtol=0.1``)
+   along ``d = x̄ - x_k`` with the step capped where the first bound is met (``stpmx``)
+   and first trial ``1/||d||`` on the very first iteration of an unboxed problem;
+4. the update of the ``(m, n)`` ring buffers ``S`` and ``Y``, of ``S^T Y`` and
+   ``S^T S``, and the Cholesky factor of :math:`\\theta S^T S + L D^{-1} L^T`
+   (``_matupd``, ``_formt``), skipped when :math:`s^T y \\le \\epsilon\\,(-g^T s)`.
+
+Stopping tests are scipy's, in scipy's order: after each iteration, ``nit >= maxiter``,
+then ``nfev > maxfun`` (both checked by scipy's Python loop), then the projected gradient
+``max_i |proj g_i| <= gtol``, then ``(f_old - f) / max(|f_old|, |f|, 1) <= ftol``. A line
+search that fails (more than ``maxls`` trials, or no descent) restarts from the steepest
+descent with the memory dropped; a failure with an empty memory is scipy's "ABNORMAL".
+
+Per iteration the work is O(m n) (plus O(m^2) per breakpoint met by the Cauchy search and
+O(m^3) for the factorizations): no allocation, everything in ``ws``/``iws``. As scipy's
+objective wrapper, a trial point equal to the point evaluated last is not evaluated again
+(its f and g are reused), so ``nfev`` counts as scipy's does.
+
+The x0 is projected into the box, as scipy's ``np.clip``. ``sizes`` depends on ``maxcor``:
+it takes the option arrays (``sizes(n, fopts, iopts)``); called as ``sizes(n)`` it uses the
+``maxcor`` of the last ``pack`` in the calling thread.
+
+Differences from scipy, deliberate:
+
+- NaN from the objective (or -inf, or NaN in the gradient along the search direction)
+  stops the run with reason 5 at the last iterate. ``+inf`` is passed to the line search,
+  which backs off as scipy's does.
+- On "ABNORMAL" termination scipy reports ``fun`` of the last trial point with ``x`` and
+  ``jac`` of the last iterate; here all three are the last iterate's.
+- When the line search cannot start (its first step exceeds ``stpmx``, which needs a
+  rounding error in the step to the bound), scipy evaluates anyway with the search in an
+  error state; here that counts as a failed line search (restart, or ABNORMAL).
+- ``maxfun`` counts calls of the objective-and-gradient; with a finite-difference
+  gradient scipy counts those evaluations too.
+- LAPACK's Cholesky and triangular solves and BLAS dot products are replaced by plain
+  loops (``potrf_upper``, ``trsv_upper``, sums in index order), and ``_formt``/``_subsm``
+  multiply by ``1/D``, ``1/theta`` where scipy divides term by term: results agree with
+  scipy's to rounding (scipy's own depend on the CPU's BLAS kernels), so ``nit``/``nfev``
+  match scipy's on most problems (39 of the 40 MGH problems, with and without bounds)
+  but not bit for bit.
+- Options scipy accepts and then fails on are errors here: ``maxcor < 1`` and
+  ``ftol < 0`` (scipy returns an "ERROR" result), NaN bounds.
+
+References
+----------
+R. H. Byrd, P. Lu, J. Nocedal and C. Zhu, "A limited memory algorithm for bound
+constrained optimization", SIAM J. Sci. Comput. 16(5), 1190-1208, 1995.
+C. Zhu, R. H. Byrd, P. Lu and J. Nocedal, "Algorithm 778: L-BFGS-B", ACM TOMS 23(4),
+550-560, 1997.
+J. L. Morales and J. Nocedal, "Remark on Algorithm 778", ACM TOMS 38(1), 2011.
+"""
+import math
+import sys
+import threading
+
+import numpy as np
+from numba import njit
+from numba.core import config as _numba_config
+from numba.extending import register_jitable
+
+from . import _workspace as W
+from ._linesearch import dcstep
+from ._registry import Method
+
+# Option arrays given to init. fopts: FTOL, GTOL, then lower and upper bounds (n each).
+FTOL, GTOL = range(2)
+_NFOPTS = 2
+# iopts: the four integers below, then nbd (n): 0 free, 1 lower, 2 both, 3 upper bound.
+MAXCOR, MAXITER, MAXFUN, MAXLS = range(4)
+_NIOPTS = 4
+
+_EPSMCH = 2.220446049250313e-16
+
+# The helpers are compiled once and cached on disk, whichever driver (the Python loop, the
+# compiled loop of each args type, a batch) calls them: register_jitable helpers would be
+# compiled again into each of these, for 20 s of compilation each. Under numba's CUDA
+# simulator, which runs device code as Python and cannot pass its arrays to a compiled CPU
+# function, they are register_jitable (Python when called from Python), as the line
+# search's are.
+if _numba_config.ENABLE_CUDASIM:
+    _jit = register_jitable(error_model="numpy")
+else:
+    _jit = njit(cache=True, error_model="numpy")
+
+# Termination reasons (numopt._result.REASONS).
+_PGTOL, _FACTR, _MAXITER, _MAXFUN, _ABNORMAL, _NAN = 20, 21, 22, 23, 24, 5
+
+# Integer state (iws, after the header).
+_PHASE = W.HEADER_INTS
+_M = _PHASE + 1        # maxcor
+_MAXIT = _M + 1
+_MAXFN = _MAXIT + 1
+_MAXLS = _MAXFN + 1
+_COL = _MAXLS + 1      # corrections stored
+_HEAD = _COL + 1       # ring slot of the oldest correction
+_ITAIL = _HEAD + 1     # ring slot of the newest correction
+_IUPDAT = _ITAIL + 1   # updates since the last restart
+_UPDATD = _IUPDAT + 1  # 1 when the last iteration updated the memory
+_CNSTND = _UPDATD + 1  # 1 when some variable has a bound
+_BOXED = _CNSTND + 1   # 1 when every variable has both bounds
+_NFREE = _BOXED + 1    # free variables at the Cauchy point
+_NENTER = _NFREE + 1   # variables entering the free set (indx2[:nenter])
+_ILEAVE = _NENTER + 1  # variables leaving it are indx2[ileave:]
+_IFUN = _ILEAVE + 1    # evaluations in the current line search
+_IBACK = _IFUN + 1     # backtracks in the current line search
+_LASTX = _IBACK + 1    # buffers holding the point last evaluated and its gradient
+_LASTG = _LASTX + 1
+_REPEAT = _LASTG + 1   # 1 when the next trial point is the one last evaluated
+_NI = _REPEAT + 1      # then nbd, iwhere, index, indx2 (n each)
+
+# phases
+_START, _SEARCH = 0, 1
+
+# Float state (ws, after the header).
+_TOL = W.HEADER_FLOATS  # ftol as scipy's factr * epsmch
+_PGT = _TOL + 1         # gtol (scipy's pgtol)
+_THETA = _PGT + 1       # B_0 = theta I
+_FOLD = _THETA + 1      # f at the iterate the line search started from
+_GD = _FOLD + 1         # directional derivative at the last trial
+_GDOLD = _GD + 1        # and at step 0
+_STP = _GDOLD + 1       # the current trial step
+_DNORM = _STP + 1       # ||d||
+_DTD = _DNORM + 1       # ||d||^2
+_STPMX = _DTD + 1       # largest step inside the box
+_SBGNRM = _STPMX + 1    # projected gradient norm at the iterate
+_FLAST = _SBGNRM + 1    # f at the point last evaluated
+_LS = _FLAST + 1        # the line search's state (below)
+_NS = _LS + 15          # then the arrays (see _offsets)
+
+# dcsrch state, at ws[_LS + k]; scipy's isave/dsave of dcsrch.
+(_BRACKT, _STAGE, _GINIT, _GTEST, _GX, _GY, _FINIT, _FX, _FY, _STX, _STY, _STMIN, _STMAX,
+ _WIDTH, _WIDTH1) = range(15)
+# Its tasks.
+_LS_FG, _LS_CONV, _LS_WARN, _LS_ERROR = range(4)
+_LS_FTOL, _LS_GTOL, _LS_XTOL = 1e-3, 0.9, 0.1
+
+
+# -- small dense kernels: LAPACK's dpotrf/dtrtrs (unblocked) on column-major blocks of ws,
+# element (i, j) at a[i + lda * j] as in the Fortran; kept in this file because numba's
+# cache only watches the file that defines a cached function.
+@_jit
+def fmax(a, b):
+    """C's ``fmax``: the larger argument, ignoring a NaN (Python's ``max`` does not)."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a >= b else b
+
+
+@_jit
+def fmin(a, b):
+    """C's ``fmin``: the smaller argument, ignoring a NaN."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a <= b else b
+
+
+@_jit
+def potrf_upper(a, lda, nn):
+    """Cholesky factor ``A = U^T U`` of the symmetric block whose upper triangle is given.
+
+    ``U`` overwrites that upper triangle (``dpotrf`` with ``uplo='U'``). Returns 0, or
+    ``j + 1`` when the leading minor of order ``j + 1`` is not positive definite.
+    """
+    for j in range(nn):
+        cj = lda * j
+        ajj = 0.0
+        for k in range(j):
+            v = a[k + cj]
+            ajj += v * v
+        ajj = a[j + cj] - ajj
+        if not ajj > 0.0:  # also catches NaN
+            a[j + cj] = ajj
+            return j + 1
+        ajj = math.sqrt(ajj)
+        a[j + cj] = ajj
+        rcp = 1.0 / ajj
+        for jj in range(j + 1, nn):
+            cjj = lda * jj
+            s = 0.0
+            for k in range(j):
+                s += a[k + cj] * a[k + cjj]
+            a[j + cjj] = (a[j + cjj] - s) * rcp
+    return 0
+
+
+@_jit
+def trsv_upper(a, lda, nn, b, trans):
+    """Solve ``U^T x = b`` (``trans``) or ``U x = b`` in place, ``U`` upper triangular.
+
+    ``dtrtrs`` with one right-hand side ``b`` (a view of length ``nn`` or more). Returns
+    0, or ``i + 1`` when ``U[i, i] == 0`` (then nothing is solved).
+    """
+    for i in range(nn):
+        if a[i + lda * i] == 0.0:
+            return i + 1
+    if trans:
+        for i in range(nn):
+            ci = lda * i
+            temp = b[i]
+            for k in range(i):
+                temp -= a[k + ci] * b[k]
+            b[i] = temp / a[i + ci]
+    else:
+        for k in range(nn - 1, -1, -1):
+            ck = lda * k
+            bk = b[k]
+            if bk != 0.0:
+                bk = bk / a[k + ck]
+                b[k] = bk
+                for i in range(k):
+                    b[i] -= bk * a[i + ck]
+    return 0
+
+
+@_jit
+def dot(x, y, nn):
+    """Sum of ``x[i] * y[i]`` for ``i < nn``, in order."""
+    s = 0.0
+    for i in range(nn):
+        s += x[i] * y[i]
+    return s
+
+
+@_jit
+def _offsets(n, m):
+    lo = _NS            # lower bounds
+    up = lo + n         # upper bounds
+    xa = up + n         # two point buffers: the iterate and the trial point,
+    xb = xa + n         #   swapped when a step is accepted
+    ga = xb + n         # and their gradients
+    gb = ga + n
+    z = gb + n          # Cauchy point, then the subspace minimizer
+    r = z + n           # reduced gradient, then y
+    d = r + n           # search direction, then s
+    t = d + n           # breakpoints
+    xp = t + n          # subspace minimizer before projection
+    wa = xp + n         # 8m: p, c, wbp, v of the Cauchy search
+    S = wa + 8 * m      # (m, n) ring buffer of s vectors, slot j at S + j * n
+    Y = S + m * n       # (m, n) ring buffer of y vectors
+    sy = Y + m * n      # m x m, S^T Y (lower triangle)
+    ss = sy + m * m     # m x m, S^T S (upper triangle)
+    wt = ss + m * m     # m x m, Cholesky factor of theta S^T S + L D^-1 L^T
+    wn = wt + m * m     # 2m x 2m, factor of K
+    snd = wn + 4 * m * m  # 2m x 2m, inner products forming K
+    return lo, up, xa, xb, ga, gb, z, r, d, t, xp, wa, S, Y, sy, ss, wt, wn, snd
+
+
+# Integer arrays (iws, after the scalars): nbd; iwhere (-1 unbounded, 0 free, 1 at lower,
+# 2 at upper, 3 fixed, -3 free with zero gradient); index (the variables free at the
+# Cauchy point, then the active ones); indx2 (the breakpoints' order in _cauchy, then the
+# variables entering and leaving the free set).
+_NBD = _NI
+
+
+@_jit
+def _vec(ws, off, n):
+    return ws[off:off + n]
+
+
+@_jit
+def _ints(iws, n):
+    nbd = iws[_NBD:_NBD + n]
+    iwhere = iws[_NBD + n:_NBD + 2 * n]
+    index = iws[_NBD + 2 * n:_NBD + 3 * n]
+    indx2 = iws[_NBD + 3 * n:_NBD + 4 * n]
+    return nbd, iwhere, index, indx2
+
+
+# thread-local memory of the last pack(), for a front door that calls sizes(n) alone
+_packed = threading.local()
+
+
+def sizes(n, fopts=None, iopts=None):
+    """Lengths of ``ws`` and ``iws`` for ``n`` variables and the ``maxcor`` in ``iopts``.
+
+    Without ``iopts``, the ``maxcor`` of the last :func:`_pack` in this thread.
+    """
+    m = int(iopts[MAXCOR]) if iopts is not None else getattr(_packed, "m", 10)
+    return _offsets(n, m)[-1] + 4 * m * m, _NBD + 4 * n
+
+
+def init(ws, iws, x0, fopts, iopts):
+    n = x0.size
+    m = iopts[MAXCOR]
+    lo, up, xa, xb, ga, gb = _offsets(n, m)[:6]
+    iws[W.N] = n
+    iws[_M] = m
+    iws[_MAXIT] = iopts[MAXITER]
+    iws[_MAXFN] = iopts[MAXFUN]
+    iws[_MAXLS] = iopts[MAXLS]
+    # scipy passes factr = ftol / eps to the C code, which tests against factr * eps.
+    ws[_TOL] = fopts[FTOL] / _EPSMCH * _EPSMCH
+    ws[_PGT] = fopts[GTOL]
+    ws[_THETA] = 1.0
+    iws[_NFREE] = n
+    iws[_ILEAVE] = n
+    # scipy's active(): project x0 into the box, classify the variables.
+    cnstnd = 0
+    boxed = 1
+    for i in range(n):
+        b = iopts[_NIOPTS + i]
+        lv = fopts[_NFOPTS + i]
+        uv = fopts[_NFOPTS + n + i]
+        iws[_NBD + i] = b
+        ws[lo + i] = lv
+        ws[up + i] = uv
+        xi = x0[i]
+        if (b == 1 or b == 2) and xi < lv:
+            xi = lv
+        elif (b == 2 or b == 3) and xi > uv:
+            xi = uv
+        ws[xa + i] = xi
+        ws[xb + i] = xi
+        if b != 2:
+            boxed = 0
+        if b == 0:
+            iws[_NBD + n + i] = -1
+        else:
+            cnstnd = 1
+            iws[_NBD + n + i] = 3 if (b == 2 and uv - lv <= 0.0) else 0
+    iws[_CNSTND] = cnstnd
+    iws[_BOXED] = boxed
+    iws[W.X] = xb
+    iws[W.G] = gb
+    iws[W.XR] = xa
+    iws[W.GR] = ga
+    iws[_PHASE] = _START
+    iws[W.TASK] = W.EVALUATE
+
+
+@_jit
+def _nxt(p, m):
+    """The ring slot after ``p`` (an integer ``%`` costs a division)."""
+    p += 1
+    return 0 if p == m else p
+
+
+@_jit
+def _finish(iws, reason):
+    iws[W.TASK] = W.DONE
+    iws[W.REASON] = reason
+
+
+@_jit
+def _reset_memory(ws, iws):
+    """Drop the L-BFGS memory: B = I again (scipy's restarts)."""
+    iws[_COL] = 0
+    iws[_HEAD] = 0
+    iws[_IUPDAT] = 0
+    iws[_UPDATD] = 0
+    ws[_THETA] = 1.0
+
+
+@_jit
+def _projgr(n, lo, up, nbd, x, g):
+    """Infinity norm of the projected gradient (NaN if the gradient has a NaN)."""
+    norm = 0.0
+    for i in range(n):
+        gi = g[i]
+        if gi != gi:
+            return gi
+        b = nbd[i]
+        if b != 0:
+            if gi < 0.0:
+                if b >= 2:
+                    gi = fmax(x[i] - up[i], gi)
+            else:
+                if b <= 2:
+                    gi = fmin(x[i] - lo[i], gi)
+        norm = fmax(norm, abs(gi))
+    return norm
+
+
+@_jit
+def _bmv(m, sy, wt, col, v, p):
+    """p = M v for a 2col-vector v, M the middle matrix of the compact form of B.
+
+    Returns nonzero when a triangular factor is singular.
+    """
+    if col == 0:
+        return 0
+    # [ D^(1/2)       0 ] [p1]   [v1]
+    # [ -L D^(-1/2)   J ] [p2] = [v2]
+    p[col] = v[col]
+    for i in range(1, col):
+        s = 0.0
+        for k in range(i):
+            s = s + sy[i + m * k] * v[k] / sy[k + m * k]
+        p[col + i] = v[col + i] + s
+    p2 = p[col:]
+    info = trsv_upper(wt, m, col, p2, True)
+    if info != 0:
+        return info
+    for i in range(col):
+        p[i] = v[i] / math.sqrt(sy[i + m * i])
+    # [ -D^(1/2)   D^(-1/2) L^T ] [p1]   [p1]
+    # [ 0          J^T          ] [p2] = [p2]
+    info = trsv_upper(wt, m, col, p2, False)
+    if info != 0:
+        return info
+    for i in range(col):
+        p[i] = -p[i] / math.sqrt(sy[i + m * i])
+    for i in range(col):
+        s = 0.0
+        for k in range(i + 1, col):
+            s = s + sy[k + m * i] * p[col + k] / sy[i + m * i]
+        p[i] = p[i] + s
+    return 0
+
+
+@_jit
+def _hpsolb(nn, t, iorder, iheap):
+    """Heap step of the breakpoint search (scipy's ``hpsolb``; ``nn`` the last index).
+
+    Unless ``iheap``, first arrange ``t[0..nn]`` as a heap; then move its least element to
+    ``t[nn]`` and re-heap ``t[0..nn-1]``. ``iorder`` is permuted alongside. The heap is
+    1-based, as in the Fortran: element ``k`` is ``t[k - 1]``.
+    """
+    if iheap == 0:
+        for k in range(2, nn + 2):
+            ddum = t[k - 1]
+            indxin = iorder[k - 1]
+            i = k
+            while i > 1:
+                j = i // 2
+                if ddum < t[j - 1]:
+                    t[i - 1] = t[j - 1]
+                    iorder[i - 1] = iorder[j - 1]
+                    i = j
+                else:
+                    break
+            t[i - 1] = ddum
+            iorder[i - 1] = indxin
+    if nn > 0:
+        i = 1
+        out = t[0]
+        indxout = iorder[0]
+        ddum = t[nn]
+        indxin = iorder[nn]
+        while True:
+            j = i + i
+            if j > nn:
+                break
+            if t[j] < t[j - 1]:
+                j += 1
+            if t[j - 1] < ddum:
+                t[i - 1] = t[j - 1]
+                iorder[i - 1] = iorder[j - 1]
+                i = j
+            else:
+                break
+        t[i - 1] = ddum
+        iorder[i - 1] = indxin
+        t[nn] = out
+        iorder[nn] = indxout
+
+
+@_jit
+def _cauchy(ws, iws, n, m, xo, go):
+    """Generalized Cauchy point into ``z`` (scipy's ``cauchy``); c = W'(z - x) into wa[2m:].
+
+    Updates ``iwhere`` for the variables met at bounds along the path. Returns nonzero
+    when the middle matrix is singular.
+    """
+    lo, up, xa, xb, ga, gb, zo, r, do, to, xp, wao, S, Y, syo, ss, wto = _offsets(n, m)[:17]
+    nbd, iwhere, index, iorder = _ints(iws, n)
+    x = _vec(ws, xo, n)
+    g = _vec(ws, go, n)
+    lv = _vec(ws, lo, n)
+    uv = _vec(ws, up, n)
+    xcp = _vec(ws, zo, n)
+    d = _vec(ws, do, n)
+    t = _vec(ws, to, n)
+    Sv = _vec(ws, S, m * n)
+    Yv = _vec(ws, Y, m * n)
+    sy = _vec(ws, syo, m * m)
+    wt = _vec(ws, wto, m * m)
+    p = _vec(ws, wao, 2 * m)
+    c = _vec(ws, wao + 2 * m, 2 * m)
+    wbp = _vec(ws, wao + 4 * m, 2 * m)
+    v = _vec(ws, wao + 6 * m, 2 * m)
+    col = iws[_COL]
+    head = iws[_HEAD]
+    theta = ws[_THETA]
+    if ws[_SBGNRM] <= 0.0:
+        for i in range(n):
+            xcp[i] = x[i]
+        return 0
+    bnded = True
+    nfree = n
+    nbreak = -1
+    ibkmin = 0
+    bkmin = 0.0
+    col2 = 2 * col
+    f1 = 0.0
+    tl = 0.0
+    tu = 0.0
+    for j in range(col2):
+        p[j] = 0.0
+    # Bound status and breakpoint of each variable; p = W'd; the smallest breakpoint.
+    for i in range(n):
+        neggi = -g[i]
+        b = nbd[i]
+        iw = iwhere[i]
+        if iw != 3 and iw != -1:
+            if b <= 2:
+                tl = x[i] - lv[i]
+            if b >= 2:
+                tu = uv[i] - x[i]
+            iw = 0
+            if b <= 2 and tl <= 0.0:
+                if neggi <= 0.0:
+                    iw = 1
+            elif b >= 2 and tu <= 0.0:
+                if neggi >= 0.0:
+                    iw = 2
+            elif abs(neggi) <= 0.0:
+                iw = -3
+            iwhere[i] = iw
+        if iw != 0 and iw != -1:
+            d[i] = 0.0
+        else:
+            d[i] = neggi
+            f1 = f1 - neggi * neggi
+            pointr = head
+            for j in range(col):
+                p[j] = p[j] + Yv[pointr * n + i] * neggi
+                p[col + j] = p[col + j] + Sv[pointr * n + i] * neggi
+                pointr = _nxt(pointr, m)
+            if b <= 2 and b != 0 and neggi < 0.0:
+                nbreak += 1
+                iorder[nbreak] = i
+                tb = tl / (-neggi)
+                t[nbreak] = tb
+                if nbreak == 0 or tb < bkmin:
+                    bkmin = tb
+                    ibkmin = nbreak
+            elif b >= 2 and neggi > 0.0:
+                nbreak += 1
+                iorder[nbreak] = i
+                tb = tu / neggi
+                t[nbreak] = tb
+                if nbreak == 0 or tb < bkmin:
+                    bkmin = tb
+                    ibkmin = nbreak
+            else:
+                nfree -= 1
+                iorder[nfree] = i
+                if abs(neggi) > 0.0:
+                    bnded = False
+    if theta != 1.0:
+        for j in range(col):
+            p[col + j] *= theta
+    for i in range(n):
+        xcp[i] = x[i]
+    if nbreak == -1 and nfree == n:
+        return 0  # d = 0: x is the Cauchy point
+    for j in range(col2):
+        c[j] = 0.0
+    f2 = -theta * f1
+    f2_org = f2
+    if col > 0:
+        info = _bmv(m, sy, wt, col, p, v)
+        if info != 0:
+            return info
+        f2 = f2 - dot(v, p, col2)
+    dtm = -f1 / f2
+    tsum = 0.0
+    if nbreak >= 0:
+        nleft = nbreak
+        it = 0
+        tj = 0.0
+        while True:
+            # The next breakpoint: the smallest is known, later ones come off a heap.
+            tj0 = tj
+            if it == 0:
+                tj = bkmin
+                ibp = iorder[ibkmin]
+            else:
+                if it == 1 and ibkmin != nbreak:
+                    t[ibkmin] = t[nbreak]
+                    iorder[ibkmin] = iorder[nbreak]
+                _hpsolb(nleft, t, iorder, it - 1)
+                tj = t[nleft]
+                ibp = iorder[nleft]
+            dt = tj - tj0
+            if dtm < dt:
+                break  # the minimizer lies before this breakpoint
+            # Fix variable ibp at its bound and update the derivatives f1, f2.
+            tsum = tsum + dt
+            nleft -= 1
+            it += 1
+            dibp = d[ibp]
+            d[ibp] = 0.0
+            if dibp > 0.0:
+                zibp = uv[ibp] - x[ibp]
+                xcp[ibp] = uv[ibp]
+                iwhere[ibp] = 2
+            else:
+                zibp = lv[ibp] - x[ibp]
+                xcp[ibp] = lv[ibp]
+                iwhere[ibp] = 1
+            dibp2 = dibp * dibp
+            f1 = f1 + dt * f2 + dibp2 - theta * dibp * zibp
+            f2 = f2 - theta * dibp2
+            if col > 0:
+                for j in range(col2):
+                    c[j] += dt * p[j]
+                pointr = head
+                for j in range(col):
+                    wbp[j] = Yv[pointr * n + ibp]
+                    wbp[col + j] = theta * Sv[pointr * n + ibp]
+                    pointr = _nxt(pointr, m)
+                info = _bmv(m, sy, wt, col, wbp, v)
+                if info != 0:
+                    return info
+                wmc = dot(c, v, col2)
+                wmp = dot(p, v, col2)
+                wmw = dot(wbp, v, col2)
+                for j in range(col2):
+                    p[j] += -dibp * wbp[j]
+                f1 = f1 + dibp * wmc
+                f2 = f2 + dibp * 2.0 * wmp - dibp2 * wmw
+            f2 = fmax(_EPSMCH * f2_org, f2)
+            if nleft >= 0:
+                dtm = -f1 / f2
+            elif bnded:
+                dtm = 0.0
+                break
+            else:
+                dtm = -f1 / f2
+                break
+    if dtm <= 0.0:
+        dtm = 0.0
+    tsum = tsum + dtm
+    # Move the free variables and those whose breakpoints were not reached.
+    for i in range(n):
+        xcp[i] += tsum * d[i]
+    if col > 0:
+        for j in range(col2):
+            c[j] += dtm * p[j]
+    return 0
+
+
+@_jit
+def _freev(iws, n, it, cnstnd, updatd):
+    """Free/active partition at the Cauchy point into ``index``; entering and leaving
+    variables into ``indx2``. Returns ``wrk``: whether K must be formed anew."""
+    nbd, iwhere, index, indx2 = _ints(iws, n)
+    nfree = iws[_NFREE]
+    nenter = 0
+    ileave = n
+    if it > 0 and cnstnd:
+        for i in range(nfree):
+            k = index[i]
+            if iwhere[k] > 0:
+                ileave -= 1
+                indx2[ileave] = k
+        for i in range(nfree, n):
+            k = index[i]
+            if iwhere[k] <= 0:
+                indx2[nenter] = k
+                nenter += 1
+    wrk = ileave < n or nenter > 0 or updatd != 0
+    nfree = 0
+    iact = n
+    for i in range(n):
+        if iwhere[i] <= 0:
+            index[nfree] = i
+            nfree += 1
+        else:
+            iact -= 1
+            index[iact] = i
+    iws[_NFREE] = nfree
+    iws[_NENTER] = nenter
+    iws[_ILEAVE] = ileave
+    return wrk
+
+
+@_jit
+def _formk(ws, iws, n, m):
+    """Form and factor K = [[-D - Y'ZZ'Y/theta, L_a' - R_z'], [L_a - R_z, theta S'AA'S]]
+    (scipy's ``formk``): its LEL^T factor into ``wn``; the inner products, kept up to
+    date across iterations, in ``snd``. Returns nonzero when a factorization fails."""
+    lo, up, xa, xb, ga, gb, z, r, d, t, xp, wa, S, Y, syo, ss, wt, wno, wn1o = _offsets(n, m)
+    nbd, iwhere, ind, indx2 = _ints(iws, n)
+    Sv = _vec(ws, S, m * n)
+    Yv = _vec(ws, Y, m * n)
+    sy = _vec(ws, syo, m * m)
+    m2 = 2 * m
+    wn = _vec(ws, wno, m2 * m2)
+    wn1 = _vec(ws, wn1o, m2 * m2)
+    nsub = iws[_NFREE]
+    nenter = iws[_NENTER]
+    ileave = iws[_ILEAVE]
+    col = iws[_COL]
+    head = iws[_HEAD]
+    theta = ws[_THETA]
+    if iws[_UPDATD] != 0:
+        if iws[_IUPDAT] > m:
+            # The memory is full: shift the old parts of wn1 up-left by one.
+            for jy in range(m - 1):
+                js = m + jy
+                for q in range(m - jy - 1):
+                    wn1[jy + q + m2 * jy] = wn1[jy + 1 + q + m2 * (jy + 1)]
+                    wn1[js + q + m2 * js] = wn1[js + 1 + q + m2 * (js + 1)]
+                for q in range(m - 1):
+                    wn1[m + q + m2 * jy] = wn1[m + 1 + q + m2 * (jy + 1)]
+        # New rows of blocks (1,1) (Y'ZZ'Y), (2,2) (S'AA'S) and (2,1) (L_a), and new column
+        # of block (2,1) (R_z); its element jy is summed in the pass over the free variables
+        # that sums element jy of the row of Y'ZZ'Y (two independent chains, each in the
+        # Fortran's order).
+        iy = col - 1
+        is_ = m + col - 1
+        last = head + col - 1
+        if last >= m:
+            last -= m
+        lb = last * n
+        jpntr = head
+        for jy in range(col):
+            js = m + jy
+            jb = jpntr * n
+            temp1 = 0.0
+            temp4 = 0.0
+            for k in range(nsub):
+                k1 = ind[k]
+                ylk = Yv[lb + k1]
+                temp1 = temp1 + ylk * Yv[jb + k1]
+                temp4 = temp4 + Sv[jb + k1] * ylk
+            temp2 = 0.0
+            temp3 = 0.0
+            for k in range(nsub, n):
+                k1 = ind[k]
+                temp2 = temp2 + Sv[lb + k1] * Sv[jb + k1]
+                temp3 = temp3 + Sv[lb + k1] * Yv[jb + k1]
+            wn1[iy + m2 * jy] = temp1
+            wn1[is_ + m2 * js] = temp2
+            wn1[is_ + m2 * jy] = temp3
+            wn1[m + jy + m2 * iy] = temp4  # after temp3: (is_, iy) belongs to R_z
+            jpntr = _nxt(jpntr, m)
+        upcl = col - 1
+    else:
+        upcl = col
+    if nenter > 0 or ileave < n:
+        # Correct the old parts of blocks (1,1), (2,2) and (2,1) for the variables that
+        # entered or left the free set.
+        ipntr = head
+        for iy in range(upcl):
+            is_ = m + iy
+            ib = ipntr * n
+            jpntr = head
+            for jy in range(iy + 1):
+                js = m + jy
+                jb = jpntr * n
+                temp1 = 0.0
+                temp2 = 0.0
+                temp3 = 0.0
+                temp4 = 0.0
+                for k in range(nenter):
+                    k1 = indx2[k]
+                    temp1 = temp1 + Yv[ib + k1] * Yv[jb + k1]
+                    temp2 = temp2 + Sv[ib + k1] * Sv[jb + k1]
+                for k in range(ileave, n):
+                    k1 = indx2[k]
+                    temp3 = temp3 + Yv[ib + k1] * Yv[jb + k1]
+                    temp4 = temp4 + Sv[ib + k1] * Sv[jb + k1]
+                wn1[iy + m2 * jy] = wn1[iy + m2 * jy] + temp1 - temp3
+                wn1[is_ + m2 * js] = wn1[is_ + m2 * js] - temp2 + temp4
+                jpntr = _nxt(jpntr, m)
+            ipntr = _nxt(ipntr, m)
+        ipntr = head
+        for is_ in range(m, m + upcl):
+            ib = ipntr * n
+            jpntr = head
+            for jy in range(upcl):
+                jb = jpntr * n
+                temp1 = 0.0
+                temp3 = 0.0
+                for k in range(nenter):
+                    k1 = indx2[k]
+                    temp1 = temp1 + Sv[ib + k1] * Yv[jb + k1]
+                for k in range(ileave, n):
+                    k1 = indx2[k]
+                    temp3 = temp3 + Sv[ib + k1] * Yv[jb + k1]
+                if is_ <= jy + m:
+                    wn1[is_ + m2 * jy] = wn1[is_ + m2 * jy] + temp1 - temp3
+                else:
+                    wn1[is_ + m2 * jy] = wn1[is_ + m2 * jy] - temp1 + temp3
+                jpntr = _nxt(jpntr, m)
+            ipntr = _nxt(ipntr, m)
+    # Upper triangle of WN = [D + Y'ZZ'Y/theta, -L_a' + R_z'; ., theta S'AA'S].
+    for iy in range(col):
+        is_ = col + iy
+        is1 = m + iy
+        for jy in range(iy + 1):
+            js = col + jy
+            js1 = m + jy
+            wn[jy + m2 * iy] = wn1[iy + m2 * jy] / theta
+            wn[js + m2 * is_] = wn1[is1 + m2 * js1] * theta
+        for jy in range(iy):
+            wn[jy + m2 * is_] = -wn1[is1 + m2 * jy]
+        for jy in range(iy, col):
+            wn[jy + m2 * is_] = wn1[is1 + m2 * jy]
+        wn[iy + m2 * iy] = wn[iy + m2 * iy] + sy[iy + m * iy]
+    # LL' of block (1,1); L^-1 (-L_a' + R_z') into block (1,2); then the Cholesky factor
+    # of theta S'AA'S + (L^-1(-L_a' + R_z'))' L^-1(-L_a' + R_z') into block (2,2).
+    if potrf_upper(wn, m2, col) != 0:
+        return -1
+    col2 = 2 * col
+    for j in range(col, col2):
+        trsv_upper(wn, m2, col, wn[m2 * j:], True)
+    for is_ in range(col, col2):
+        ci = m2 * is_
+        for js in range(is_, col2):
+            cj = m2 * js
+            s = 0.0
+            for k in range(col):
+                s += wn[ci + k] * wn[cj + k]
+            wn[is_ + cj] = wn[is_ + cj] + s
+    if potrf_upper(wn[col + m2 * col:], m2, col) != 0:
+        return -2
+    return 0
+
+
+@_jit
+def _cmprlb(ws, iws, n, m, xo, go):
+    """r = -Z'(B (z - x) + g) over the free variables, using c = W'(z - x) from _cauchy."""
+    lo, up, xa, xb, ga, gb, zo, ro, d, t, xp, wao, S, Y, syo, ss, wto = _offsets(n, m)[:17]
+    index = _ints(iws, n)[2]
+    x = _vec(ws, xo, n)
+    g = _vec(ws, go, n)
+    z = _vec(ws, zo, n)
+    r = _vec(ws, ro, n)
+    col = iws[_COL]
+    head = iws[_HEAD]
+    theta = ws[_THETA]
+    nfree = iws[_NFREE]
+    if iws[_CNSTND] == 0 and col > 0:
+        for i in range(n):
+            r[i] = -g[i]
+        return 0
+    for i in range(nfree):
+        k = index[i]
+        r[i] = -theta * (z[k] - x[k]) - g[k]
+    wa = _vec(ws, wao, 4 * m)
+    if _bmv(m, _vec(ws, syo, m * m), _vec(ws, wto, m * m), col, wa[2 * m:], wa) != 0:
+        return -8
+    Sv = _vec(ws, S, m * n)
+    Yv = _vec(ws, Y, m * n)
+    pointr = head
+    for j in range(col):
+        a1 = wa[j]
+        a2 = theta * wa[col + j]
+        jb = pointr * n
+        for i in range(nfree):
+            k = index[i]
+            r[i] = r[i] + Yv[jb + k] * a1 + Sv[jb + k] * a2
+        pointr = _nxt(pointr, m)
+    return 0
+
+
+@_jit
+def _subsm(ws, iws, n, m, xo, go):
+    """Subspace minimization from the Cauchy point ``z`` over the free variables, with the
+    v3.0 projection and backtrack (scipy's ``subsm``); the reduced gradient is in ``r``.
+    Returns nonzero when K's factor is singular."""
+    lo, up, xa, xb, ga, gb, zo, ro, d_, t, xpo, wao, S, Y, sy, ss, wt, wno = _offsets(n, m)[:18]
+    nbd, iwhere, ind, indx2 = _ints(iws, n)
+    nsub = iws[_NFREE]
+    col = iws[_COL]
+    head = iws[_HEAD]
+    theta = ws[_THETA]
+    if nsub <= 0:
+        return 0
+    x = _vec(ws, zo, n)    # in: the Cauchy point; out: the subspace minimizer
+    d = _vec(ws, ro, n)    # in: the reduced gradient; out: the Newton step (free variables)
+    xx = _vec(ws, xo, n)   # the iterate
+    gg = _vec(ws, go, n)   # its gradient
+    lv = _vec(ws, lo, n)
+    uv = _vec(ws, up, n)
+    xp = _vec(ws, xpo, n)
+    Sv = _vec(ws, S, m * n)
+    Yv = _vec(ws, Y, m * n)
+    m2 = 2 * m
+    wn = _vec(ws, wno, m2 * m2)
+    wv = _vec(ws, wao, m2)
+    col2 = 2 * col
+    # wv = W'Z d, two corrections per pass (four independent sums, each in scipy's order)
+    pointr = head
+    i = 0
+    while i < col:
+        pair = i + 1 < col
+        pointr2 = _nxt(pointr, m)
+        ib = pointr * n
+        ib2 = pointr2 * n if pair else ib
+        temp1 = 0.0
+        temp2 = 0.0
+        temp3 = 0.0
+        temp4 = 0.0
+        for j in range(nsub):
+            k = ind[j]
+            dj = d[j]
+            temp1 += Yv[ib + k] * dj
+            temp2 += Sv[ib + k] * dj
+            temp3 += Yv[ib2 + k] * dj
+            temp4 += Sv[ib2 + k] * dj
+        wv[i] = temp1
+        wv[col + i] = theta * temp2
+        if pair:
+            wv[i + 1] = temp3
+            wv[col + i + 1] = theta * temp4
+            pointr = _nxt(pointr2, m)
+        i += 2
+    # wv = K^-1 wv
+    info = trsv_upper(wn, m2, col2, wv, True)
+    if info != 0:
+        return info
+    for i in range(col):
+        wv[i] = -wv[i]
+    info = trsv_upper(wn, m2, col2, wv, False)
+    if info != 0:
+        return info
+    # d = (1/theta) d + (1/theta^2) Z'W wv. (scipy divides each term by theta; dividing
+    # wv once instead changes the last bit, and saves a division per term.)
+    for jy in range(col):
+        wv[jy] = wv[jy] / theta
+    pointr = head
+    for jy in range(col):
+        jb = pointr * n
+        a1 = wv[jy]
+        a2 = wv[col + jy]
+        for i in range(nsub):
+            k = ind[i]
+            d[i] = d[i] + Yv[jb + k] * a1 + Sv[jb + k] * a2
+        pointr = _nxt(pointr, m)
+    temp = 1.0 / theta
+    for i in range(nsub):
+        d[i] *= temp
+    # Project the Newton point into the box.
+    iword = 0
+    for i in range(n):
+        xp[i] = x[i]
+    for i in range(nsub):
+        k = ind[i]
+        dk = d[i]
+        xk = x[k]
+        b = nbd[k]
+        if b == 0:
+            x[k] = xk + dk
+        elif b == 1:
+            x[k] = fmax(lv[k], xk + dk)
+            if x[k] == lv[k]:
+                iword = 1
+        elif b == 2:
+            xk = fmax(lv[k], xk + dk)
+            x[k] = fmin(uv[k], xk)
+            if x[k] == lv[k] or x[k] == uv[k]:
+                iword = 1
+        elif b == 3:
+            x[k] = fmin(uv[k], xk + dk)
+            if x[k] == uv[k]:
+                iword = 1
+    if iword == 0:
+        return 0
+    # The projected point must give descent from the iterate; otherwise step along the
+    # Newton direction only as far as the first bound.
+    dd_p = 0.0
+    for i in range(n):
+        dd_p = dd_p + (x[i] - xx[i]) * gg[i]
+    if not dd_p > 0.0:
+        return 0
+    for i in range(n):
+        x[i] = xp[i]
+    alpha = 1.0
+    temp1 = 1.0
+    ibd = 0
+    for i in range(nsub):
+        k = ind[i]
+        dk = d[i]
+        b = nbd[k]
+        if b != 0:
+            if dk < 0.0 and b <= 2:
+                temp2 = lv[k] - x[k]
+                if temp2 >= 0.0:
+                    temp1 = 0.0
+                elif dk * alpha < temp2:
+                    temp1 = temp2 / dk
+            elif dk > 0.0 and b >= 2:
+                temp2 = uv[k] - x[k]
+                if temp2 <= 0.0:
+                    temp1 = 0.0
+                elif dk * alpha > temp2:
+                    temp1 = temp2 / dk
+            if temp1 < alpha:
+                alpha = temp1
+                ibd = i
+    if alpha < 1.0:
+        dk = d[ibd]
+        k = ind[ibd]
+        if dk > 0.0:
+            x[k] = uv[k]
+            d[ibd] = 0.0
+        elif dk < 0.0:
+            x[k] = lv[k]
+            d[ibd] = 0.0
+    for i in range(nsub):
+        k = ind[i]
+        x[k] = x[k] + alpha * d[i]
+    return 0
+
+
+@_jit
+def _matupd(ws, iws, n, m, rr, dr, stp, dtd):
+    """Store s (in ``d``) and y (in ``r``) in the ring buffers; update S'Y, S'S, theta."""
+    lo, up, xa, xb, ga, gb, z, ro, do, t, xp, wa, S, Y, syo, sso = _offsets(n, m)[:16]
+    iupdat = iws[_IUPDAT]
+    head = iws[_HEAD]
+    if iupdat <= m:
+        col = iupdat
+        itail = (head + iupdat - 1) % m
+    else:
+        col = iws[_COL]
+        itail = _nxt(iws[_ITAIL], m)
+        head = _nxt(head, m)
+    iws[_COL] = col
+    iws[_ITAIL] = itail
+    iws[_HEAD] = head
+    d = _vec(ws, do, n)
+    r = _vec(ws, ro, n)
+    Sv = _vec(ws, S, m * n)
+    Yv = _vec(ws, Y, m * n)
+    sy = _vec(ws, syo, m * m)
+    ss = _vec(ws, sso, m * m)
+    tb = itail * n
+    for i in range(n):
+        Sv[tb + i] = d[i]
+        Yv[tb + i] = r[i]
+    ws[_THETA] = rr / dr
+    if iupdat > m:
+        # Drop the oldest correction: shift the upper triangle of SS and the lower of SY.
+        for j in range(1, col):
+            for i in range(j):
+                ss[i + m * (j - 1)] = ss[1 + i + m * j]
+            for i in range(col - j):
+                sy[j - 1 + i + m * (j - 1)] = sy[j + i + m * j]
+    # The new row of S'Y and column of S'S.
+    pointr = head
+    j = 0
+    while j < col - 1:  # two corrections per pass
+        pair = j + 1 < col - 1
+        pointr2 = _nxt(pointr, m)
+        jb = pointr * n
+        jb2 = pointr2 * n if pair else jb
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        s4 = 0.0
+        for i in range(n):
+            di = d[i]
+            s1 += di * Yv[jb + i]
+            s2 += Sv[jb + i] * di
+            s3 += di * Yv[jb2 + i]
+            s4 += Sv[jb2 + i] * di
+        sy[col - 1 + m * j] = s1
+        ss[j + m * (col - 1)] = s2
+        if pair:
+            sy[col - 1 + m * (j + 1)] = s3
+            ss[j + 1 + m * (col - 1)] = s4
+            pointr = _nxt(pointr2, m)
+        j += 2
+    ss[col - 1 + m * (col - 1)] = dtd if stp == 1.0 else stp * stp * dtd
+    sy[col - 1 + m * (col - 1)] = dr
+
+
+@_jit
+def _formt(ws, n, m, col, theta):
+    """Factor T = theta S'S + L D^-1 L' = J J' (J' into the upper triangle of ``wt``).
+
+    Returns nonzero when T is not positive definite.
+    """
+    wao, S, Y, syo, sso, wto = _offsets(n, m)[11:17]
+    sy = _vec(ws, syo, m * m)
+    ss = _vec(ws, sso, m * m)
+    wt = _vec(ws, wto, m * m)
+    rdiag = _vec(ws, wao, m)  # scratch: 1 / D (scipy divides by D in every term)
+    for k in range(col):
+        rdiag[k] = 1.0 / sy[k + m * k]
+    for j in range(col):
+        wt[m * j] = theta * ss[m * j]
+    for i in range(1, col):
+        for j in range(i, col):
+            wt[i + m * j] = 0.0
+        # row i of L D^-1 L', the terms in the order of k, all columns at once
+        for k in range(i):
+            a = sy[i + m * k] * rdiag[k]
+            for j in range(i, col):
+                wt[i + m * j] += a * sy[j + m * k]
+        for j in range(i, col):
+            wt[i + m * j] = wt[i + m * j] + theta * ss[i + m * j]
+    if potrf_upper(wt, m, col) != 0:
+        return -3
+    return 0
+
+
+# -- the line search: scipy's C dcsrch (no iteration cap, C's fmin/fmax clamps) ------------
+@_jit
+def _dcsrch_start(ws, f, g, stp, stpmax):
+    ls = _LS
+    if stp < 0.0 or stp > stpmax or g >= 0.0 or stpmax < 0.0:
+        return _LS_ERROR
+    ws[ls + _BRACKT] = 0.0
+    ws[ls + _STAGE] = 1.0
+    ws[ls + _FINIT] = f
+    ws[ls + _GINIT] = g
+    ws[ls + _GTEST] = _LS_FTOL * g
+    ws[ls + _WIDTH] = stpmax
+    ws[ls + _WIDTH1] = stpmax / 0.5
+    ws[ls + _STX] = 0.0
+    ws[ls + _FX] = f
+    ws[ls + _GX] = g
+    ws[ls + _STY] = 0.0
+    ws[ls + _FY] = f
+    ws[ls + _GY] = g
+    ws[ls + _STMIN] = 0.0
+    ws[ls + _STMAX] = stp + 4.0 * stp
+    return _LS_FG
+
+
+@_jit
+def _dcsrch(ws, f, g, stp, stpmax):
+    """Continue the search with f, g at ``stp``. Returns ``(stp, task)``."""
+    ls = _LS
+    stpmin = 0.0
+    brackt = ws[ls + _BRACKT] != 0.0
+    stage = ws[ls + _STAGE]
+    ginit = ws[ls + _GINIT]
+    gtest = ws[ls + _GTEST]
+    gx = ws[ls + _GX]
+    gy = ws[ls + _GY]
+    finit = ws[ls + _FINIT]
+    fx = ws[ls + _FX]
+    fy = ws[ls + _FY]
+    stx = ws[ls + _STX]
+    sty = ws[ls + _STY]
+    stmin = ws[ls + _STMIN]
+    stmax = ws[ls + _STMAX]
+    width = ws[ls + _WIDTH]
+    width1 = ws[ls + _WIDTH1]
+
+    ftest = finit + stp * gtest
+    if stage == 1.0 and f <= ftest and g >= 0.0:
+        stage = 2.0
+        ws[ls + _STAGE] = stage
+    task = _LS_FG
+    if brackt and (stp <= stmin or stp >= stmax):
+        task = _LS_WARN
+    if brackt and stmax - stmin <= _LS_XTOL * stmax:
+        task = _LS_WARN
+    if stp == stpmax and f <= ftest and g <= gtest:
+        task = _LS_WARN
+    if stp == stpmin and (f > ftest or g >= gtest):
+        task = _LS_WARN
+    if f <= ftest and abs(g) <= _LS_GTOL * (-ginit):
+        task = _LS_CONV
+    if task != _LS_FG:
+        return stp, task
+
+    if stage == 1.0 and f <= fx and f > ftest:
+        # Step on the modified function psi(stp) = f(stp) - ftol * stp * f'(0).
+        fm = f - stp * gtest
+        fxm = fx - stx * gtest
+        fym = fy - sty * gtest
+        gm = g - gtest
+        gxm = gx - gtest
+        gym = gy - gtest
+        stx, fxm, gxm, sty, fym, gym, stp, brackt = dcstep(
+            stx, fxm, gxm, sty, fym, gym, stp, fm, gm, brackt, stmin, stmax)
+        fx = fxm + stx * gtest
+        fy = fym + sty * gtest
+        gx = gxm + gtest
+        gy = gym + gtest
+    else:
+        stx, fx, gx, sty, fy, gy, stp, brackt = dcstep(
+            stx, fx, gx, sty, fy, gy, stp, f, g, brackt, stmin, stmax)
+    if brackt:
+        if abs(sty - stx) >= 0.66 * width1:
+            stp = stx + 0.5 * (sty - stx)
+        width1 = width
+        width = abs(sty - stx)
+    if brackt:
+        stmin = fmin(stx, sty)
+        stmax = fmax(stx, sty)
+    else:
+        stmin = stp + 1.1 * (stp - stx)
+        stmax = stp + 4.0 * (stp - stx)
+    stp = fmax(stp, stpmin)
+    stp = fmin(stp, stpmax)
+    if brackt and (stp <= stmin or stp >= stmax or stmax - stmin <= _LS_XTOL * stmax):
+        stp = stx
+    ws[ls + _BRACKT] = 1.0 if brackt else 0.0
+    ws[ls + _GX] = gx
+    ws[ls + _GY] = gy
+    ws[ls + _FX] = fx
+    ws[ls + _FY] = fy
+    ws[ls + _STX] = stx
+    ws[ls + _STY] = sty
+    ws[ls + _STMIN] = stmin
+    ws[ls + _STMAX] = stmax
+    ws[ls + _WIDTH] = width
+    ws[ls + _WIDTH1] = width1
+    return stp, _LS_FG
+
+
+@_jit
+def _set_trial(ws, iws, n, m):
+    """Ask for the trial point x + stp d, kept inside the box (z itself when stp == 1).
+
+    scipy's objective wrapper does not evaluate again at the point it evaluated last; when
+    the trial point is that point, its f and g are reused (``_REPEAT``), not asked for.
+    """
+    lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
+    nbd = _ints(iws, n)[0]
+    x = _vec(ws, iws[W.XR], n)
+    xt = _vec(ws, iws[W.X], n)
+    last = _vec(ws, iws[_LASTX], n)
+    z = _vec(ws, zo, n)
+    d = _vec(ws, do, n)
+    lv = _vec(ws, lo, n)
+    uv = _vec(ws, up, n)
+    stp = ws[_STP]
+    same = True
+    if stp == 1.0:
+        for i in range(n):
+            xi = z[i]
+            if xi != last[i]:
+                same = False
+            xt[i] = xi
+    else:
+        for i in range(n):
+            xi = stp * d[i] + x[i]
+            b = nbd[i]
+            if b == 1 or b == 2:
+                xi = fmax(xi, lv[i])
+            if b == 2 or b == 3:
+                xi = fmin(xi, uv[i])
+            if xi != last[i]:
+                same = False
+            xt[i] = xi
+    iws[_PHASE] = _SEARCH
+    iws[W.TASK] = W.EVALUATE
+    if same:
+        g = iws[W.G]
+        lastg = iws[_LASTG]
+        if g != lastg:
+            for i in range(n):
+                ws[g + i] = ws[lastg + i]
+        iws[_REPEAT] = 1
+
+
+@_jit
+def _iterate(ws, iws):
+    """From the iterate: the Cauchy point, subspace minimization, d = z - x, and the start
+    of the line search along d (scipy's mainlb from label 222 and lnsrlb's start). A failed
+    factorization or a search that cannot start restarts with an empty memory; with the
+    memory already empty the run ends (ABNORMAL). Asks for the first trial point."""
+    n = iws[W.N]
+    m = iws[_M]
+    lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
+    nbd = _ints(iws, n)[0]
+    xo = iws[W.XR]
+    go = iws[W.GR]
+    x = _vec(ws, xo, n)
+    g = _vec(ws, go, n)
+    z = _vec(ws, zo, n)
+    d = _vec(ws, do, n)
+    lv = _vec(ws, lo, n)
+    uv = _vec(ws, up, n)
+    while True:
+        cnstnd = iws[_CNSTND]
+        col = iws[_COL]
+        if cnstnd == 0 and col > 0:
+            # Unconstrained: the Cauchy point is not needed, only the Newton step.
+            for i in range(n):
+                z[i] = x[i]
+            wrk = iws[_UPDATD] != 0
+        else:
+            if _cauchy(ws, iws, n, m, xo, go) != 0:
+                _reset_memory(ws, iws)
+                continue
+            wrk = _freev(iws, n, iws[W.NIT], cnstnd, iws[_UPDATD])
+        if iws[_NFREE] != 0 and col != 0:
+            if wrk and _formk(ws, iws, n, m) != 0:
+                _reset_memory(ws, iws)
+                continue
+            if _cmprlb(ws, iws, n, m, xo, go) != 0 or _subsm(ws, iws, n, m, xo, go) != 0:
+                _reset_memory(ws, iws)
+                continue
+        dtd = 0.0
+        for i in range(n):
+            di = z[i] - x[i]
+            d[i] = di
+            dtd += di * di
+        dnorm = math.sqrt(dtd)
+        dtd = dnorm * dnorm
+        # The largest step inside the box (1 on the first iteration: z is in the box).
+        stpmx = 1e10
+        it = iws[W.NIT]
+        if cnstnd != 0:
+            if it == 0:
+                stpmx = 1.0
+            else:
+                for i in range(n):
+                    a1 = d[i]
+                    b = nbd[i]
+                    if b != 0:
+                        if a1 < 0.0 and b <= 2:
+                            a2 = lv[i] - x[i]
+                            if a2 >= 0.0:
+                                stpmx = 0.0
+                            elif a1 * stpmx < a2:
+                                stpmx = a2 / a1
+                        elif a1 > 0.0 and b >= 2:
+                            a2 = uv[i] - x[i]
+                            if a2 <= 0.0:
+                                stpmx = 0.0
+                            elif a1 * stpmx > a2:
+                                stpmx = a2 / a1
+        if it == 0 and iws[_BOXED] == 0:
+            stp = fmin(1.0 / dnorm, stpmx)
+        else:
+            stp = 1.0
+            if stpmx < stp and stpmx > 0.0:
+                # z is in the box, so stpmx < 1 only by a rounding error in z; scipy would
+                # run its line search in an error state here.
+                stp = stpmx
+        ws[_DNORM] = dnorm
+        ws[_DTD] = dtd
+        ws[_STPMX] = stpmx
+        ws[_STP] = stp
+        ws[_FOLD] = ws[W.FR]
+        iws[_IFUN] = 0
+        iws[_IBACK] = 0
+        gd = dot(g, d, n)
+        ws[_GD] = gd
+        ws[_GDOLD] = gd
+        # Not a descent direction (or a search that cannot start): restart, or give up
+        # when the memory is already empty.
+        if gd >= 0.0 or gd != gd or _dcsrch_start(ws, ws[W.FR], gd, stp, stpmx) != _LS_FG:
+            if iws[_COL] == 0:
+                _finish(iws, _ABNORMAL)
+                return
+            _reset_memory(ws, iws)
+            continue
+        iws[_IFUN] = 1
+        _set_trial(ws, iws, n, m)
+        return
+
+
+def step(ws, iws, f):
+    iws[W.NFEV] += 1
+    iws[_LASTX] = iws[W.X]
+    iws[_LASTG] = iws[W.G]
+    ws[_FLAST] = f
+    if iws[_PHASE] == _START:
+        more = _start(ws, iws, f)
+    else:
+        more = _trial(ws, iws, f)
+    if more:
+        _iterate(ws, iws)
+    while iws[_REPEAT] != 0 and iws[W.TASK] == W.EVALUATE:
+        # the trial point is the point evaluated last: use its f and g again
+        iws[_REPEAT] = 0
+        if _trial(ws, iws, ws[_FLAST]):
+            _iterate(ws, iws)
+    iws[_REPEAT] = 0
+
+
+@_jit
+def _start(ws, iws, f):
+    """f and g at x0 (in the trial buffers): they become the iterate. Returns True when
+    the run goes on (a search direction is needed)."""
+    n = iws[W.N]
+    m = iws[_M]
+    lo, up = _offsets(n, m)[:2]
+    xo, go = iws[W.X], iws[W.G]
+    iws[W.X], iws[W.G] = iws[W.XR], iws[W.GR]
+    iws[W.XR], iws[W.GR] = xo, go
+    ws[W.FR] = f
+    if not math.isfinite(f):
+        _finish(iws, _NAN)
+        return False
+    sbgnrm = _projgr(n, _vec(ws, lo, n), _vec(ws, up, n), _ints(iws, n)[0], _vec(ws, xo, n),
+                     _vec(ws, go, n))
+    ws[_SBGNRM] = sbgnrm
+    if sbgnrm != sbgnrm:
+        _finish(iws, _NAN)
+        return False
+    if sbgnrm <= ws[_PGT]:
+        _finish(iws, _PGTOL)
+        return False
+    return True
+
+
+@_jit
+def _trial(ws, iws, f):
+    """f and g at a trial point of the line search (mainlb from label 666 on). Returns True
+    when a new search direction is needed."""
+    n = iws[W.N]
+    m = iws[_M]
+    lo, up, xa, xb, ga, gb, z, ro, do = _offsets(n, m)[:9]
+    xto, gto = iws[W.X], iws[W.G]
+    d = _vec(ws, do, n)
+    gt = _vec(ws, gto, n)
+    gd = dot(gt, d, n)
+    if f != f or f == -math.inf or (gd != gd and f != math.inf):
+        _finish(iws, _NAN)
+        return False
+    ws[_GD] = gd
+    stp, task = _dcsrch(ws, f, gd, ws[_STP], ws[_STPMX])
+    ws[_STP] = stp
+    if task == _LS_FG:
+        iws[_IFUN] += 1
+        iws[_IBACK] = iws[_IFUN] - 1
+        if iws[_IBACK] < iws[_MAXLS]:
+            _set_trial(ws, iws, n, m)
+            return False
+        # Too many trials: back to the iterate, restart (or give up with no memory).
+        if iws[_COL] == 0:
+            _finish(iws, _ABNORMAL)
+            return False
+        _reset_memory(ws, iws)
+        return True
+
+    # The step is accepted: the trial point becomes the iterate.
+    sbgnrm = _projgr(n, _vec(ws, lo, n), _vec(ws, up, n), _ints(iws, n)[0], _vec(ws, xto, n),
+                     gt)
+    if sbgnrm != sbgnrm or not math.isfinite(f):
+        _finish(iws, _NAN)
+        return False
+    go = iws[W.GR]
+    iws[W.X], iws[W.G] = iws[W.XR], go
+    iws[W.XR], iws[W.GR] = xto, gto
+    fold = ws[_FOLD]
+    ws[W.FR] = f
+    ws[_SBGNRM] = sbgnrm
+    iws[W.NIT] += 1
+    # scipy's Python loop checks its limits first, then the C code its tolerances.
+    if iws[W.NIT] >= iws[_MAXIT]:
+        _finish(iws, _MAXITER)
+        return False
+    if iws[W.NFEV] > iws[_MAXFN]:
+        _finish(iws, _MAXFUN)
+        return False
+    if sbgnrm <= ws[_PGT]:
+        _finish(iws, _PGTOL)
+        return False
+    if fold - f <= ws[_TOL] * fmax(fmax(abs(fold), abs(f)), 1.0):
+        _finish(iws, _FACTR)
+        return False
+    # s = stp d, y = g_new - g_old
+    g = _vec(ws, go, n)
+    r = _vec(ws, ro, n)
+    rr = 0.0
+    for i in range(n):
+        yi = gt[i] - g[i]
+        r[i] = yi
+        rr += yi * yi
+    gdold = ws[_GDOLD]
+    if stp == 1.0:
+        dr = gd - gdold
+        ddum = -gdold
+    else:
+        dr = (gd - gdold) * stp
+        for i in range(n):
+            d[i] *= stp
+        ddum = -gdold * stp
+    if dr <= _EPSMCH * ddum:
+        iws[_UPDATD] = 0  # skip the update: the curvature condition fails
+    else:
+        iws[_UPDATD] = 1
+        iws[_IUPDAT] += 1
+        _matupd(ws, iws, n, m, rr, dr, stp, ws[_DTD])
+        if _formt(ws, n, m, iws[_COL], ws[_THETA]) != 0:
+            _reset_memory(ws, iws)
+    return True
+
+
+_NAMES = ("maxcor", "maxiter", "maxfun", "maxls")
+_UNLIMITED = 2 ** 62  # maxiter / maxfun = np.inf
+
+
+def _integer_option(o, name):
+    value = o[name]
+    if name in ("maxiter", "maxfun") and value == math.inf:
+        return _UNLIMITED
+    try:
+        ok = not isinstance(value, bool) and int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ValueError(f"option {name!r} of L-BFGS-B must be an integer, got {value!r}")
+    return int(value)
+
+
+def _pack(o, n, lower, upper):
+    o = dict(o)
+    for name in _NAMES:
+        o[name] = _integer_option(o, name)
+    if not o["maxls"] > 0:
+        raise ValueError("maxls must be positive.")
+    if not o["maxcor"] > 0:
+        raise ValueError("maxcor must be positive.")
+    ftol = float(o["ftol"])
+    if not ftol >= 0:
+        raise ValueError(f"ftol must be nonnegative, got {ftol!r}")
+    fopts = np.zeros(_NFOPTS + 2 * n)
+    iopts = np.zeros(_NIOPTS + n, dtype=np.int64)
+    fopts[FTOL] = ftol
+    fopts[GTOL] = float(o["gtol"])
+    iopts[MAXCOR] = int(o["maxcor"])
+    iopts[MAXITER] = int(o["maxiter"])
+    iopts[MAXFUN] = int(o["maxfun"])
+    iopts[MAXLS] = int(o["maxls"])
+    if lower is not None:
+        lower = np.asarray(lower, dtype=np.float64)
+        upper = np.asarray(upper, dtype=np.float64)
+        if np.isnan(lower).any() or np.isnan(upper).any():
+            raise ValueError("L-BFGS-B bounds must not be NaN (use None or +-inf for no bound)")
+        # scipy's nbd: an infinite bound is no bound.
+        has_lo = ~np.isinf(lower)
+        has_up = ~np.isinf(upper)
+        iopts[_NIOPTS:] = np.where(has_lo, np.where(has_up, 2, 1), np.where(has_up, 3, 0))
+        fopts[_NFOPTS:_NFOPTS + n] = np.where(has_lo, lower, 0.0)
+        fopts[_NFOPTS + n:] = np.where(has_up, upper, 0.0)
+    _packed.m = int(o["maxcor"])
+    return fopts, iopts
+
+
+METHOD = Method(
+    name="L-BFGS-B", module=sys.modules[__name__],
+    defaults=dict(maxcor=10, ftol=2.2204460492503131e-09, gtol=1e-5, eps=None, maxfun=15000,
+                  maxiter=15000, iprint=None, disp=None, maxls=20, finite_diff_rel_step=None,
+                  workers=None),
+    pack=_pack, tol=("ftol", "gtol"), bounds=True,
+    ignored=("iprint", "disp", "workers"),
+    unsupported=("eps", "finite_diff_rel_step"),
+)
