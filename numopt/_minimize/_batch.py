@@ -55,10 +55,11 @@ class BatchResult:
     def __init__(self, x, fun, jac, nit, nfev, reason, uses_gradient=True):
         self.x, self.fun, self.jac, self.nit, self.nfev = x, fun, jac, nit, nfev
         self.reason = reason
-        table = {int(r): describe(r) for r in np.unique(reason)}
-        self.status = np.array([table[int(r)][0] for r in reason], dtype=np.int64)
-        self.success = np.array([table[int(r)][1] for r in reason], dtype=bool)
-        self.message = {r: table[r][2] for r in table}
+        codes, index = np.unique(reason, return_inverse=True)
+        table = [describe(r) for r in codes]  # vectorised: B can be millions
+        self.status = np.array([t[0] for t in table], dtype=np.int64)[index].reshape(reason.shape)
+        self.success = np.array([t[1] for t in table], dtype=bool)[index].reshape(reason.shape)
+        self.message = {int(r): t[2] for r, t in zip(codes, table)}
         self._uses_gradient = uses_gradient
 
     def __len__(self):
@@ -161,6 +162,10 @@ def _compiled_batch_solver(name, init, step, args_type):
         for b in prange(X0.shape[0]):
             ws = WS[b]
             iws = IWS[b]
+            # Zeroed here, in parallel, rather than by np.zeros on one thread: for 1e5
+            # small problems the workspace is tens of MB of fresh pages.
+            ws[:] = 0.0
+            iws[:] = 0
             init_i(ws, iws, X0[b], FOPTS[b], IOPTS[b])
             while iws[0] == 1:  # W.TASK == W.EVALUATE
                 xo = iws[2]
@@ -352,8 +357,8 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         fg = _batch_fg(fun, jac, kind, fd_method, args, mask)
         solve = _compiled_batch_solver(spec.name, spec.module.init, spec.module.step,
                                        args_type(args))
-        WS = np.zeros((B, sizes[0]))
-        IWS = np.zeros((B, sizes[1]), dtype=np.int64)
+        WS = np.empty((B, sizes[0]))
+        IWS = np.empty((B, sizes[1]), dtype=np.int64)
         solve(fg, WS, IWS, X0, FOPTS, IOPTS, args)
     else:
         fgv = _vectorised_fg(fun, jac, kind, fd_method, n)
