@@ -167,3 +167,30 @@ def test_unknown_device_and_missing_cuda():
     X0, A = problems(B=2, n=2)
     with pytest.raises(ValueError, match="device must be"):
         numopt.minimize_batch(rosen_fg, X0, args=(A, 100.0), method="BFGS", device="tpu")
+
+
+def test_per_problem_bounds_equal_minimize_alone():
+    """L-BFGS-B with bounds of shape (B, n): each problem uses its own box, active at the
+    solution for some problems (the minimum (a, a^2) is cut off by the upper bound)."""
+    from scipy.optimize import Bounds
+
+    if not _have("L-BFGS-B"):
+        pytest.skip("L-BFGS-B is not registered in this build")
+    X0, A = problems(B=12, n=2)
+    lb = np.full((12, 2), -3.0)
+    ub = np.full((12, 2), 3.0)
+    ub[::3, 1] = 0.5  # active: x1 <= 0.5 < a^2 for these problems
+    res = numopt.minimize_batch(rosen_fg, np.clip(X0, lb, ub), args=(A, 100.0),
+                                method="L-BFGS-B", bounds=Bounds(lb, ub))
+    for i in range(12):
+        alone = numopt.minimize(rosen_fg, np.clip(X0[i], lb[i], ub[i]), args=(A[i], 100.0),
+                                method="L-BFGS-B", bounds=list(zip(lb[i], ub[i])))
+        assert (res.nit[i], res.nfev[i]) == (alone.nit, alone.nfev)
+        np.testing.assert_array_equal(res.x[i], alone.x)
+    cut = np.zeros(12, dtype=bool)
+    cut[::3] = A[::3, 0] ** 2 > 0.5               # the minimum (a, a^2) lies beyond the box
+    assert cut.any() and np.all(res.x[cut, 1] == 0.5)  # the bound is active there
+    assert np.all(res.x <= ub + 1e-15) and np.all(res.x >= lb - 1e-15)
+    shared = numopt.minimize_batch(rosen_fg, np.clip(X0, -3, 3), args=(A, 100.0),
+                                   method="L-BFGS-B", bounds=[(-3, 3), (-3, 3)])
+    assert shared.success.all()
