@@ -187,9 +187,17 @@ def test_per_problem_bounds_equal_minimize_alone():
                                 method="L-BFGS-B", bounds=list(zip(lb[i], ub[i])))
         assert (res.nit[i], res.nfev[i]) == (alone.nit, alone.nfev)
         np.testing.assert_array_equal(res.x[i], alone.x)
-    cut = np.zeros(12, dtype=bool)
-    cut[::3] = A[::3, 0] ** 2 > 0.5               # the minimum (a, a^2) lies beyond the box
-    assert cut.any() and np.all(res.x[cut, 1] == 0.5)  # the bound is active there
+    # For every third problem the minimum (a, a^2) lies beyond the box. The bound ends up
+    # active for three of the four; the fourth (a = 1.22) stops inside on the relative
+    # reduction of f, at the same point as scipy's L-BFGS-B (checked below).
+    assert (res.x[::3, 1] == 0.5).sum() == 3
+    from scipy.optimize import minimize as scipy_minimize
+
+    i = 9
+    ref = scipy_minimize(lambda x: (A[i, 0] - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
+                         np.clip(X0[i], lb[i], ub[i]), method="L-BFGS-B",
+                         bounds=list(zip(lb[i], ub[i])))
+    np.testing.assert_allclose(res.x[i], ref.x, atol=1e-5)  # both stop on ftol, nearby
     assert np.all(res.x <= ub + 1e-15) and np.all(res.x >= lb - 1e-15)
     shared = numopt.minimize_batch(rosen_fg, np.clip(X0, -3, 3), args=(A, 100.0),
                                    method="L-BFGS-B", bounds=[(-3, 3), (-3, 3)])
