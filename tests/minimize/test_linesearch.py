@@ -5,7 +5,6 @@ run on the same Python functions. Both sides evaluate the same function at the s
 points, so any difference comes from the line search's own arithmetic; the sequences are
 compared to 1e-14 relative (in practice they agree bit for bit).
 """
-import math
 import os
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from scipy.optimize import rosen, rosen_der
 from scipy.optimize._dcsrch import DCSRCH
 from scipy.optimize._linesearch import scalar_search_wolfe1
 
+from tests.reference.line_search_functions import (_mt1_compiled, mt1, mt2, mt3, mt456,
+                                                 quadratic, quartic)
 from numopt._minimize import _linesearch as L
 from numopt._minimize._linesearch import (CONVERGENCE, FG, LS_SIZE, TASK_MESSAGES, _drive,
                                           dcsrch_start, dcsrch_step, is_error, is_warning)
@@ -26,45 +27,6 @@ RTOL = 1e-14
 
 
 # --- test functions: phi(alpha) -> (value, derivative) ------------------------------------
-
-def mt1(beta=2.0):
-    def fg(a):
-        d = a * a + beta
-        return -a / d, (a * a - beta) / (d * d)
-    return fg
-
-
-def mt2(beta=0.004):
-    def fg(a):
-        t = a + beta
-        return t ** 5 - 2.0 * t ** 4, 5.0 * t ** 4 - 8.0 * t ** 3
-    return fg
-
-
-def mt3(beta=0.01, l=39):
-    def fg(a):
-        if a <= 1.0 - beta:
-            f0, g0 = 1.0 - a, -1.0
-        elif a >= 1.0 + beta:
-            f0, g0 = a - 1.0, 1.0
-        else:
-            f0, g0 = (a - 1.0) ** 2 / (2.0 * beta) + beta / 2.0, (a - 1.0) / beta
-        w = l * math.pi / 2.0
-        return (f0 + 2.0 * (1.0 - beta) / (l * math.pi) * math.sin(w * a),
-                g0 + (1.0 - beta) * math.cos(w * a))
-    return fg
-
-
-def mt456(beta1, beta2):
-    def gam(b):
-        return math.sqrt(1.0 + b * b) - b
-
-    def fg(a):
-        r1 = math.sqrt((1.0 - a) ** 2 + beta2 ** 2)
-        r2 = math.sqrt(a * a + beta1 ** 2)
-        return gam(beta1) * r1 + gam(beta2) * r2, gam(beta1) * (a - 1.0) / r1 + gam(beta2) * a / r2
-    return fg
-
 
 # Moré & Thuente (1994), section 5: function, (ftol, gtol) used in the paper.
 PAPER = {
@@ -75,15 +37,6 @@ PAPER = {
     "mt5": (mt456(0.01, 0.001), 1e-3, 1e-3),
     "mt6": (mt456(0.001, 0.01), 1e-3, 1e-3),
 }
-
-
-def quadratic(h, g0):
-    return lambda a: (0.5 * h * a * a + g0 * a, h * a + g0)
-
-
-def quartic(center, slope):
-    # (a - c)^4 + slope * a: phi'(0) = -4 c^3 + slope < 0 for the parameters used
-    return lambda a: ((a - center) ** 4 + slope * a, 4.0 * (a - center) ** 3 + slope)
 
 
 def rosen_ray(x0, p):
@@ -384,12 +337,6 @@ def test_terminal_state_is_sticky():
     assert dcsrch_step(ls, -123.0, 456.0) == (stp, task)
     np.testing.assert_array_equal(ls, before)
     assert (ls[L._STP], ls[L._F], ls[L._G]) == (stp, *fg(stp))
-
-
-@njit(cache=True, error_model="numpy")
-def _mt1_compiled(a):
-    d = a * a + 2.0
-    return -a / d, (a * a - 2.0) / (d * d)
 
 
 @njit(cache=True, error_model="numpy")

@@ -20,6 +20,8 @@ from scipy.optimize._linesearch import _cubicmin as scipy_cubicmin
 from scipy.optimize._linesearch import _quadmin as scipy_quadmin
 from scipy.optimize._linesearch import scalar_search_wolfe2
 
+from tests.reference.line_search_functions import (_mt1_compiled, mt1, mt2, mt3, mt456,
+                                                 quadratic, quartic)
 from numopt._minimize import _wolfe2 as L
 from numopt._minimize._wolfe2 import (CHECK, CONVERGENCE, ERROR_C1_C2, FG, TASK_MESSAGES,
                                       W2_SIZE, WARNING_AMAX, WARNING_MAXITER,
@@ -53,53 +55,6 @@ def assert_same_steps(ours, theirs):
 
 
 # --- test functions: phi(alpha) -> (value, derivative) ------------------------------------
-
-def mt1(beta=2.0):
-    def fg(a):
-        d = a * a + beta
-        return -a / d, (a * a - beta) / (d * d)
-    return fg
-
-
-def mt2(beta=0.004):
-    def fg(a):
-        t = a + beta
-        return t ** 5 - 2.0 * t ** 4, 5.0 * t ** 4 - 8.0 * t ** 3
-    return fg
-
-
-def mt3(beta=0.01, l=39):
-    def fg(a):
-        if a <= 1.0 - beta:
-            f0, g0 = 1.0 - a, -1.0
-        elif a >= 1.0 + beta:
-            f0, g0 = a - 1.0, 1.0
-        else:
-            f0, g0 = (a - 1.0) ** 2 / (2.0 * beta) + beta / 2.0, (a - 1.0) / beta
-        w = l * math.pi / 2.0
-        return (f0 + 2.0 * (1.0 - beta) / (l * math.pi) * math.sin(w * a),
-                g0 + (1.0 - beta) * math.cos(w * a))
-    return fg
-
-
-def mt456(beta1, beta2):
-    def gam(b):
-        return math.sqrt(1.0 + b * b) - b
-
-    def fg(a):
-        r1 = math.sqrt((1.0 - a) ** 2 + beta2 ** 2)
-        r2 = math.sqrt(a * a + beta1 ** 2)
-        return gam(beta1) * r1 + gam(beta2) * r2, gam(beta1) * (a - 1.0) / r1 + gam(beta2) * a / r2
-    return fg
-
-
-def quadratic(h, g0):
-    return lambda a: (0.5 * h * a * a + g0 * a, h * a + g0)
-
-
-def quartic(center, slope):
-    return lambda a: ((a - center) ** 4 + slope * a, 4.0 * (a - center) ** 3 + slope)
-
 
 def wiggly(freq):
     # many local minima along the ray: the zoom's cubic steps get exercised
@@ -403,12 +358,6 @@ def test_fma_is_fused():
 
 
 # --- compiled drivers ---------------------------------------------------------------------------
-
-@njit(cache=True, error_model="numpy")
-def _mt1_compiled(a):
-    d = a * a + 2.0
-    return -a / d, (a * a - 2.0) / (d * d)
-
 
 @njit(cache=True, error_model="numpy")
 def _compiled_search(ls, trace):
