@@ -36,5 +36,5 @@ def __dir__():
 
 __version__ = "0.1.0"
 
-__all__ = ["Parameter", "optim", "minimize", "minimize_batch", "objective", "Objective",
+__all__ = ["Parameter", "optim", "config", "minimize", "minimize_batch", "objective", "Objective",
            "OptimizeResult", "BatchResult", "__version__"]

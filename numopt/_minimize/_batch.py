@@ -13,7 +13,6 @@ row of a 2-D workspace, so a batch is a loop over rows:
   ``dask.distributed.Client`` or any ``concurrent.futures.Executor``) and gathered in
   order.
 """
-import numba
 import numpy as np
 from numba import float64, int64, njit, prange, types
 from numba.core.types.function_type import CompileResultWAP
@@ -356,7 +355,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     elif compiled:
         fg = _batch_fg(fun, jac, kind, fd_method, args, mask)
         solve = _compiled_batch_solver(spec.name, spec.module.init, spec.module.step,
-                                       args_type(args))
+                                       fg.signature().args[2])  # the adapter's args type
         WS = np.empty((B, sizes[0]))
         IWS = np.empty((B, sizes[1]), dtype=np.int64)
         solve(fg, WS, IWS, X0, FOPTS, IOPTS, args)

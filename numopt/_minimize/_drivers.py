@@ -13,13 +13,11 @@ never per objective. Calls go straight to the compiled entry point: numba's disp
 spends about 10 us typing a first-class-function argument, longer than a whole small
 solve.
 """
-import numba
 import numpy as np
 from numba import float64, int64, njit, types
 from numba.extending import register_jitable
 
 from .._fingerprint import source_fingerprint
-from ._objective import args_type
 from . import _workspace as W
 
 _OPTIONS = dict(cache=True, error_model="numpy")
@@ -124,7 +122,8 @@ def compiled_solver(name, init, step, args_type):
 
 def run_compiled(name, init, step, fg, x0, fopts, iopts, args, sizes):
     """Drive a method entirely in compiled code. Same returns as :func:`run_python`."""
-    solve = compiled_solver(name, init, step, args_type(args))
+    # The adapter was compiled for these args: its signature names their type.
+    solve = compiled_solver(name, init, step, fg.signature().args[2])
     ws = np.zeros(sizes[0])
     iws = np.zeros(sizes[1], dtype=np.int64)
     solve(fg, ws, iws, x0, fopts, iopts, args)

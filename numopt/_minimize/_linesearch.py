@@ -433,7 +433,6 @@ def dcsrch_step(ls, f, g):
         ls[_TASK] = WARNING_MAXITER
         return stp, WARNING_MAXITER
 
-    ftol = ls[_FTOL]
     gtol = ls[_GTOL]
     xtol = ls[_XTOL]
     stpmin = ls[_STPMIN]

@@ -9,7 +9,7 @@ from .._result import OptimizeResult, describe
 from . import _drivers
 from . import _registry
 from . import _workspace as W
-from ._objective import FD_METHODS, fd_evals, make_fg
+from ._objective import fd_evals, make_fg
 
 __all__ = ["minimize"]
 

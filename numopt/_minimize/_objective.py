@@ -19,7 +19,7 @@ code for compiled objectives.
 """
 import numba
 import numpy as np
-from numba import float64, njit, types
+from numba import float64, njit
 from numba.core.types.function_type import CompileResultWAP
 from numba.extending import register_jitable
 
