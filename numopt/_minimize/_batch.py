@@ -9,6 +9,8 @@ row of a 2-D workspace, so a batch is a loop over rows:
 - a vectorised Python objective ``fun(X, *args) -> F``: a lockstep loop evaluates all
   problems that still want a point in one call, then steps every row in one compiled
   call; finished problems drop out of later evaluations;
+- the first-order methods (``method="adam"``...): one ``numopt.optim`` optimizer over a
+  ``(B, n)`` parameter steps every problem at once (:mod:`._firstorder_batch`);
 - ``executor=``: the batch is split into chunks run on the executor's workers (a
   ``dask.distributed.Client`` or any ``concurrent.futures.Executor``) and gathered in
   order.
@@ -299,8 +301,9 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         Arrays whose leading dimension is B are sliced per problem (row ``i`` goes to
         problem ``i``); other arguments are shared.
     method : str
-        A :func:`numopt.minimize` method with a state machine (BFGS, L-BFGS-B, CG,
-        Nelder-Mead, LBFGS).
+        "L-BFGS-B" (the default), "BFGS", "CG", "Nelder-Mead", "LBFGS", or a first-order
+        optimizer of :mod:`numopt.optim` by its lowercase name ("adam", "sgd", ...; one
+        optimizer steps all problems at once, see :mod:`._firstorder_batch`).
     jac : callable, True, None or {"2-point", "3-point"}
         As :func:`numopt.minimize`; for a vectorised objective ``jac(X, *args)`` returns
         ``(b, n)`` gradients and ``jac=True`` means ``fun`` returns ``(F, G)``.
@@ -334,7 +337,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     spec = _registry.get(method)
-    if getattr(spec.module, "init", None) is None:
+    if getattr(spec.module, "init", None) is None and spec.batch is None:
         raise NotImplementedError(f"method {spec.name} has no batch driver")
     if executor is not None:
         from ._executor import run_chunks
@@ -343,6 +346,9 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
                           out_dtype)
     opts = _options(spec, options, tol, n)
     mask = _per_problem(args, B)
+    if spec.batch is not None:
+        return _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device,
+                                  out_dtype)
     FOPTS, IOPTS = _pack_rows(spec, opts, bounds, B, n)
     sizes = spec.module.sizes(n, FOPTS[0], IOPTS[0])
     compiled = is_compiled(fun)
@@ -363,6 +369,39 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         fgv = _vectorised_fg(fun, jac, kind, fd_method, n)
         WS, IWS = _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes)
     return _batch_result(WS, IWS, n, out_dtype, fev, spec)
+
+
+def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out_dtype):
+    """The first-order methods: one optimizer over all problems (see
+    :mod:`._firstorder_batch`)."""
+    from ._firstorder_batch import evaluator
+
+    B, n = X0.shape
+    if bounds is not None:
+        import warnings
+
+        warnings.warn(f"Method {spec.name} cannot handle bounds.", RuntimeWarning, stacklevel=3)
+    hyper, control = spec.pack(opts, n, None, None)
+    kind, fd_method = _gradient_kind(fun, jac, spec)
+    compiled = is_compiled(fun)
+    if device == "cuda":
+        from .._drivers.cuda import require_cuda
+
+        require_cuda()
+        if not compiled:
+            raise TypeError("device='cuda' needs a compiled objective (@numopt.objective or "
+                            "numba @njit): a Python function cannot run on the GPU")
+        evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device)
+    elif compiled:
+        fg = _batch_fg(fun, jac, kind, fd_method, args, mask)
+        evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=fg)
+    else:
+        fgv = _vectorised_fg(fun, jac, kind, fd_method, n)
+        evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device, fgv=fgv)
+    XR, GR, FR, NIT, NFEV, REASON = spec.batch(hyper, control, X0, evaluate, device)
+    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
+    return BatchResult(x=XR.astype(out_dtype), fun=FR, jac=GR, nit=NIT, nfev=NFEV * fev,
+                       reason=REASON, uses_gradient=True)
 
 
 def _gradient_kind(fun, jac, spec):

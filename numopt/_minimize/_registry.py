@@ -41,6 +41,10 @@ class Method:
         ``fopts, iopts`` from ``pack``, the other arguments as
         :func:`._drivers.run_python`'s; the returned workspaces hold the header of
         :mod:`._workspace` (result iterate, counters, reason).
+    batch : callable, optional
+        With ``run``: the method's ``minimize_batch`` driver,
+        ``batch(fopts, iopts, X0, evaluate, device) -> (XR, GR, FR, NIT, NFEV, REASON)``
+        (see :func:`._firstorder_batch.run_batch`).
     """
 
     name: str
@@ -55,6 +59,7 @@ class Method:
     ignored: tuple = field(default_factory=tuple)
     unsupported: tuple = field(default_factory=tuple)
     run: object = None
+    batch: object = None
 
 
 # The method modules, each defining ``METHOD`` (or ``METHODS``, a list of records).

@@ -1,0 +1,211 @@
+"""``minimize_batch`` for the first-order methods: one optimizer over all problems.
+
+The update rules of :mod:`numopt.optim` are element-wise and their per-step scalars
+depend only on the step count, so one optimizer over a ``(B, n)`` parameter takes
+every problem's step at once (one threaded loop on the CPU, one kernel on the GPU),
+and problem ``i`` follows exactly the trajectory ``minimize(method=...)`` gives it
+alone. Each round:
+
+1. evaluate the problems still running: a ``prange`` over the rows (compiled
+   objective), one call on the running rows (vectorised Python objective), or one
+   CUDA thread per row (``device="cuda"``);
+2. :func:`._firstorder.settle` each of them: record the iterate, apply the stopping
+   tests, and freeze a problem that stops (its gradient row is zeroed, so plain SGD
+   no longer moves it; its result is already recorded);
+3. one ``optimizer.step()`` over the whole buffer.
+
+Stopped rows are still stepped by the optimizer (the rules have no per-row mask):
+the cost is the element-wise update of those rows, never an objective evaluation.
+"""
+import numpy as np
+from numba import float64, int64, njit, prange, types, uint8
+
+from .._params import Parameter
+from ._drivers import fingerprint
+from ._firstorder import settle
+
+__all__ = ["run_batch"]
+
+_OPTIONS = dict(cache=True, error_model="numpy")
+
+
+def _stop_row(b, G, ACTIVE):
+    ACTIVE[b] = 0
+    for i in range(G.shape[1]):
+        G[b, i] = 0.0
+
+
+# -- CPU, compiled objective ---------------------------------------------------------------------
+_evaluators = {}
+
+
+def _compiled_evaluator(args_type):
+    """``eval_rows(fg, X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, args,
+    steps, maxiter, gtol) -> running``: evaluate and settle every running row in a
+    ``prange``; compiled once per args type (the objective is a first-class function)."""
+    if args_type in _evaluators:
+        return _evaluators[args_type]
+    from numba.extending import register_jitable
+
+    stop_row = register_jitable(_stop_row)
+    fp = fingerprint()
+
+    def eval_rows(fg, X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, args,
+                  steps, maxiter, gtol):
+        fp  # noqa: B018 -- part of the cache key
+        running = 0
+        for b in prange(X.shape[0]):
+            if ACTIVE[b]:
+                f = fg(X[b], G[b], args, np.int64(b))
+                if settle(b, f, X[b], G[b], XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON,
+                          steps, maxiter, gtol):
+                    running += 1
+                else:
+                    stop_row(b, G, ACTIVE)
+        return running
+
+    eval_rows.__qualname__ = "eval_rows_firstorder"
+    dispatcher = njit(parallel=True, **_OPTIONS)(eval_rows)
+    fg_type = types.FunctionType(float64(float64[::1], float64[::1], args_type, int64))
+    m2, v1, i1 = float64[:, ::1], float64[::1], int64[::1]
+    sig = (fg_type, m2, m2, m2, m2, m2, m2, v1, v1, i1, i1, i1, uint8[::1], args_type,
+           int64, int64, float64)
+    dispatcher.compile(sig)
+    entry = dispatcher.overloads[dispatcher.signatures[-1]].entry_point
+    _evaluators[args_type] = entry
+    return entry
+
+
+# -- CPU, vectorised Python objective ----------------------------------------------------------
+@njit(parallel=True, **_OPTIONS)
+def _settle_rows(rows, F, X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, steps,
+                 maxiter, gtol):
+    """Settle the evaluated ``rows`` (values ``F``); return how many keep running."""
+    running = 0
+    for k in prange(rows.size):
+        b = rows[k]
+        if settle(b, F[k], X[b], G[b], XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, steps,
+                  maxiter, gtol):
+            running += 1
+        else:
+            ACTIVE[b] = 0
+            for i in range(G.shape[1]):
+                G[b, i] = 0.0
+    return running
+
+
+# -- GPU ---------------------------------------------------------------------------------------
+_kernels = {}
+
+
+def _cuda_kernel(fun, kind, fd_method, mask):
+    from numba import cuda
+    from numba.extending import register_jitable
+
+    from ._batch_cuda import _device, _objective_source
+    from ._objective import fd_step
+
+    key = (fun.py_func, kind, fd_method, mask)
+    if key in _kernels:
+        return _kernels[key]
+    names = [f"a{k}" for k in range(len(mask))]
+    extra = "".join(", " + a for a in names)
+    row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
+    namespace = {"cuda": cuda, "obj": _device(fun.py_func), "fd_step": fd_step,
+                 "settle": settle, "stop_row": register_jitable(_stop_row)}
+    exec(_objective_source(kind, fd_method, extra), namespace)  # noqa: S102 -- arity only
+    namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
+    src = ("def kernel(X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, RUNNING, "
+           f"steps, maxiter, gtol{extra}):\n"
+           "    b = cuda.grid(1)\n"
+           "    if b < X.shape[0] and ACTIVE[b]:\n"
+           f"        f = fg_d(X[b], G[b]{row})\n"
+           "        if settle(b, f, X[b], G[b], XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, "
+           "steps, maxiter, gtol):\n"
+           "            cuda.atomic.add(RUNNING, 0, 1)\n"
+           "        else:\n"
+           "            stop_row(b, G, ACTIVE)\n")
+    exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
+    kernel = cuda.jit(namespace["kernel"])
+    _kernels[key] = kernel
+    return kernel
+
+
+# -- the driver ----------------------------------------------------------------------------------
+def run_batch(cls, hyper, control, X0, evaluate, device="cpu"):
+    """Run ``cls`` on every problem of the batch; ``evaluate`` is one of the closures
+    :func:`evaluator` builds.
+
+    Returns
+    -------
+    XR, GR, FR, NIT, NFEV, REASON : host arrays, one row or entry per problem
+        The result iterate, its gradient and value, the steps and evaluations taken and
+        the termination reason (see :func:`._firstorder.settle`).
+    """
+    maxiter, gtol = control
+    B, n = X0.shape
+    if device == "cuda":
+        from numba import cuda
+
+        put = cuda.to_device
+    else:
+        put = np.copy
+    p = Parameter(put(X0))
+    opt = cls([p], **hyper)
+    p.grad = put(np.zeros((B, n)))
+    X, G = p.data, p.grad  # the optimizer's own buffers: evaluated and updated in place
+    XR, GR, XB, GB = (put(np.zeros((B, n))) for _ in range(4))
+    FR, FB = put(np.zeros(B)), put(np.full(B, np.inf))
+    NIT, NFEV, REASON = (put(np.zeros(B, dtype=np.int64)) for _ in range(3))
+    ACTIVE = put(np.ones(B, dtype=np.uint8))
+    state = (X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE)
+    steps = 0
+    while evaluate(state, steps, maxiter, gtol):
+        opt.step()
+        steps += 1
+    out = (XR, GR, FR, NIT, NFEV, REASON)
+    if device == "cuda":
+        out = tuple(a.copy_to_host() for a in out)
+    return out
+
+
+def evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=None, fgv=None):
+    """``evaluate(state, steps, maxiter, gtol) -> running`` for :func:`run_batch`.
+
+    ``fg`` is the compiled batch adapter (CPU, compiled objective), ``fgv`` the
+    vectorised Python objective's ``fgv(X, G, args) -> F``.
+    """
+    if device == "cuda":
+        from numba import cuda
+
+        from .. import config
+
+        kernel = _cuda_kernel(fun, kind, fd_method, mask)
+        d_args = [cuda.to_device(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
+                  for a in args]
+        tpb = config.CUDA_THREADS_PER_BLOCK
+
+        def evaluate(state, steps, maxiter, gtol):
+            B = state[0].shape[0]
+            running = cuda.to_device(np.zeros(1, dtype=np.int64))
+            kernel[(B + tpb - 1) // tpb, tpb](*state, running, steps, maxiter, gtol, *d_args)
+            return int(running.copy_to_host()[0])
+    elif compiled:
+        eval_rows = _compiled_evaluator(fg.signature().args[2])
+
+        def evaluate(state, steps, maxiter, gtol):
+            return eval_rows(fg, *state, args, steps, maxiter, gtol)
+    else:
+        from ._batch import _slice_args
+
+        def evaluate(state, steps, maxiter, gtol):
+            X, G, ACTIVE = state[0], state[1], state[-1]
+            rows = np.flatnonzero(ACTIVE)
+            if rows.size == 0:
+                return 0
+            Gs = np.zeros((rows.size, X.shape[1]))
+            F = fgv(X[rows], Gs, _slice_args(args, mask, rows))  # X[rows] is a copy
+            G[rows] = Gs
+            return _settle_rows(rows, np.ascontiguousarray(F, dtype=np.float64), *state,
+                                steps, maxiter, gtol)
+    return evaluate
