@@ -97,15 +97,31 @@ _batch_adapters = {}
 
 
 def _batch_fg(fun, jac, kind, fd_method, args, mask):
-    """Compile ``fg(x, g, args, i)``: the single-problem objective with row ``i`` of each
-    per-problem arg. Source is generated for the args' arity and mask (adapters are
-    compiled per objective and never cached on disk)."""
-    disp = fun.dispatcher if isinstance(fun, Objective) else fun
-    jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
+    """Compile ``fg(x, g, args, i)`` (:func:`batch_fg_source`) for the args' types, as a
+    first-class function (adapters are compiled per objective and never cached on disk)."""
     atype = args_type(args)
-    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, atype, mask)
+    py_fg = batch_fg_source(fun, jac, kind, fd_method, mask)
+    key = (py_fg, atype)
     if key in _batch_adapters:
         return _batch_adapters[key]
+    sig = float64(float64[::1], float64[::1], atype, int64)
+    compiled = njit(sig, error_model="numpy")(py_fg)
+    wap = CompileResultWAP(compiled.overloads[sig.args])
+    _batch_adapters[key] = wap
+    return wap
+
+
+_batch_sources = {}
+
+
+def batch_fg_source(fun, jac, kind, fd_method, mask):
+    """The Python function ``fg(x, g, args, i)``: the single-problem objective with row
+    ``i`` of each per-problem arg, generated for the args' arity and ``mask``."""
+    disp = fun.dispatcher if isinstance(fun, Objective) else fun
+    jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
+    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, mask)
+    if key in _batch_sources:
+        return _batch_sources[key]
     # The call with row i of each per-problem argument: disp(x, args[0][i], args[1]).
     extra = "".join(f", args[{k}][i]" if m else f", args[{k}]" for k, m in enumerate(mask))
     call = f"disp(x{extra})"
@@ -138,12 +154,8 @@ def _batch_fg(fun, jac, kind, fd_method, args, mask):
     src = "def fg(x, g, args, i):\n" + body
     namespace = {"disp": disp, "jdisp": jdisp, "fd_step": fd_step}
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
-    sig = float64(float64[::1], float64[::1], atype, int64)
-    compiled = njit(sig, error_model="numpy")(namespace["fg"])
-    wap = CompileResultWAP(compiled.overloads[sig.args])
-    wap.dispatcher = compiled
-    _batch_adapters[key] = wap
-    return wap
+    _batch_sources[key] = namespace["fg"]
+    return namespace["fg"]
 
 
 _batch_solvers = {}
@@ -393,7 +405,7 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
                             "numba @njit): a Python function cannot run on the GPU")
         evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device)
     elif compiled:
-        fg = _batch_fg(fun, jac, kind, fd_method, args, mask)
+        fg = batch_fg_source(fun, jac, kind, fd_method, mask)
         evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=fg)
     else:
         fgv = _vectorised_fg(fun, jac, kind, fd_method, n)

@@ -109,16 +109,18 @@ def _make_pack(cls):
     return pack
 
 
-@register_jitable
-def settle(b, f, x, g, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, steps, maxiter, gtol):
+# Inlined at the IR level: as an ordinary call its dozen arrays travel as some hundred
+# scalar arguments, which made settling a row of a batch 5 times slower.
+@register_jitable(inline="always")
+def settle(b, f, x, g, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, steps, maxiter, gtol):
     """Take problem ``b``'s evaluation ``f, g`` at its iterate ``x`` after ``steps``
     steps; return True if it keeps going.
 
-    Row ``b`` of ``XR, GR, FR`` is the result so far (the last finite iterate), of
-    ``XB, GB, FB`` the best finite iterate seen (``FB`` starts at +inf); ``NIT``,
-    ``NFEV`` and ``REASON`` are counters and the stop reason. A non-finite value or
+    Row ``b`` of ``XB, GB, FB`` is the best finite iterate seen (``FB`` starts at
+    +inf); ``XR, GR, FR`` receive the result when the problem stops, and ``NIT``,
+    ``NFEV`` and ``REASON`` are its counters and stop reason. A non-finite value or
     gradient stops the problem at its best finite point (reason 5), or at ``x`` itself
-    if that is ``x0``; otherwise ``max|g| <= gtol`` stops it with reason 0 and
+    if that is ``x0``; otherwise ``max|g| <= gtol`` stops it at ``x`` with reason 0 and
     ``steps >= maxiter`` with reason 1. One definition serves :func:`_run`, the
     ``prange`` of :mod:`._firstorder_batch` and its CUDA kernel.
     """
@@ -148,29 +150,33 @@ def settle(b, f, x, g, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, steps, maxiter
             FR[b] = FB[b]
         REASON[b] = 5
         return False
-    for i in range(n):
-        XR[b, i] = x[i]
-        GR[b, i] = g[i]
-    FR[b] = f
     if f < FB[b]:
         FB[b] = f
         for i in range(n):
             XB[b, i] = x[i]
             GB[b, i] = g[i]
     NIT[b] = steps
-    if gmax <= gtol:
-        REASON[b] = 0
-        return False
-    if steps >= maxiter:
-        REASON[b] = 1
+    if gmax <= gtol or steps >= maxiter:
+        for i in range(n):
+            XR[b, i] = x[i]
+            GR[b, i] = g[i]
+        FR[b] = f
+        REASON[b] = 0 if gmax <= gtol else 1
         return False
     return True
 
 
 @njit(cache=True, error_model="numpy")
-def _settle_one(f, x, g, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, steps, maxiter, gtol):
+def _settle_one(f, x, g, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, steps, maxiter, gtol):
     """:func:`settle` for the single problem of :func:`_run` (one compiled call a step)."""
-    return settle(0, f, x, g, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, steps, maxiter, gtol)
+    going = settle(0, f, x, g, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, steps, maxiter,
+                   gtol)
+    if going:  # the callback (if any) reads the current iterate from the result slots
+        for i in range(x.size):
+            XR[0, i] = x[i]
+            GR[0, i] = g[i]
+        FR[0] = f
+    return going
 
 
 def _run(cls, fg, x0, hyper, control, args, copy_x=True, on_iteration=None):
@@ -219,7 +225,7 @@ def _run(cls, fg, x0, hyper, control, args, copy_x=True, on_iteration=None):
     steps = 0
     while True:
         f = float(fg(x.copy() if copy_x else x, g, args))
-        going = _settle_one(f, x, g, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON,
+        going = _settle_one(f, x, g, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON,
                             steps, maxiter, gtol)
         # After each completed step, before the stopping tests, as scipy's BFGS does.
         if (steps and REASON[0] != 5 and on_iteration is not None

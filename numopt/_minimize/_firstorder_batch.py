@@ -19,78 +19,119 @@ the cost is the element-wise update of those rows, never an objective evaluation
 """
 import numpy as np
 from numba import float64, int64, njit, prange, types, uint8
+from numba.core.types.function_type import CompileResultWAP
+from numba.extending import register_jitable
 
 from .._params import Parameter
 from ._drivers import fingerprint
 from ._firstorder import settle
+from ._objective import args_type
 
 __all__ = ["run_batch"]
 
 _OPTIONS = dict(cache=True, error_model="numpy")
 
 
-def _stop_row(b, G, ACTIVE):
+@register_jitable(inline="always")
+def stop_row(b, G, ACTIVE):
+    """Freeze problem ``b``: no more evaluations, and a zero gradient for its row."""
     ACTIVE[b] = 0
     for i in range(G.shape[1]):
         G[b, i] = 0.0
 
 
 # -- CPU, compiled objective ---------------------------------------------------------------------
-_evaluators = {}
+# Rows per call of the per-objective row loop. The cached driver reaches that loop
+# through a first-class function pointer, whose arguments travel by value; once per row
+# that doubled a cheap objective's round, once per chunk it costs nothing.
+CHUNK = 512
+_row_loops = {}
 
 
-def _compiled_evaluator(args_type):
-    """``eval_rows(fg, X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, args,
-    steps, maxiter, gtol) -> running``: evaluate and settle every running row in a
-    ``prange``; compiled once per args type (the objective is a first-class function)."""
-    if args_type in _evaluators:
-        return _evaluators[args_type]
-    from numba.extending import register_jitable
+def _rows_fg(py_fg, args_type):
+    """``fg_rows(X, G, F, ACTIVE, args, lo)``: ``F[k] = fg(X[k], G[k], args, lo + k)``
+    for the running rows ``k`` of the chunk ``X, G, F, ACTIVE`` (rows ``lo...`` of the
+    batch), ``fg`` being the batch adapter of :func:`._batch.batch_fg_source`, inlined.
 
-    stop_row = register_jitable(_stop_row)
+    Compiled per objective, like the adapter, and kept tiny (a loop and a call) so that
+    a new objective compiles in a fraction of a second; the loop over chunks and the
+    stopping tests are compiled once per args type and cached (:func:`_chunk_driver`).
+    """
+    key = (py_fg, args_type)
+    if key in _row_loops:
+        return _row_loops[key]
+    fg = register_jitable(inline="always")(py_fg)
+
+    def fg_rows(X, G, F, ACTIVE, args, lo):
+        for k in range(X.shape[0]):
+            if ACTIVE[k]:
+                F[k] = fg(X[k], G[k], args, lo + k)
+
+    sig = _rows_type(args_type).signature
+    compiled = njit(sig, error_model="numpy")(fg_rows)
+    wap = CompileResultWAP(compiled.overloads[sig.args])
+    _row_loops[key] = wap
+    return wap
+
+
+def _rows_type(args_type):
+    m2 = float64[:, ::1]
+    return types.FunctionType(types.void(m2, m2, float64[::1], uint8[::1], args_type, int64))
+
+
+_drivers = {}
+
+
+def _chunk_driver(args_type):
+    """``eval_rows(fg_rows, X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE, F,
+    args, steps, maxiter, gtol) -> running``: evaluate the running rows chunk by chunk
+    in a ``prange`` and :func:`settle` each; compiled once per args type and cached."""
+    if args_type in _drivers:
+        return _drivers[args_type]
     fp = fingerprint()
+    chunk = CHUNK
 
-    def eval_rows(fg, X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, args,
+    def eval_rows(fg_rows, X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE, F, args,
                   steps, maxiter, gtol):
         fp  # noqa: B018 -- part of the cache key
+        B = X.shape[0]
         running = 0
-        for b in prange(X.shape[0]):
-            if ACTIVE[b]:
-                f = fg(X[b], G[b], args, np.int64(b))
-                if settle(b, f, X[b], G[b], XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON,
-                          steps, maxiter, gtol):
-                    running += 1
-                else:
-                    stop_row(b, G, ACTIVE)
+        for c in prange((B + chunk - 1) // chunk):
+            lo = np.int64(c) * chunk
+            hi = min(lo + chunk, B)
+            fg_rows(X[lo:hi], G[lo:hi], F[lo:hi], ACTIVE[lo:hi], args, lo)
+            for b in range(lo, hi):
+                if ACTIVE[b]:
+                    if settle(b, F[b], X[b], G[b], XR, GR, FR, XB, GB, FB, NIT, NFEV,
+                              REASON, steps, maxiter, gtol):
+                        running += 1
+                    else:
+                        stop_row(b, G, ACTIVE)
         return running
 
     eval_rows.__qualname__ = "eval_rows_firstorder"
     dispatcher = njit(parallel=True, **_OPTIONS)(eval_rows)
-    fg_type = types.FunctionType(float64(float64[::1], float64[::1], args_type, int64))
     m2, v1, i1 = float64[:, ::1], float64[::1], int64[::1]
-    sig = (fg_type, m2, m2, m2, m2, m2, m2, v1, v1, i1, i1, i1, uint8[::1], args_type,
-           int64, int64, float64)
-    dispatcher.compile(sig)
+    dispatcher.compile((_rows_type(args_type), m2, m2, m2, m2, v1, m2, m2, v1, i1, i1, i1,
+                        uint8[::1], v1, args_type, int64, int64, float64))
     entry = dispatcher.overloads[dispatcher.signatures[-1]].entry_point
-    _evaluators[args_type] = entry
+    _drivers[args_type] = entry
     return entry
 
 
 # -- CPU, vectorised Python objective ----------------------------------------------------------
 @njit(parallel=True, **_OPTIONS)
-def _settle_rows(rows, F, X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, steps,
+def _settle_rows(rows, F, X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE, steps,
                  maxiter, gtol):
     """Settle the evaluated ``rows`` (values ``F``); return how many keep running."""
     running = 0
     for k in prange(rows.size):
         b = rows[k]
-        if settle(b, F[k], X[b], G[b], XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, steps,
+        if settle(b, F[k], X[b], G[b], XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, steps,
                   maxiter, gtol):
             running += 1
         else:
-            ACTIVE[b] = 0
-            for i in range(G.shape[1]):
-                G[b, i] = 0.0
+            stop_row(b, G, ACTIVE)
     return running
 
 
@@ -100,7 +141,6 @@ _kernels = {}
 
 def _cuda_kernel(fun, kind, fd_method, mask):
     from numba import cuda
-    from numba.extending import register_jitable
 
     from ._batch_cuda import _device, _objective_source
     from ._objective import fd_step
@@ -112,15 +152,15 @@ def _cuda_kernel(fun, kind, fd_method, mask):
     extra = "".join(", " + a for a in names)
     row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
     namespace = {"cuda": cuda, "obj": _device(fun.py_func), "fd_step": fd_step,
-                 "settle": settle, "stop_row": register_jitable(_stop_row)}
+                 "settle": settle, "stop_row": stop_row}
     exec(_objective_source(kind, fd_method, extra), namespace)  # noqa: S102 -- arity only
     namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
-    src = ("def kernel(X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE, RUNNING, "
+    src = ("def kernel(X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE, RUNNING, "
            f"steps, maxiter, gtol{extra}):\n"
            "    b = cuda.grid(1)\n"
            "    if b < X.shape[0] and ACTIVE[b]:\n"
            f"        f = fg_d(X[b], G[b]{row})\n"
-           "        if settle(b, f, X[b], G[b], XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, "
+           "        if settle(b, f, X[b], G[b], XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, "
            "steps, maxiter, gtol):\n"
            "            cuda.atomic.add(RUNNING, 0, 1)\n"
            "        else:\n"
@@ -158,7 +198,7 @@ def run_batch(cls, hyper, control, X0, evaluate, device="cpu"):
     FR, FB = put(np.zeros(B)), put(np.full(B, np.inf))
     NIT, NFEV, REASON = (put(np.zeros(B, dtype=np.int64)) for _ in range(3))
     ACTIVE = put(np.ones(B, dtype=np.uint8))
-    state = (X, G, XR, GR, XB, GB, FR, FB, NIT, NFEV, REASON, ACTIVE)
+    state = (X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE)
     steps = 0
     while evaluate(state, steps, maxiter, gtol):
         opt.step()
@@ -172,7 +212,8 @@ def run_batch(cls, hyper, control, X0, evaluate, device="cpu"):
 def evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=None, fgv=None):
     """``evaluate(state, steps, maxiter, gtol) -> running`` for :func:`run_batch`.
 
-    ``fg`` is the compiled batch adapter (CPU, compiled objective), ``fgv`` the
+    ``fg`` is the batch adapter's Python source function (CPU, compiled objective),
+    ``fgv`` the
     vectorised Python objective's ``fgv(X, G, args) -> F``.
     """
     if device == "cuda":
@@ -191,10 +232,16 @@ def evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=None, fgv=N
             kernel[(B + tpb - 1) // tpb, tpb](*state, running, steps, maxiter, gtol, *d_args)
             return int(running.copy_to_host()[0])
     elif compiled:
-        eval_rows = _compiled_evaluator(fg.signature().args[2])
+        atype = args_type(args)
+        fg_rows = _rows_fg(fg, atype)
+        eval_rows = _chunk_driver(atype)
+        F = None
 
         def evaluate(state, steps, maxiter, gtol):
-            return eval_rows(fg, *state, args, steps, maxiter, gtol)
+            nonlocal F
+            if F is None:
+                F = np.empty(state[0].shape[0])
+            return eval_rows(fg_rows, *state, F, args, steps, maxiter, gtol)
     else:
         from ._batch import _slice_args
 
