@@ -351,6 +351,11 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     spec = _registry.get(method)
     if getattr(spec.module, "init", None) is None and spec.batch is None:
         raise NotImplementedError(f"method {spec.name} has no batch driver")
+    if B == 0:  # nothing to solve: an empty result of the right shapes
+        empty = np.empty(0, dtype=np.int64)
+        return BatchResult(x=np.empty((0, n), dtype=out_dtype), fun=np.empty(0),
+                           jac=np.empty((0, n)), nit=empty, nfev=empty, reason=empty,
+                           uses_gradient=spec.uses_gradient)
     if executor is not None:
         from ._executor import run_chunks
 
@@ -362,7 +367,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         return _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device,
                                   out_dtype)
     FOPTS, IOPTS = _pack_rows(spec, opts, bounds, B, n)
-    sizes = spec.module.sizes(n, FOPTS[0], IOPTS[0])
+    sizes = _row_sizes(spec, n, FOPTS, IOPTS)
     compiled = is_compiled(fun)
     kind, fd_method = _gradient_kind(fun, jac, spec)
     fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
@@ -453,6 +458,16 @@ def _pack_rows(spec, opts, bounds, B, n):
     FOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[0] for r in rows]), (B, rows[0][0].size)))
     IOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[1] for r in rows]), (B, rows[0][1].size)))
     return FOPTS, IOPTS
+
+
+def _row_sizes(spec, n, FOPTS, IOPTS):
+    """Workspace lengths that fit every problem: per-problem bounds can make the rows'
+    options, and so their sizes (L-BFGS-B without bounds needs less), differ."""
+    if (IOPTS == IOPTS[0]).all():
+        return spec.module.sizes(n, FOPTS[0], IOPTS[0])
+    _, first = np.unique(IOPTS, axis=0, return_index=True)
+    rows = [spec.module.sizes(n, FOPTS[i], IOPTS[i]) for i in first]
+    return max(r[0] for r in rows), max(r[1] for r in rows)
 
 
 def _batch_result(WS, IWS, n, dtype, fev, spec):

@@ -297,10 +297,17 @@ _packed = threading.local()
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables and the ``maxcor`` in ``iopts``.
 
-    Without ``iopts``, the ``maxcor`` of the last :func:`_pack` in this thread.
+    Without ``iopts``, the ``maxcor`` of the last :func:`_pack` in this thread. A problem
+    without bounds (every ``nbd`` zero in ``iopts``) keeps only ``s^T y`` of each
+    correction and never factors ``T`` or ``K``, so its ``ws`` ends ``m`` past ``sy``:
+    about a seventh of the full size at ``n = 2, m = 10``, which matters to a batch of
+    1e5 problems.
     """
     m = int(iopts[MAXCOR]) if iopts is not None else getattr(_packed, "m", 10)
-    return _offsets(n, m)[-1] + 4 * m * m, _NBD + 4 * n
+    offsets = _offsets(n, m)
+    if iopts is not None and not np.any(iopts[_NIOPTS:_NIOPTS + n]):
+        return offsets[14] + m, _NBD + 4 * n  # up to sy[m]
+    return offsets[-1] + 4 * m * m, _NBD + 4 * n
 
 
 def init(ws, iws, x0, fopts, iopts):
@@ -1060,6 +1067,12 @@ def _matupd(ws, iws, n, m, rr, dr, stp, dtd):
         Sv[tb + i] = d[i]
         Yv[tb + i] = r[i]
     ws[_THETA] = rr / dr
+    if iws[_CNSTND] == 0:
+        # Without bounds only s^T y of each correction is used (by _two_loop), kept at
+        # sy[slot] for its ring slot: no S'Y, S'S to shift and extend (nor to store:
+        # see sizes).
+        sy[itail] = dr
+        return
     if iupdat > m:
         # Drop the oldest correction: shift the upper triangle of SS and the lower of SY.
         for j in range(1, col):
@@ -1314,7 +1327,7 @@ def _two_loop(ws, iws, n, m, xo, go):
         a = 0.0
         for i in range(n):
             a += ws[S + b + i] * q[i]
-        a /= ws[syo + j + m * j]  # rho_j s_j^T q, rho_j = 1 / s_j^T y_j
+        a /= ws[syo + p]  # rho_j s_j^T q, rho_j = 1 / s_j^T y_j (see _matupd)
         alpha[j] = a
         for i in range(n):
             q[i] -= a * ws[Y + b + i]
@@ -1328,7 +1341,7 @@ def _two_loop(ws, iws, n, m, xo, go):
         beta = 0.0
         for i in range(n):
             beta += ws[Y + b + i] * q[i]
-        beta /= ws[syo + j + m * j]
+        beta /= ws[syo + p]
         c = alpha[j] - beta
         for i in range(n):
             q[i] += c * ws[S + b + i]

@@ -202,3 +202,30 @@ def test_per_problem_bounds_equal_minimize_alone():
     shared = numopt.minimize_batch(rosen_fg, np.clip(X0, -3, 3), args=(A, 100.0),
                                    method="L-BFGS-B", bounds=[(-3, 3), (-3, 3)])
     assert shared.success.all()
+
+
+def test_bounded_and_unbounded_rows_in_one_batch():
+    """Per-problem bounds with some rows unbounded (-inf, inf): L-BFGS-B's workspace is
+    smaller without bounds, so the batch must size every row for the largest."""
+    from scipy.optimize import Bounds
+
+    X0, A = problems(B=8, n=3)
+    lb = np.full((8, 3), -np.inf)
+    ub = np.full((8, 3), np.inf)
+    lb[1::2] = -3.0
+    ub[1::2, 2] = 0.5
+    res = numopt.minimize_batch(rosen_fg, X0, args=(A, 100.0), method="L-BFGS-B",
+                                bounds=Bounds(lb, ub))
+    for i in range(8):
+        alone = numopt.minimize(rosen_fg, X0[i], args=(A[i], 100.0), method="L-BFGS-B",
+                                bounds=Bounds(lb[i], ub[i]))
+        assert (res.nit[i], res.nfev[i], res.status[i]) == (alone.nit, alone.nfev, alone.status)
+        np.testing.assert_array_equal(res.x[i], alone.x)
+    assert np.all(res.x[1::2, 2] <= 0.5)
+
+
+@pytest.mark.parametrize("method", ["L-BFGS-B", "adam"])
+def test_empty_batch(method):
+    res = numopt.minimize_batch(rosen_fg, np.zeros((0, 3)), args=(np.zeros((0, 1)), 100.0),
+                                method=method)
+    assert len(res) == 0 and res.x.shape == (0, 3) and res.nit.shape == (0,)
