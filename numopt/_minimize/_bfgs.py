@@ -35,7 +35,7 @@ from ._registry import Method
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
-GTOL, NORM, XRTOL, C1, C2 = range(5)      # fopts
+GTOL, NORM, XRTOL, C1, C2, HESS0 = range(6)  # fopts (then hess_inv0 if HESS0 is 1)
 MAXITER = 0                                # iopts
 
 # Integer state (iws, after the header).
@@ -91,11 +91,15 @@ def init(ws, iws, x0, fopts, iopts):
     ws[_XRTOL] = fopts[XRTOL]
     ws[_C1] = fopts[C1]
     ws[_C2] = fopts[C2]
+    custom = fopts[HESS0] != 0.0  # hess_inv0 follows in fopts, row by row
     for i in range(n):
         ws[xt + i] = x0[i]
         ws[xk + i] = x0[i]
         for j in range(n):
-            ws[hk + i * n + j] = 1.0 if i == j else 0.0
+            if custom:
+                ws[hk + i * n + j] = fopts[HESS0 + 1 + i * n + j]
+            else:
+                ws[hk + i * n + j] = 1.0 if i == j else 0.0
     iws[_PHASE] = _INITIAL
     iws[W.TASK] = W.EVALUATE
 
@@ -273,8 +277,34 @@ def _pack(o, n, lower, upper):
     if not (0 < o["c1"] < o["c2"] < 1):   # scipy's line searches raise this
         raise ValueError("'c1' and 'c2' do not satisfy'0 < c1 < c2 < 1'.")
     maxiter = 200 * n if o["maxiter"] is None else int(o["maxiter"])
-    fopts = np.array([o["gtol"], o["norm"], o["xrtol"], o["c1"], o["c2"]], dtype=np.float64)
+    h0 = _hess_inv0(o["hess_inv0"], n)
+    fopts = np.array([o["gtol"], o["norm"], o["xrtol"], o["c1"], o["c2"], h0 is not None],
+                     dtype=np.float64)
+    if h0 is not None:
+        fopts = np.concatenate([fopts, h0.ravel()])
     return fopts, np.array([maxiter], dtype=np.int64)
+
+
+def _hess_inv0(h0, n):
+    """scipy's check of ``hess_inv0``: a symmetric positive definite (n, n) matrix."""
+    if h0 is None:
+        return None
+    h0 = np.asarray(h0, dtype=np.float64)
+    if h0.shape != (n, n):
+        raise ValueError(f"'hess_inv0' must have shape ({n}, {n}), got {h0.shape}")
+    try:
+        ok = np.array_equal(h0, h0.T) and np.linalg.cholesky(h0) is not None
+    except np.linalg.LinAlgError:
+        ok = False
+    if not ok:
+        raise ValueError("'hess_inv0' matrix isn't positive definite.")
+    return h0
+
+
+def extras(ws, iws, n, dtype):
+    """scipy's extra result field: ``hess_inv``, the final inverse-Hessian estimate."""
+    hk = _offsets(n)[6]
+    return {"hess_inv": ws[hk:hk + n * n].reshape(n, n).copy()}
 
 
 METHOD = Method(
@@ -284,5 +314,5 @@ METHOD = Method(
                   hess_inv0=None, workers=None),
     pack=_pack, tol=("gtol",),
     ignored=("disp", "return_all", "workers"),
-    unsupported=("eps", "finite_diff_rel_step", "hess_inv0"),
+    unsupported=("eps", "finite_diff_rel_step"),
 )

@@ -1629,6 +1629,22 @@ def _pack(o, n, lower, upper):
     return fopts, iopts
 
 
+def extras(ws, iws, n, dtype):
+    """scipy's extra result field: ``hess_inv``, a ``LbfgsInvHessProduct`` of the stored
+    corrections, oldest first. (scipy passes the rows of its ring buffer as they lie,
+    which after ``maxcor`` updates is no longer oldest first; here the operator is the
+    L-BFGS matrix of the corrections the run ended with.)"""
+    from scipy.optimize import LbfgsInvHessProduct
+
+    m = iws[_M]
+    S, Y = _offsets(n, m)[12:14]
+    slots = (iws[_HEAD] + np.arange(iws[_COL])) % m
+    cols = np.arange(n)
+    s = ws[S + slots[:, None] * n + cols]
+    y = ws[Y + slots[:, None] * n + cols]
+    return {"hess_inv": LbfgsInvHessProduct(s, y)}
+
+
 METHOD = Method(
     name="L-BFGS-B", module=sys.modules[__name__],
     defaults=dict(maxcor=10, ftol=2.2204460492503131e-09, gtol=1e-5, eps=None, maxfun=15000,

@@ -159,8 +159,14 @@ def test_unknown_method_and_options():
         numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), method="foo")
     with pytest.warns(OptimizeWarning, match="Unknown solver options: bogus"):
         numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), options={"bogus": 1})
-    with pytest.raises(NotImplementedError, match="hess_inv0"):
-        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), options={"hess_inv0": np.eye(2)})
+    with pytest.raises(NotImplementedError, match="finite_diff_rel_step"):
+        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0),
+                        options={"finite_diff_rel_step": 1e-6})
+    with pytest.raises(ValueError, match="positive definite"):
+        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0),
+                        options={"hess_inv0": np.array([[1.0, 2.0], [2.0, 1.0]])})
+    with pytest.raises(ValueError, match="shape"):
+        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), options={"hess_inv0": np.eye(3)})
     with pytest.raises(ValueError, match="jac must be"):
         numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), jac="4-point")
 
@@ -254,3 +260,42 @@ def test_new_objective_does_not_recompile_the_solver():
     res = numopt.minimize(quad_fg, [0.0, 0.0], args=(1.0, 100.0))
     assert len(_drivers._solvers) == before  # same (method, args type): the same solver
     np.testing.assert_allclose(res.x, 100.0)
+
+
+# -- hess_inv ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["rosenbrock", "beale", "helical_valley", "box_3d"])
+def test_bfgs_hess_inv_and_hess_inv0_match_scipy(name):
+    from numopt.testing import problems as P
+
+    prob = P.get(name)
+    n = prob.x0.size
+    for h0 in (None, np.diag(np.linspace(0.2, 1.0, n)) + 0.01):
+        opts = {"hess_inv0": h0}
+        res = numopt.minimize(prob.f, prob.x0, jac=prob.jac, method="BFGS", options=opts)
+        ref = so.minimize(prob.f, prob.x0, jac=prob.jac, method="BFGS", options=opts)
+        assert (res.nit, res.nfev) == (ref.nit, ref.nfev)
+        np.testing.assert_allclose(res.hess_inv, ref.hess_inv, rtol=1e-5,
+                                   atol=1e-7 * np.abs(ref.hess_inv).max())
+
+
+def test_lbfgsb_hess_inv():
+    from numopt.testing import problems as P
+
+    prob = P.get("extended_rosenbrock_n10")
+    # Fewer updates than maxcor: scipy's operator is the L-BFGS matrix too.
+    opts = {"maxcor": 200}
+    res = numopt.minimize(prob.f, prob.x0, jac=prob.jac, method="L-BFGS-B", options=opts)
+    ref = so.minimize(prob.f, prob.x0, jac=prob.jac, method="L-BFGS-B", options=opts)
+    assert res.hess_inv.n_corrs == ref.hess_inv.n_corrs == res.nit - 1  # no update at the end
+    np.testing.assert_allclose(res.hess_inv.todense(), ref.hess_inv.todense(), rtol=1e-4,
+                               atol=1e-6 * np.abs(ref.hess_inv.todense()).max())
+    # The ring buffer wrapped many times: the operator still satisfies the secant
+    # equation H y = s of the newest correction, and is symmetric positive definite.
+    res = numopt.minimize(prob.f, prob.x0, jac=prob.jac, method="L-BFGS-B",
+                          options={"maxcor": 5})
+    H = res.hess_inv
+    assert H.n_corrs == 5 and res.nit > 15
+    np.testing.assert_allclose(H.matvec(H.yk[-1]), H.sk[-1], rtol=1e-10, atol=1e-14)
+    dense = H.todense()
+    np.testing.assert_allclose(dense, dense.T, rtol=1e-10, atol=1e-14)
+    assert np.linalg.eigvalsh(dense).min() > 0
