@@ -6,7 +6,7 @@ every problem's step at once (one threaded loop on the CPU, one kernel on the GP
 and problem ``i`` follows exactly the trajectory ``minimize(method=...)`` gives it
 alone. Each round:
 
-1. evaluate the problems still running: a ``prange`` over the rows (compiled
+1. evaluate the problems still running: a ``prange`` over chunks of rows (compiled
    objective), one call on the running rows (vectorised Python objective), or one
    CUDA thread per row (``device="cuda"``);
 2. :func:`._firstorder.settle` each of them: record the iterate, apply the stopping
@@ -212,9 +212,8 @@ def run_batch(cls, hyper, control, X0, evaluate, device="cpu"):
 def evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=None, fgv=None):
     """``evaluate(state, steps, maxiter, gtol) -> running`` for :func:`run_batch`.
 
-    ``fg`` is the batch adapter's Python source function (CPU, compiled objective),
-    ``fgv`` the
-    vectorised Python objective's ``fgv(X, G, args) -> F``.
+    ``fg`` is the batch adapter's Python function (CPU, compiled objective), ``fgv``
+    the vectorised Python objective's ``fgv(X, G, args) -> F``.
     """
     if device == "cuda":
         from numba import cuda

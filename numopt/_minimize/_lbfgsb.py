@@ -1634,15 +1634,26 @@ def extras(ws, iws, n, dtype):
     corrections, oldest first. (scipy passes the rows of its ring buffer as they lie,
     which after ``maxcor`` updates is no longer oldest first; here the operator is the
     L-BFGS matrix of the corrections the run ended with.)"""
-    from scipy.optimize import LbfgsInvHessProduct
-
-    m = iws[_M]
+    m, head, col = iws[_M], iws[_HEAD], iws[_COL]
     S, Y = _offsets(n, m)[12:14]
-    slots = (iws[_HEAD] + np.arange(iws[_COL])) % m
-    cols = np.arange(n)
-    s = ws[S + slots[:, None] * n + cols]
-    y = ws[Y + slots[:, None] * n + cols]
-    return {"hess_inv": LbfgsInvHessProduct(s, y)}
+    ring_s = ws[S:S + m * n].reshape(m, n)
+    ring_y = ws[Y:Y + m * n].reshape(m, n)
+    if head + col <= m:  # the corrections lie in order: slices, no index arrays
+        s, y = ring_s[head:head + col].copy(), ring_y[head:head + col].copy()
+    else:
+        s = np.concatenate((ring_s[head:], ring_s[:head + col - m]))
+        y = np.concatenate((ring_y[head:], ring_y[:head + col - m]))
+    return {"hess_inv": _inv_hess_product()(s, y)}
+
+
+def _inv_hess_product():
+    global _LbfgsInvHessProduct
+    if _LbfgsInvHessProduct is None:
+        from scipy.optimize import LbfgsInvHessProduct as _LbfgsInvHessProduct
+    return _LbfgsInvHessProduct
+
+
+_LbfgsInvHessProduct = None
 
 
 METHOD = Method(
