@@ -276,20 +276,6 @@ def _offsets(n, m):
 _NBD = _NI
 
 
-@_jit
-def _vec(ws, off, n):
-    return ws[off:off + n]
-
-
-@_jit
-def _ints(iws, n):
-    nbd = iws[_NBD:_NBD + n]
-    iwhere = iws[_NBD + n:_NBD + 2 * n]
-    index = iws[_NBD + 2 * n:_NBD + 3 * n]
-    indx2 = iws[_NBD + 3 * n:_NBD + 4 * n]
-    return nbd, iwhere, index, indx2
-
-
 # thread-local memory of the last pack(), for a front door that calls sizes(n) alone
 _packed = threading.local()
 
@@ -494,22 +480,24 @@ def _cauchy(ws, iws, n, m, xo, go):
     when the middle matrix is singular.
     """
     lo, up, xa, xb, ga, gb, zo, r, do, to, xp, wao, S, Y, syo, ss, wto = _offsets(n, m)[:17]
-    nbd, iwhere, index, iorder = _ints(iws, n)
-    x = _vec(ws, xo, n)
-    g = _vec(ws, go, n)
-    lv = _vec(ws, lo, n)
-    uv = _vec(ws, up, n)
-    xcp = _vec(ws, zo, n)
-    d = _vec(ws, do, n)
-    t = _vec(ws, to, n)
-    Sv = _vec(ws, S, m * n)
-    Yv = _vec(ws, Y, m * n)
-    sy = _vec(ws, syo, m * m)
-    wt = _vec(ws, wto, m * m)
-    p = _vec(ws, wao, 2 * m)
-    c = _vec(ws, wao + 2 * m, 2 * m)
-    wbp = _vec(ws, wao + 4 * m, 2 * m)
-    v = _vec(ws, wao + 6 * m, 2 * m)
+    nbd = iws[_NBD:_NBD + n]
+    iwhere = iws[_NBD + n:_NBD + 2 * n]
+    iorder = iws[_NBD + 3 * n:_NBD + 4 * n]
+    x = ws[xo:xo + n]
+    g = ws[go:go + n]
+    lv = ws[lo:lo + n]
+    uv = ws[up:up + n]
+    xcp = ws[zo:zo + n]
+    d = ws[do:do + n]
+    t = ws[to:to + n]
+    Sv = ws[S:S + m * n]
+    Yv = ws[Y:Y + m * n]
+    sy = ws[syo:syo + m * m]
+    wt = ws[wto:wto + m * m]
+    p = ws[wao:wao + 2 * m]
+    c = ws[wao + 2 * m:wao + 2 * m + 2 * m]
+    wbp = ws[wao + 4 * m:wao + 4 * m + 2 * m]
+    v = ws[wao + 6 * m:wao + 6 * m + 2 * m]
     col = iws[_COL]
     head = iws[_HEAD]
     theta = ws[_THETA]
@@ -677,7 +665,9 @@ def _cauchy(ws, iws, n, m, xo, go):
 def _freev(iws, n, it, cnstnd, updatd):
     """Free/active partition at the Cauchy point into ``index``; entering and leaving
     variables into ``indx2``. Returns ``wrk``: whether K must be formed anew."""
-    nbd, iwhere, index, indx2 = _ints(iws, n)
+    iwhere = iws[_NBD + n:_NBD + 2 * n]
+    index = iws[_NBD + 2 * n:_NBD + 3 * n]
+    indx2 = iws[_NBD + 3 * n:_NBD + 4 * n]
     nfree = iws[_NFREE]
     nenter = 0
     ileave = n
@@ -714,13 +704,14 @@ def _formk(ws, iws, n, m):
     (scipy's ``formk``): its LEL^T factor into ``wn``; the inner products, kept up to
     date across iterations, in ``snd``. Returns nonzero when a factorization fails."""
     lo, up, xa, xb, ga, gb, z, r, d, t, xp, wa, S, Y, syo, ss, wt, wno, wn1o = _offsets(n, m)
-    nbd, iwhere, ind, indx2 = _ints(iws, n)
-    Sv = _vec(ws, S, m * n)
-    Yv = _vec(ws, Y, m * n)
-    sy = _vec(ws, syo, m * m)
+    ind = iws[_NBD + 2 * n:_NBD + 3 * n]
+    indx2 = iws[_NBD + 3 * n:_NBD + 4 * n]
+    Sv = ws[S:S + m * n]
+    Yv = ws[Y:Y + m * n]
+    sy = ws[syo:syo + m * m]
     m2 = 2 * m
-    wn = _vec(ws, wno, m2 * m2)
-    wn1 = _vec(ws, wn1o, m2 * m2)
+    wn = ws[wno:wno + m2 * m2]
+    wn1 = ws[wn1o:wn1o + m2 * m2]
     nsub = iws[_NFREE]
     nenter = iws[_NENTER]
     ileave = iws[_ILEAVE]
@@ -857,11 +848,11 @@ def _formk(ws, iws, n, m):
 def _cmprlb(ws, iws, n, m, xo, go):
     """r = -Z'(B (z - x) + g) over the free variables, using c = W'(z - x) from _cauchy."""
     lo, up, xa, xb, ga, gb, zo, ro, d, t, xp, wao, S, Y, syo, ss, wto = _offsets(n, m)[:17]
-    index = _ints(iws, n)[2]
-    x = _vec(ws, xo, n)
-    g = _vec(ws, go, n)
-    z = _vec(ws, zo, n)
-    r = _vec(ws, ro, n)
+    index = iws[_NBD + 2 * n:_NBD + 3 * n]
+    x = ws[xo:xo + n]
+    g = ws[go:go + n]
+    z = ws[zo:zo + n]
+    r = ws[ro:ro + n]
     col = iws[_COL]
     head = iws[_HEAD]
     theta = ws[_THETA]
@@ -873,11 +864,11 @@ def _cmprlb(ws, iws, n, m, xo, go):
     for i in range(nfree):
         k = index[i]
         r[i] = -theta * (z[k] - x[k]) - g[k]
-    wa = _vec(ws, wao, 4 * m)
-    if _bmv(m, _vec(ws, syo, m * m), _vec(ws, wto, m * m), col, wa[2 * m:], wa) != 0:
+    wa = ws[wao:wao + 4 * m]
+    if _bmv(m, ws[syo:syo + m * m], ws[wto:wto + m * m], col, wa[2 * m:], wa) != 0:
         return -8
-    Sv = _vec(ws, S, m * n)
-    Yv = _vec(ws, Y, m * n)
+    Sv = ws[S:S + m * n]
+    Yv = ws[Y:Y + m * n]
     pointr = head
     for j in range(col):
         a1 = wa[j]
@@ -896,25 +887,26 @@ def _subsm(ws, iws, n, m, xo, go):
     v3.0 projection and backtrack (scipy's ``subsm``); the reduced gradient is in ``r``.
     Returns nonzero when K's factor is singular."""
     lo, up, xa, xb, ga, gb, zo, ro, d_, t, xpo, wao, S, Y, sy, ss, wt, wno = _offsets(n, m)[:18]
-    nbd, iwhere, ind, indx2 = _ints(iws, n)
+    nbd = iws[_NBD:_NBD + n]
+    ind = iws[_NBD + 2 * n:_NBD + 3 * n]
     nsub = iws[_NFREE]
     col = iws[_COL]
     head = iws[_HEAD]
     theta = ws[_THETA]
     if nsub <= 0:
         return 0
-    x = _vec(ws, zo, n)    # in: the Cauchy point; out: the subspace minimizer
-    d = _vec(ws, ro, n)    # in: the reduced gradient; out: the Newton step (free variables)
-    xx = _vec(ws, xo, n)   # the iterate
-    gg = _vec(ws, go, n)   # its gradient
-    lv = _vec(ws, lo, n)
-    uv = _vec(ws, up, n)
-    xp = _vec(ws, xpo, n)
-    Sv = _vec(ws, S, m * n)
-    Yv = _vec(ws, Y, m * n)
+    x = ws[zo:zo + n]    # in: the Cauchy point; out: the subspace minimizer
+    d = ws[ro:ro + n]    # in: the reduced gradient; out: the Newton step (free variables)
+    xx = ws[xo:xo + n]   # the iterate
+    gg = ws[go:go + n]   # its gradient
+    lv = ws[lo:lo + n]
+    uv = ws[up:up + n]
+    xp = ws[xpo:xpo + n]
+    Sv = ws[S:S + m * n]
+    Yv = ws[Y:Y + m * n]
     m2 = 2 * m
-    wn = _vec(ws, wno, m2 * m2)
-    wv = _vec(ws, wao, m2)
+    wn = ws[wno:wno + m2 * m2]
+    wv = ws[wao:wao + m2]
     col2 = 2 * col
     # wv = W'Z d, two corrections per pass (four independent sums, each in scipy's order)
     pointr = head
@@ -1056,12 +1048,12 @@ def _matupd(ws, iws, n, m, rr, dr, stp, dtd):
     iws[_COL] = col
     iws[_ITAIL] = itail
     iws[_HEAD] = head
-    d = _vec(ws, do, n)
-    r = _vec(ws, ro, n)
-    Sv = _vec(ws, S, m * n)
-    Yv = _vec(ws, Y, m * n)
-    sy = _vec(ws, syo, m * m)
-    ss = _vec(ws, sso, m * m)
+    d = ws[do:do + n]
+    r = ws[ro:ro + n]
+    Sv = ws[S:S + m * n]
+    Yv = ws[Y:Y + m * n]
+    sy = ws[syo:syo + m * m]
+    ss = ws[sso:sso + m * m]
     tb = itail * n
     for i in range(n):
         Sv[tb + i] = d[i]
@@ -1116,10 +1108,10 @@ def _formt(ws, n, m, col, theta):
     Returns nonzero when T is not positive definite.
     """
     wao, S, Y, syo, sso, wto = _offsets(n, m)[11:17]
-    sy = _vec(ws, syo, m * m)
-    ss = _vec(ws, sso, m * m)
-    wt = _vec(ws, wto, m * m)
-    rdiag = _vec(ws, wao, m)  # scratch: 1 / D (scipy divides by D in every term)
+    sy = ws[syo:syo + m * m]
+    ss = ws[sso:sso + m * m]
+    wt = ws[wto:wto + m * m]
+    rdiag = ws[wao:wao + m]  # scratch: 1 / D (scipy divides by D in every term)
     for k in range(col):
         rdiag[k] = 1.0 / sy[k + m * k]
     for j in range(col):
@@ -1256,14 +1248,14 @@ def _set_trial(ws, iws, n, m):
     the trial point is that point, its f and g are reused (``_REPEAT``), not asked for.
     """
     lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
-    nbd = _ints(iws, n)[0]
-    x = _vec(ws, iws[W.XR], n)
-    xt = _vec(ws, iws[W.X], n)
-    last = _vec(ws, iws[_LASTX], n)
-    z = _vec(ws, zo, n)
-    d = _vec(ws, do, n)
-    lv = _vec(ws, lo, n)
-    uv = _vec(ws, up, n)
+    nbd = iws[_NBD:_NBD + n]
+    x = ws[iws[W.XR]:iws[W.XR] + n]
+    xt = ws[iws[W.X]:iws[W.X] + n]
+    last = ws[iws[_LASTX]:iws[_LASTX] + n]
+    z = ws[zo:zo + n]
+    d = ws[do:do + n]
+    lv = ws[lo:lo + n]
+    uv = ws[up:up + n]
     stp = ws[_STP]
     same = True
     if stp == 1.0:
@@ -1311,10 +1303,10 @@ def _two_loop(ws, iws, n, m, xo, go):
     wao, S, Y, syo = offsets[11:15]
     col = iws[_COL]
     head = iws[_HEAD]
-    x = _vec(ws, xo, n)
-    g = _vec(ws, go, n)
-    q = _vec(ws, offsets[6], n)  # z
-    alpha = _vec(ws, wao, m)
+    x = ws[xo:xo + n]
+    g = ws[go:go + n]
+    q = ws[offsets[6]:offsets[6] + n]  # z
+    alpha = ws[wao:wao + m]
     for i in range(n):
         q[i] = -g[i]
     # Ring slots by wrapping increments: an integer % per correction cost more than
@@ -1359,15 +1351,15 @@ def _iterate(ws, iws):
     n = iws[W.N]
     m = iws[_M]
     lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
-    nbd = _ints(iws, n)[0]
+    nbd = iws[_NBD:_NBD + n]
     xo = iws[W.XR]
     go = iws[W.GR]
-    x = _vec(ws, xo, n)
-    g = _vec(ws, go, n)
-    z = _vec(ws, zo, n)
-    d = _vec(ws, do, n)
-    lv = _vec(ws, lo, n)
-    uv = _vec(ws, up, n)
+    x = ws[xo:xo + n]
+    g = ws[go:go + n]
+    z = ws[zo:zo + n]
+    d = ws[do:do + n]
+    lv = ws[lo:lo + n]
+    uv = ws[up:up + n]
     while True:
         cnstnd = iws[_CNSTND]
         col = iws[_COL]
@@ -1481,8 +1473,8 @@ def _start(ws, iws, f):
     if not math.isfinite(f):
         _finish(iws, _NAN)
         return False
-    sbgnrm = _projgr(n, _vec(ws, lo, n), _vec(ws, up, n), _ints(iws, n)[0], _vec(ws, xo, n),
-                     _vec(ws, go, n))
+    sbgnrm = _projgr(n, ws[lo:lo + n], ws[up:up + n], iws[_NBD:_NBD + n], ws[xo:xo + n],
+                     ws[go:go + n])
     ws[_SBGNRM] = sbgnrm
     if sbgnrm != sbgnrm:
         _finish(iws, _NAN)
@@ -1501,8 +1493,8 @@ def _trial(ws, iws, f):
     m = iws[_M]
     lo, up, xa, xb, ga, gb, z, ro, do = _offsets(n, m)[:9]
     xto, gto = iws[W.X], iws[W.G]
-    d = _vec(ws, do, n)
-    gt = _vec(ws, gto, n)
+    d = ws[do:do + n]
+    gt = ws[gto:gto + n]
     gd = dot(gt, d, n)
     if f != f or f == -math.inf or (gd != gd and f != math.inf):
         _finish(iws, _NAN)
@@ -1524,7 +1516,7 @@ def _trial(ws, iws, f):
         return True
 
     # The step is accepted: the trial point becomes the iterate.
-    sbgnrm = _projgr(n, _vec(ws, lo, n), _vec(ws, up, n), _ints(iws, n)[0], _vec(ws, xto, n),
+    sbgnrm = _projgr(n, ws[lo:lo + n], ws[up:up + n], iws[_NBD:_NBD + n], ws[xto:xto + n],
                      gt)
     if sbgnrm != sbgnrm or not math.isfinite(f):
         _finish(iws, _NAN)
@@ -1550,8 +1542,8 @@ def _trial(ws, iws, f):
         _finish(iws, _FACTR)
         return False
     # s = stp d, y = g_new - g_old
-    g = _vec(ws, go, n)
-    r = _vec(ws, ro, n)
+    g = ws[go:go + n]
+    r = ws[ro:ro + n]
     rr = 0.0
     for i in range(n):
         yi = gt[i] - g[i]
