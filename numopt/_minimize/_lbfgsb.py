@@ -101,6 +101,10 @@ if _numba_config.ENABLE_CUDASIM:
     _jit = register_jitable(error_model="numpy")
 else:
     _jit = njit(cache=True, error_model="numpy")
+# The tiniest helpers (offsets, fmin/fmax, a dot product, the ring step) are compiled into
+# each caller instead, where LLVM inlines them: as separately compiled functions their
+# calls, and _offsets' 19-tuple, cost more than their arithmetic.
+_small = register_jitable(error_model="numpy")
 
 # Termination reasons (numopt._result.REASONS).
 _PGTOL, _FACTR, _MAXITER, _MAXFUN, _ABNORMAL, _NAN = 20, 21, 22, 23, 24, 5
@@ -158,7 +162,7 @@ _LS_FTOL, _LS_GTOL, _LS_XTOL = 1e-3, 0.9, 0.1
 # -- small dense kernels: LAPACK's dpotrf/dtrtrs (unblocked) on column-major blocks of ws,
 # element (i, j) at a[i + lda * j] as in the Fortran; kept in this file because numba's
 # cache only watches the file that defines a cached function.
-@_jit
+@_small
 def fmax(a, b):
     """C's ``fmax``: the larger argument, ignoring a NaN (Python's ``max`` does not)."""
     if a != a:
@@ -168,7 +172,7 @@ def fmax(a, b):
     return a if a >= b else b
 
 
-@_jit
+@_small
 def fmin(a, b):
     """C's ``fmin``: the smaller argument, ignoring a NaN."""
     if a != a:
@@ -236,7 +240,7 @@ def trsv_upper(a, lda, nn, b, trans):
     return 0
 
 
-@_jit
+@_small
 def dot(x, y, nn):
     """Sum of ``x[i] * y[i]`` for ``i < nn``, in order."""
     s = 0.0
@@ -245,7 +249,7 @@ def dot(x, y, nn):
     return s
 
 
-@_jit
+@_small
 def _offsets(n, m):
     lo = _NS            # lower bounds
     up = lo + n         # upper bounds
@@ -345,14 +349,14 @@ def init(ws, iws, x0, fopts, iopts):
     iws[W.TASK] = W.EVALUATE
 
 
-@_jit
+@_small
 def _nxt(p, m):
     """The ring slot after ``p`` (an integer ``%`` costs a division)."""
     p += 1
     return 0 if p == m else p
 
 
-@_jit
+@_small
 def _finish(iws, reason):
     iws[W.TASK] = W.DONE
     iws[W.REASON] = reason
