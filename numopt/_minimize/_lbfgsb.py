@@ -1319,28 +1319,30 @@ def _two_loop(ws, iws, n, m, xo, go):
     if p >= m:
         p -= m
     for j in range(col - 1, -1, -1):  # newest to oldest
-        b = p * n
+        sj = ws[S + p * n:S + p * n + n]  # row slices, not offsets into ws: the axpy
+        yj = ws[Y + p * n:Y + p * n + n]  # loops below then vectorise
         a = 0.0
         for i in range(n):
-            a += ws[S + b + i] * q[i]
+            a += sj[i] * q[i]
         a /= ws[syo + p]  # rho_j s_j^T q, rho_j = 1 / s_j^T y_j (see _matupd)
         alpha[j] = a
         for i in range(n):
-            q[i] -= a * ws[Y + b + i]
+            q[i] -= a * yj[i]
         p = p - 1 if p > 0 else m - 1
     gamma = 1.0 / ws[_THETA]
     for i in range(n):
         q[i] *= gamma
     p = head
     for j in range(col):  # oldest to newest
-        b = p * n
+        sj = ws[S + p * n:S + p * n + n]
+        yj = ws[Y + p * n:Y + p * n + n]
         beta = 0.0
         for i in range(n):
-            beta += ws[Y + b + i] * q[i]
+            beta += yj[i] * q[i]
         beta /= ws[syo + p]
         c = alpha[j] - beta
         for i in range(n):
-            q[i] += c * ws[S + b + i]
+            q[i] += c * sj[i]
         p = p + 1 if p < m - 1 else 0
     for i in range(n):
         q[i] = x[i] + q[i]
