@@ -30,32 +30,14 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common  # noqa: E402
+from bench_batch import rosen_objective  # noqa: E402 -- the same objective as bench_batch
 
 
 def make_problems(B, n, seed=0):
     rng = np.random.default_rng(seed)
     X0 = np.tile(np.where(np.arange(n) % 2 == 0, -1.2, 1.0), (B, 1))
     X0 += rng.uniform(-0.5, 0.5, (B, n))
-    return X0, rng.uniform(0.5, 1.5, (B, 1))
-
-
-def numopt_objective():
-    import numopt
-
-    @numopt.objective(grad=True)
-    def rosen_fg(x, g, a):
-        f = 0.0
-        for i in range(x.size):
-            g[i] = 0.0
-        for i in range(x.size - 1):
-            t = a[0] - x[i]
-            u = x[i + 1] - x[i] * x[i]
-            f += t * t + 100.0 * u * u
-            g[i] += -2.0 * t - 400.0 * x[i] * u
-            g[i + 1] += 200.0 * u
-        return f
-
-    return rosen_fg
+    return X0, rng.uniform(0.5, 1.5, B)
 
 
 def run_numopt(fg, X0, A, steps):
@@ -78,7 +60,7 @@ def run_torch(X0, A, steps, autograd):
     import torch
 
     X = torch.tensor(X0, requires_grad=True)
-    a = torch.tensor(A)
+    a = torch.tensor(A)[:, None]
     opt = torch.optim.Adam([X], lr=1e-3)
     for _ in range(steps):
         opt.zero_grad()
@@ -114,7 +96,7 @@ def main():
     print(_common.machine_info())
     print(f"Adam, {args.steps} steps, chained Rosenbrock n={args.n}; "
           f"threads: numba {numba.get_num_threads()}, torch {torch.get_num_threads()}")
-    fg = numopt_objective()
+    fg = rosen_objective()
     X0, A = make_problems(8, args.n)
     run_numopt(fg, X0, A, 2)  # compile outside the timings
     run_loop(fg, X0[:2], A[:2], 2)
