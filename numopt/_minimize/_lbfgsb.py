@@ -77,6 +77,9 @@ import numpy as np
 from numba import njit
 from numba.core import config as _numba_config
 from numba.extending import register_jitable
+# numopt.minimize's results subclass scipy's, so scipy.optimize is loaded before any
+# method module is (they load on the first minimize call, not with numopt).
+from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 
 from . import _workspace as W
 from ._linesearch import dcstep
@@ -295,7 +298,7 @@ def sizes(n, fopts=None, iopts=None):
     """
     m = int(iopts[MAXCOR]) if iopts is not None else getattr(_packed, "m", 10)
     offsets = _offsets(n, m)
-    if iopts is not None and not np.any(iopts[_NIOPTS:_NIOPTS + n]):
+    if iopts is not None and not iopts[_NIOPTS:_NIOPTS + n].any():
         return offsets[14] + m, _NBD + 4 * n  # up to sy[m]
     return offsets[-1] + 4 * m * m, _NBD + 4 * n
 
@@ -1641,17 +1644,32 @@ def extras(ws, iws, n, dtype):
     else:
         s = np.concatenate((ring_s[head:], ring_s[:head + col - m]))
         y = np.concatenate((ring_y[head:], ring_y[:head + col - m]))
-    return {"hess_inv": _inv_hess_product()(s, y)}
+    return {"hess_inv": LbfgsInvHessProduct(s, y)}
 
 
-def _inv_hess_product():
-    global _LbfgsInvHessProduct
-    if _LbfgsInvHessProduct is None:
-        from scipy.optimize import LbfgsInvHessProduct as _LbfgsInvHessProduct
-    return _LbfgsInvHessProduct
+class LbfgsInvHessProduct(_ScipyInvHessProduct):
+    """scipy's ``LbfgsInvHessProduct``, built without its constructor's checks.
 
+    The constructor costs about 7 us (``LinearOperator``'s shape checks go through
+    scipy.sparse helpers, and ``rho`` is computed eagerly), a sixth of a small solve;
+    this subclass sets the same public attributes (``sk, yk, n_corrs, shape, dtype``)
+    and computes ``rho`` on first use. It is a ``scipy.optimize.LbfgsInvHessProduct``
+    and behaves as one (tests/minimize/test_minimize.py compares the two).
+    """
 
-_LbfgsInvHessProduct = None
+    def __init__(self, sk, yk):
+        self.sk = sk
+        self.yk = yk
+        self.n_corrs, n = sk.shape
+        self.shape = (n, n)
+        self.dtype = np.dtype(np.float64)
+        self._rho = None
+
+    @property
+    def rho(self):
+        if self._rho is None:
+            self._rho = 1 / np.einsum("ij,ij->i", self.sk, self.yk)
+        return self._rho
 
 
 METHOD = Method(

@@ -15,14 +15,15 @@ __all__ = ["minimize"]
 
 
 def _prepare_x0(x0):
-    x0 = np.atleast_1d(np.asarray(x0))
+    if not (type(x0) is np.ndarray and x0.ndim == 1):  # the common case skips the copies
+        x0 = np.atleast_1d(np.asarray(x0))
     if x0.ndim != 1:
         raise ValueError("'x0' must only have one dimension.")
     if x0.dtype.kind in "iub":
         x0 = x0.astype(np.float64)
     if x0.dtype.kind != "f":
         raise TypeError(f"x0 must be real floating point (or integer), got dtype {x0.dtype}")
-    if not np.all(np.isfinite(x0)):
+    if not np.isfinite(x0).all():
         raise ValueError("x0 must be finite (it contains NaN or infinity)")
     return x0
 

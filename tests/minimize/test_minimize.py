@@ -1,4 +1,6 @@
 """numopt.minimize's front door and BFGS, against scipy.optimize.minimize run in the test."""
+import pickle
+
 import numpy as np
 import pytest
 import scipy.optimize as so
@@ -287,8 +289,14 @@ def test_lbfgsb_hess_inv():
     res = numopt.minimize(prob.f, prob.x0, jac=prob.jac, method="L-BFGS-B", options=opts)
     ref = so.minimize(prob.f, prob.x0, jac=prob.jac, method="L-BFGS-B", options=opts)
     assert res.hess_inv.n_corrs == ref.hess_inv.n_corrs == res.nit - 1  # no update at the end
+    assert isinstance(res.hess_inv, so.LbfgsInvHessProduct)
     np.testing.assert_allclose(res.hess_inv.todense(), ref.hess_inv.todense(), rtol=1e-4,
                                atol=1e-6 * np.abs(ref.hess_inv.todense()).max())
+    v = np.linspace(-1, 1, 10)
+    np.testing.assert_allclose(res.hess_inv.matvec(v), ref.hess_inv.matvec(v), rtol=1e-4,
+                               atol=1e-6 * np.abs(ref.hess_inv.matvec(v)).max())
+    again = pickle.loads(pickle.dumps(res))
+    np.testing.assert_array_equal(again.hess_inv.todense(), res.hess_inv.todense())
     # The ring buffer wrapped many times: the operator still satisfies the secant
     # equation H y = s of the newest correction, and is symmetric positive definite.
     res = numopt.minimize(prob.f, prob.x0, jac=prob.jac, method="L-BFGS-B",
