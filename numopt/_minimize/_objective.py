@@ -32,11 +32,12 @@ FD_METHODS = ("2-point", "3-point", "cs")
 class Objective:
     """A compiled objective following numopt's protocol (see :func:`objective`)."""
 
-    def __init__(self, func, grad):
+    def __init__(self, func, grad, cache=False):
         func = getattr(func, "py_func", func)  # accept an @njit function as well
         self.py_func = func
         self.grad = bool(grad)
-        self.dispatcher = njit(error_model="numpy")(func)
+        self.cache = bool(cache)
+        self.dispatcher = njit(error_model="numpy", cache=self.cache)(func)
         self.__name__ = getattr(func, "__name__", "objective")
         self.__doc__ = func.__doc__
 
@@ -46,13 +47,13 @@ class Objective:
     def __reduce__(self):
         # Pickles as its Python function (cloudpickle, as dask uses, sends it by value);
         # the receiving process compiles it again.
-        return (Objective, (self.py_func, self.grad))
+        return (Objective, (self.py_func, self.grad, self.cache))
 
     def __repr__(self):
         return f"<numopt.objective {self.__name__} (grad={self.grad})>"
 
 
-def objective(func=None, *, grad=False):
+def objective(func=None, *, grad=False, cache=False):
     """Mark a function as a compiled numopt objective.
 
     With ``grad=False`` the function is ``f(x, *args) -> float``; gradients come from
@@ -64,6 +65,11 @@ def objective(func=None, *, grad=False):
     ----------
     func : callable
     grad : bool, default False
+    cache : bool, default False
+        Cache the compiled objective on disk, as numba's ``cache=True`` (the function
+        must live in a file; its global arrays are frozen into the cached code, as
+        numba does). A script's next run then loads it instead of compiling it, about
+        0.07 s of its first solve. The solvers themselves are always cached.
 
     Returns
     -------
@@ -88,8 +94,8 @@ def objective(func=None, *, grad=False):
     (True, [1.0, 1.0])
     """
     if func is None:
-        return lambda f: Objective(f, grad)
-    return Objective(func, grad)
+        return lambda f: Objective(f, grad, cache)
+    return Objective(func, grad, cache)
 
 
 _ARGS_TYPES = {}

@@ -307,3 +307,35 @@ def test_lbfgsb_hess_inv():
     dense = H.todense()
     np.testing.assert_allclose(dense, dense.T, rtol=1e-10, atol=1e-14)
     assert np.linalg.eigvalsh(dense).min() > 0
+
+
+def test_objective_cache_option(tmp_path, monkeypatch):
+    """``objective(cache=True)`` compiles with numba's disk cache (index files appear in
+    the cache directory), gives the same solve, and keeps the flag through cloudpickle."""
+    import importlib.util
+    import sys
+
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "cached_objective.py"
+    src.write_text(
+        "import numopt\n"
+        "@numopt.objective(grad=True, cache=True)\n"
+        "def quad(x, g, c):\n"
+        "    f = 0.0\n"
+        "    for i in range(x.size):\n"
+        "        g[i] = 2.0 * (x[i] - c)\n"
+        "        f += (x[i] - c) ** 2\n"
+        "    return f\n")
+    spec = importlib.util.spec_from_file_location("cached_objective", src)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "cached_objective", module)
+    spec.loader.exec_module(module)
+    res = numopt.minimize(module.quad, np.zeros(3), args=(1.5,), method="BFGS")
+    assert res.success and np.allclose(res.x, 1.5)
+    assert module.quad.cache
+    assert any((tmp_path / "cache").rglob("*quad*.nbi"))
+    cloudpickle = pytest.importorskip("cloudpickle")  # how dask ships objectives
+    again = pickle.loads(cloudpickle.dumps(module.quad))
+    assert again.cache and again.grad
