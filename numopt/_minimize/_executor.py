@@ -4,6 +4,8 @@ Works with a ``dask.distributed.Client`` or any ``concurrent.futures.Executor`` 
 have ``submit``). Each chunk is an ordinary :func:`numopt.minimize_batch` call on the
 worker, so results equal a local run.
 """
+import concurrent.futures
+
 import numpy as np
 
 __all__ = ["run_chunks"]
@@ -24,6 +26,27 @@ def _solve_chunk(fun, X0, args, method, jac, bounds, tol, options, device):
                           options=options, device=device)
 
 
+def _solve_pickled_chunk(payload, X0, args, method, bounds, tol, options, device):
+    import pickle
+
+    fun, jac = pickle.loads(payload)
+    return _solve_chunk(fun, X0, args, method, jac, bounds, tol, options, device)
+
+
+def _cloudpickled(fun, jac):
+    """``(fun, jac)`` as cloudpickle bytes, or None without cloudpickle.
+
+    A process pool pickles with the standard pickle, which sends functions by name: an
+    objective defined in the main script, or a lambda, would fail on the way. cloudpickle
+    (which dask brings, and uses itself) sends them by value instead.
+    """
+    try:
+        import cloudpickle
+    except ImportError:
+        return None
+    return cloudpickle.dumps((fun, jac))
+
+
 def run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, device, out_dtype,
                chunks=None):
     """Split ``X0`` (and per-problem ``args``/``bounds``) into chunks, run them on
@@ -36,13 +59,21 @@ def run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, devic
         chunks = max(1, min(B, 4 * workers))
     edges = np.linspace(0, B, chunks + 1).astype(int)
     mask = _per_problem(args, B)
+    payload = None
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        payload = _cloudpickled(fun, jac)
     futures = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         if hi <= lo:
             continue
         chunk_args = tuple(a[lo:hi] if m else a for a, m in zip(args, mask))
-        futures.append(executor.submit(_solve_chunk, fun, X0[lo:hi], chunk_args, method, jac,
-                                       _chunk_bounds(bounds, lo, hi), tol, options, device))
+        chunk_bounds = _chunk_bounds(bounds, lo, hi)
+        if payload is not None:
+            futures.append(executor.submit(_solve_pickled_chunk, payload, X0[lo:hi], chunk_args,
+                                           method, chunk_bounds, tol, options, device))
+        else:
+            futures.append(executor.submit(_solve_chunk, fun, X0[lo:hi], chunk_args, method,
+                                           jac, chunk_bounds, tol, options, device))
     parts = [f.result() for f in futures]
     cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
     res = BatchResult(x=cat("x").astype(out_dtype), fun=cat("fun"), jac=cat("jac"),

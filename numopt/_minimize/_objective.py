@@ -17,6 +17,8 @@ Finite differences follow ``scipy.optimize.approx_derivative``'s default steps
 ``eps``... scaled by ``max(1, |x_i|)`` with the sign of ``x_i``), computed in compiled
 code for compiled objectives.
 """
+import sys
+
 import numba
 import numpy as np
 from numba import float64, njit
@@ -39,14 +41,27 @@ class Objective:
         self.cache = bool(cache)
         self.dispatcher = njit(error_model="numpy", cache=self.cache)(func)
         self.__name__ = getattr(func, "__name__", "objective")
+        self.__qualname__ = getattr(func, "__qualname__", self.__name__)
+        self.__module__ = getattr(func, "__module__", None)
         self.__doc__ = func.__doc__
 
     def __call__(self, *args):
         return self.dispatcher(*args)
 
     def __reduce__(self):
-        # Pickles as its Python function (cloudpickle, as dask uses, sends it by value);
-        # the receiving process compiles it again.
+        # A module-level objective pickles by reference, as functions do, so the standard
+        # pickle (a ProcessPoolExecutor's) can send it: the decorator put the Objective,
+        # not the function, under the function's name. Otherwise (__main__, closures)
+        # it pickles as its Python function: cloudpickle, as dask and run_chunks use,
+        # sends that by value. Either way the receiving process compiles it again.
+        module = getattr(self.py_func, "__module__", None)
+        qualname = getattr(self.py_func, "__qualname__", "")
+        if module not in (None, "__main__") and "<locals>" not in qualname:
+            obj = sys.modules.get(module)
+            for part in qualname.split("."):
+                obj = getattr(obj, part, None)
+            if obj is self:
+                return qualname
         return (Objective, (self.py_func, self.grad, self.cache))
 
     def __repr__(self):

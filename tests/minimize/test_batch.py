@@ -140,6 +140,39 @@ def test_thread_pool_executor_equals_local():
         np.testing.assert_array_equal(getattr(remote, name), getattr(local, name))
 
 
+def test_process_pool_executor_equals_local():
+    """A process pool pickles with the standard pickle: a module-level objective goes by
+    reference, and anything else (here a closure) by value through cloudpickle."""
+    import multiprocessing
+    import pickle
+
+    assert pickle.loads(pickle.dumps(rosen_fg)) is rosen_fg  # by reference
+    X0, A = problems(B=24, n=2)
+
+    one = 1.0
+
+    @numopt.objective(grad=True)
+    def shifted(x, g, a, b):  # a closure over `one`: cannot be pickled by name
+        f = 0.0
+        for i in range(x.size):
+            g[i] = 0.0
+        for i in range(x.size - 1):
+            t, u = a[0] * one - x[i], x[i + 1] - x[i] ** 2
+            f += t * t + b * u * u
+            g[i] += -2.0 * t - 4.0 * b * x[i] * u
+            g[i + 1] += 2.0 * b * u
+        return f
+
+    local = numopt.minimize_batch(rosen_fg, X0, args=(A, 100.0), method="BFGS")
+    context = multiprocessing.get_context("spawn")  # fork would copy numba's threads
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context) as ex:
+        for fun in (rosen_fg, shifted):
+            remote = numopt.minimize_batch(fun, X0, args=(A, 100.0), method="BFGS",
+                                           executor=ex)
+            for name in ("x", "fun", "nit", "nfev", "status"):
+                np.testing.assert_array_equal(getattr(remote, name), getattr(local, name))
+
+
 def test_dask_local_cluster_equals_local():
     distributed = pytest.importorskip("distributed", reason="the optional dask extra is not installed")
     X0, A = problems(B=48, n=2)
