@@ -21,6 +21,7 @@ from scipy.optimize import OptimizeWarning
 import numopt
 from numopt._minimize import _cg
 from numopt.testing import problems as P
+from tests.reference.objectives import rosen_fg
 
 PROBLEMS = P.ALL
 
@@ -158,19 +159,6 @@ def test_infinite_values_like_scipy():
 
 
 # --- compiled and Python paths ------------------------------------------------------------------
-
-@numopt.objective(grad=True)
-def rosen_fg(x, g, a, b):
-    f = 0.0
-    for i in range(x.size):
-        g[i] = 0.0
-    for i in range(x.size - 1):
-        t, u = a - x[i], x[i + 1] - x[i] ** 2
-        f += t * t + b * u * u
-        g[i] += -2.0 * t - 4.0 * b * x[i] * u
-        g[i + 1] += 2.0 * b * u
-    return f
-
 
 @pytest.mark.parametrize("label", ["rosenbrock", "bard", "meyer", "penalty_2_n4", "extended_rosenbrock_n100"])
 def test_python_path_equals_compiled_path(label):

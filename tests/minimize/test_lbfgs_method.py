@@ -16,6 +16,7 @@ from numba import njit
 import numopt
 from numopt import Parameter, optim
 from numopt.testing import problems as P
+from tests.reference.objectives import rosen_fg, rosen_pair as rosen_py
 
 SW = "strong_wolfe"
 MGH = [p for p in P.ALL if p.n <= 20]
@@ -24,24 +25,6 @@ MGH = [p for p in P.ALL if p.n <= 20]
 SLOW = {"powell_badly_scaled", "penalty_2_n4", "penalty_2_n10"}
 SOLVE = dict(line_search_fn=SW, max_iter=5000, max_eval=10000, tolerance_grad=1e-10,
              tolerance_change=1e-14)
-
-
-@numopt.objective(grad=True)
-def rosen_fg(x, g, a, b):
-    f = 0.0
-    for i in range(x.size):
-        g[i] = 0.0
-    for i in range(x.size - 1):
-        t, u = a - x[i], x[i + 1] - x[i] ** 2
-        f += t * t + b * u * u
-        g[i] += -2.0 * t - 4.0 * b * x[i] * u
-        g[i + 1] += 2.0 * b * u
-    return f
-
-
-def rosen_py(x, a, b):
-    g = np.zeros_like(x)
-    return rosen_fg.py_func(x, g, a, b), g
 
 
 def solved(fun, prob, scale=1e-6):

@@ -8,6 +8,7 @@ from numba import njit
 
 import numopt
 from numopt.testing import problems as P
+from tests.reference.objectives import rosen_fg, rosen_pair as rosen_py
 
 METHOD = "L-BFGS-B"
 
@@ -53,25 +54,6 @@ def cutting_bounds(prob):
         elif i % 3 == 1:
             lower[i] = min(x0[i], xs[i]) - 1.0
     return so.Bounds(lower, upper)
-
-
-@numopt.objective(grad=True)
-def rosen_fg(x, g, a, b):
-    f = 0.0
-    for i in range(x.size):
-        g[i] = 0.0
-    for i in range(x.size - 1):
-        t, u = a - x[i], x[i + 1] - x[i] ** 2
-        f += t * t + b * u * u
-        g[i] += -2.0 * t - 4.0 * b * x[i] * u
-        g[i + 1] += 2.0 * b * u
-    return f
-
-
-def rosen_py(x, a, b):
-    g = np.empty_like(x)
-    f = rosen_fg.py_func(x, g, a, b)
-    return f, g
 
 
 # -- unconstrained: the MGH problems ---------------------------------------------------------

@@ -9,6 +9,7 @@ from scipy.optimize import OptimizeWarning
 
 import numopt
 from numopt.testing import problems as P
+from tests.reference.objectives import rosen_fg
 
 # The Moré-Garbow-Hillstrom problems scipy's BFGS solves from the standard start
 # (reaches f* within 1e-8 relative + 1e-12, per tests/test_problems.py); each must be
@@ -23,19 +24,6 @@ def rosen_py(x, a, b):
 def rosen_any(x, a, b):
     """Also takes complex x, as the complex-step ("cs") derivative needs."""
     return np.sum(b * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
-
-
-@numopt.objective(grad=True)
-def rosen_fg(x, g, a, b):
-    f = 0.0
-    for i in range(x.size):
-        g[i] = 0.0
-    for i in range(x.size - 1):
-        t, u = a - x[i], x[i + 1] - x[i] ** 2
-        f += t * t + b * u * u
-        g[i] += -2.0 * t - 4.0 * b * x[i] * u
-        g[i + 1] += 2.0 * b * u
-    return f
 
 
 @njit
