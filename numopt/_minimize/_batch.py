@@ -17,13 +17,12 @@ row of a 2-D workspace, so a batch is a loop over rows:
 """
 import numpy as np
 from numba import float64, int64, njit, prange, types
-from numba.core.types.function_type import CompileResultWAP
 from numba.extending import register_jitable
 
 from .._result import OptimizeResult, describe
 from . import _registry
 from . import _workspace as W
-from ._drivers import fingerprint
+from ._drivers import entry_point, fingerprint, first_class
 from ._minimize import _bounds_arrays, _options, _prepare_x0
 from ._objective import FD_METHODS, Objective, _EPS, args_type, fd_evals, fd_step, is_compiled
 
@@ -104,9 +103,7 @@ def _batch_fg(fun, jac, kind, fd_method, args, mask):
     key = (py_fg, atype)
     if key in _batch_adapters:
         return _batch_adapters[key]
-    sig = float64(float64[::1], float64[::1], atype, int64)
-    compiled = njit(sig, error_model="numpy")(py_fg)
-    wap = CompileResultWAP(compiled.overloads[sig.args])
+    wap = first_class(py_fg, float64(float64[::1], float64[::1], atype, int64))
     _batch_adapters[key] = wap
     return wap
 
@@ -191,8 +188,7 @@ def _compiled_batch_solver(name, init, step, args_type):
     fg_type = types.FunctionType(float64(float64[::1], float64[::1], args_type, int64))
     sig = (fg_type, float64[:, ::1], int64[:, ::1], float64[:, ::1], float64[:, ::1],
            int64[:, ::1], args_type)
-    dispatcher.compile(sig)
-    entry = dispatcher.overloads[dispatcher.signatures[-1]].entry_point
+    entry = entry_point(dispatcher, sig)
     _batch_solvers[key] = entry
     return entry
 
@@ -402,12 +398,9 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
     kind, fd_method = _gradient_kind(fun, jac, spec)
     compiled = is_compiled(fun)
     if device == "cuda":
-        from .._drivers.cuda import require_cuda
+        from ._batch_cuda import check_cuda_objective
 
-        require_cuda()
-        if not compiled:
-            raise TypeError("device='cuda' needs a compiled objective (@numopt.objective or "
-                            "numba @njit): a Python function cannot run on the GPU")
+        check_cuda_objective(fun)
         evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device)
     elif compiled:
         fg = batch_fg_source(fun, jac, kind, fd_method, mask)

@@ -16,7 +16,7 @@ from .. import config
 from .._drivers.cuda import require_cuda
 from ._objective import _EPS, Objective, fd_step
 
-__all__ = ["run_cuda"]
+__all__ = ["run_cuda", "check_cuda_objective"]
 
 _kernels = {}
 
@@ -82,15 +82,20 @@ def _kernel(spec, fun, kind, fd_method, mask):
     return kernel
 
 
-def run_cuda(spec, fun, jac, kind, fd_method, X0, FOPTS, IOPTS, args, mask, sizes,
-             threads_per_block=None):
-    """Run the batch on the GPU; returns the host workspaces ``(WS, IWS)``."""
+def check_cuda_objective(fun):
+    """Raise unless a GPU (or the simulator) is there and ``fun`` can run on it."""
     require_cuda()
-    from numba import cuda
-
     if not isinstance(fun, Objective) and not hasattr(fun, "py_func"):
         raise TypeError("device='cuda' needs a compiled objective (@numopt.objective or "
                         "numba @njit): a Python function cannot run on the GPU")
+
+
+def run_cuda(spec, fun, jac, kind, fd_method, X0, FOPTS, IOPTS, args, mask, sizes,
+             threads_per_block=None):
+    """Run the batch on the GPU; returns the host workspaces ``(WS, IWS)``."""
+    check_cuda_objective(fun)
+    from numba import cuda
+
     kernel = _kernel(spec, fun, kind, fd_method, mask)
     B = X0.shape[0]
     d_ws = cuda.to_device(np.zeros((B, sizes[0])))

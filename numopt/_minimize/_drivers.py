@@ -15,6 +15,7 @@ solve.
 """
 import numpy as np
 from numba import float64, int64, njit, types
+from numba.core.types.function_type import CompileResultWAP
 from numba.extending import register_jitable
 
 from .._fingerprint import source_fingerprint
@@ -86,6 +87,23 @@ def run_python(init, step, fg, x0, fopts, iopts, args, sizes, copy_x=True, on_it
     return ws, iws
 
 
+def first_class(func, sig):
+    """Compile ``func`` for the numba signature ``sig`` and return it as a first-class
+    function (a ``CompileResultWAP``) for the compiled loops; ``.dispatcher`` keeps the
+    compiled code alive and callable from Python."""
+    compiled = njit(sig, error_model="numpy")(func)
+    wap = CompileResultWAP(compiled.overloads[sig.args])
+    wap.dispatcher = compiled
+    return wap
+
+
+def entry_point(dispatcher, arg_types):
+    """Compile ``dispatcher`` for ``arg_types`` and return that overload's entry point,
+    which a call reaches without the dispatcher's typing of its arguments."""
+    dispatcher.compile(arg_types)
+    return dispatcher.overloads[dispatcher.signatures[-1]].entry_point
+
+
 def compiled_solver(name, init, step, args_type):
     """Return the entry point of the compiled loop of a method for objectives taking ``args_type``.
 
@@ -114,8 +132,7 @@ def compiled_solver(name, init, step, args_type):
     dispatcher = njit(**_OPTIONS)(solve)
     fg_type = types.FunctionType(float64(float64[::1], float64[::1], args_type))
     sig = (fg_type, float64[::1], int64[::1], float64[::1], float64[::1], int64[::1], args_type)
-    dispatcher.compile(sig)
-    entry = dispatcher.overloads[dispatcher.signatures[-1]].entry_point
+    entry = entry_point(dispatcher, sig)
     _solvers[key] = entry
     return entry
 

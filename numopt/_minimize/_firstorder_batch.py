@@ -19,11 +19,10 @@ the cost is the element-wise update of those rows, never an objective evaluation
 """
 import numpy as np
 from numba import float64, int64, njit, prange, types, uint8
-from numba.core.types.function_type import CompileResultWAP
 from numba.extending import register_jitable
 
 from .._params import Parameter
-from ._drivers import fingerprint
+from ._drivers import entry_point, fingerprint, first_class
 from ._firstorder import settle
 from ._objective import args_type
 
@@ -67,9 +66,7 @@ def _rows_fg(py_fg, args_type):
             if ACTIVE[k]:
                 F[k] = fg(X[k], G[k], args, lo + k)
 
-    sig = _rows_type(args_type).signature
-    compiled = njit(sig, error_model="numpy")(fg_rows)
-    wap = CompileResultWAP(compiled.overloads[sig.args])
+    wap = first_class(fg_rows, _rows_type(args_type).signature)
     _row_loops[key] = wap
     return wap
 
@@ -112,9 +109,8 @@ def _chunk_driver(args_type):
     eval_rows.__qualname__ = "eval_rows_firstorder"
     dispatcher = njit(parallel=True, **_OPTIONS)(eval_rows)
     m2, v1, i1 = float64[:, ::1], float64[::1], int64[::1]
-    dispatcher.compile((_rows_type(args_type), m2, m2, m2, m2, v1, m2, m2, v1, i1, i1, i1,
-                        uint8[::1], v1, args_type, int64, int64, float64))
-    entry = dispatcher.overloads[dispatcher.signatures[-1]].entry_point
+    entry = entry_point(dispatcher, (_rows_type(args_type), m2, m2, m2, m2, v1, m2, m2, v1, i1,
+                                     i1, i1, uint8[::1], v1, args_type, int64, int64, float64))
     _drivers[args_type] = entry
     return entry
 

@@ -22,8 +22,9 @@ import sys
 import numba
 import numpy as np
 from numba import float64, njit
-from numba.core.types.function_type import CompileResultWAP
 from numba.extending import register_jitable
+
+from ._drivers import first_class
 
 __all__ = ["objective", "Objective", "make_fg"]
 
@@ -345,8 +346,6 @@ def _compiled_fg(fun, jac, kind, fd_method, args):
                 g[i] = disp(xc, *args).imag / h
                 xc[i] = x[i]
             return f0
-    compiled = njit(sig, error_model="numpy")(fg)
-    wap = CompileResultWAP(compiled.overloads[sig.args])
-    wap.dispatcher = compiled  # keeps the compiled code alive; callable from Python too
+    wap = first_class(fg, sig)
     _adapters[key] = wap
     return wap
