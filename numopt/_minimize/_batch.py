@@ -391,9 +391,7 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
 
     B, n = X0.shape
     if bounds is not None:
-        import warnings
-
-        warnings.warn(f"Method {spec.name} cannot handle bounds.", RuntimeWarning, stacklevel=3)
+        _warn_no_bounds(spec)
     hyper, control = spec.pack(opts, n, None, None)
     kind, fd_method = _gradient_kind(fun, jac, spec)
     compiled = is_compiled(fun)
@@ -401,13 +399,9 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
         from ._batch_cuda import check_cuda_objective
 
         check_cuda_objective(fun)
-        evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device)
-    elif compiled:
-        fg = batch_fg_source(fun, jac, kind, fd_method, mask)
-        evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=fg)
-    else:
-        fgv = _vectorised_fg(fun, jac, kind, fd_method, n)
-        evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device, fgv=fgv)
+    fg = batch_fg_source(fun, jac, kind, fd_method, mask) if compiled else None
+    fgv = None if compiled else _vectorised_fg(fun, jac, kind, fd_method, n)
+    evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=fg, fgv=fgv)
     XR, GR, FR, NIT, NFEV, REASON = spec.batch(hyper, control, X0, evaluate, device)
     fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
     return BatchResult(x=XR.astype(out_dtype), fun=FR, jac=GR, nit=NIT, nfev=NFEV * fev,
@@ -443,14 +437,19 @@ def _pack_rows(spec, opts, bounds, B, n):
             lo, up = _bounds_arrays(bounds, n)
             lower, upper = np.broadcast_to(lo, (B, n)), np.broadcast_to(up, (B, n))
     elif bounds is not None:
-        import warnings
-
-        warnings.warn(f"Method {spec.name} cannot handle bounds.", RuntimeWarning, stacklevel=3)
+        _warn_no_bounds(spec)
     rows = [spec.pack(opts, n, None if lower is None else lower[b],
                       None if upper is None else upper[b]) for b in range(B if lower is not None else 1)]
     FOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[0] for r in rows]), (B, rows[0][0].size)))
     IOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[1] for r in rows]), (B, rows[0][1].size)))
     return FOPTS, IOPTS
+
+
+def _warn_no_bounds(spec):
+    import warnings
+
+    # stacklevel: this helper, its caller, minimize_batch, the user's line.
+    warnings.warn(f"Method {spec.name} cannot handle bounds.", RuntimeWarning, stacklevel=4)
 
 
 def _row_sizes(spec, n, FOPTS, IOPTS):
