@@ -1346,7 +1346,7 @@ def _two_loop(ws, iws, n, m, xo, go):
         c = alpha[j] - beta
         for i in range(n):
             q[i] += c * sj[i]
-        p = p + 1 if p < m - 1 else 0
+        p = _nxt(p, m)
     for i in range(n):
         q[i] = x[i] + q[i]
 
