@@ -84,8 +84,8 @@ def objective(func=None, *, grad=False, cache=False):
     cache : bool, default False
         Cache the compiled objective on disk, as numba's ``cache=True`` (the function
         must live in a file; its global arrays are frozen into the cached code, as
-        numba does). A script's next run then loads it instead of compiling it, about
-        0.07 s of its first solve. The solvers themselves are always cached.
+        numba does). A script's next run then loads it instead of compiling it. The
+        solvers themselves are always cached.
 
     Returns
     -------
