@@ -24,7 +24,8 @@ from . import _registry
 from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
 from ._minimize import _bounds_arrays, _options, _prepare_x0
-from ._objective import FD_METHODS, Objective, _EPS, args_type, fd_evals, fd_step, is_compiled
+from . import _finite_diff
+from ._objective import Objective, args_type, gradient_kind, is_compiled
 
 __all__ = ["minimize_batch", "BatchResult"]
 
@@ -95,11 +96,11 @@ def _slice_args(args, mask, index):
 _batch_adapters = {}
 
 
-def _batch_fg(fun, jac, kind, fd_method, args, mask):
+def _batch_fg(fun, jac, kind, fd, args, mask):
     """Compile ``fg(x, g, args, i)`` (:func:`batch_fg_source`) for the args' types, as a
     first-class function (adapters are compiled per objective and never cached on disk)."""
     atype = args_type(args)
-    py_fg = batch_fg_source(fun, jac, kind, fd_method, mask)
+    py_fg = batch_fg_source(fun, jac, kind, fd, mask)
     key = (py_fg, atype)
     if key in _batch_adapters:
         return _batch_adapters[key]
@@ -111,45 +112,47 @@ def _batch_fg(fun, jac, kind, fd_method, args, mask):
 _batch_sources = {}
 
 
-def batch_fg_source(fun, jac, kind, fd_method, mask):
+def batch_fg_source(fun, jac, kind, fd, mask):
     """The Python function ``fg(x, g, args, i)``: the single-problem objective with row
-    ``i`` of each per-problem arg, generated for the args' arity and ``mask``."""
+    ``i`` of each per-problem arg, generated for the args' arity and ``mask``.
+
+    With finite differences (``kind == "fd"``) the last of ``args`` is the step and
+    bound array of :mod:`._finite_diff` (``mask``'s last entry: one per problem or
+    shared), which the objective does not see.
+    """
     disp = fun.dispatcher if isinstance(fun, Objective) else fun
     jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
-    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, mask)
+    key = (disp, jdisp if kind == "jac" else None, kind, fd, mask)
     if key in _batch_sources:
         return _batch_sources[key]
+    user = mask[:-1] if kind == "fd" else mask
     # The call with row i of each per-problem argument: disp(x, args[0][i], args[1]).
-    extra = "".join(f", args[{k}][i]" if m else f", args[{k}]" for k, m in enumerate(mask))
+    extra = "".join(f", args[{k}][i]" if m else f", args[{k}]" for k, m in enumerate(user))
     call = f"disp(x{extra})"
-    if kind == "grad":
-        body = f"    return disp(x, g{extra})\n"
-    elif kind == "value":
-        body = f"    return {call}\n"
-    elif kind == "tuple":
-        body = (f"    value, grad = {call}\n"
-                "    for k in range(g.size):\n        g[k] = grad[k]\n    return value\n")
-    elif kind == "jac":
-        body = (f"    grad = jdisp(x{extra})\n"
-                "    for k in range(g.size):\n        g[k] = grad[k]\n"
-                f"    return {call}\n")
+    namespace = _finite_diff.namespace()
+    namespace.update(disp=disp, jdisp=jdisp)
+    if kind == "fd":
+        last = len(mask) - 1
+        src = _finite_diff.fg_source(fd, "def fg(x, g, args, i):", "disp({x}" + extra + ")",
+                                     f"args[{last}][i]" if mask[-1] else f"args[{last}]",
+                                     as_float="")
     else:
-        if fd_method == "cs":
-            raise NotImplementedError("jac='cs' is not supported by minimize_batch yet")
-        rel = _EPS ** 0.5 if fd_method == "2-point" else _EPS ** (1 / 3)
-        xt_call = call.replace("disp(x", "disp(xt")
-        body = (f"    f0 = {call}\n    xt = x.copy()\n"
-                "    for k in range(x.size):\n"
-                f"        h = fd_step(x[k], {float(rel)!r})\n"
-                "        xt[k] = x[k] + h\n")
-        if fd_method == "2-point":
-            body += f"        g[k] = ({xt_call} - f0) / h\n"
-        else:
-            body += (f"        fp = {xt_call}\n        xt[k] = x[k] - h\n"
-                     f"        fm = {xt_call}\n        g[k] = (fp - fm) / (2 * h)\n")
-        body += "        xt[k] = x[k]\n    return f0\n"
-    src = "def fg(x, g, args, i):\n" + body
-    namespace = {"disp": disp, "jdisp": jdisp, "fd_step": fd_step}
+        if kind == "grad":
+            body = f"    return disp(x, g{extra})\n"
+        elif kind == "value":
+            body = f"    return {call}\n"
+        elif kind == "value-tuple":
+            body = f"    return {call}[0]\n"
+        elif kind == "value-grad":
+            body = f"    return disp(x, np.empty_like(x){extra})\n"
+        elif kind == "tuple":
+            body = (f"    value, grad = {call}\n"
+                    "    for k in range(g.size):\n        g[k] = grad[k]\n    return value\n")
+        else:  # "jac"
+            body = (f"    grad = jdisp(x{extra})\n"
+                    "    for k in range(g.size):\n        g[k] = grad[k]\n"
+                    f"    return {call}\n")
+        src = "def fg(x, g, args, i):\n" + body
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
     _batch_sources[key] = namespace["fg"]
     return namespace["fg"]
@@ -231,8 +234,17 @@ def _init_rows(init):
     return _row_steppers[key]
 
 
-def _vectorised_fg(fun, jac, kind, fd_method, n):
-    """``fgv(X, G, args) -> F`` for a vectorised Python objective (rows of X are problems)."""
+def _vectorised_fg(fun, jac, kind, fd, n):
+    """``fgv(X, G, args) -> F`` for a vectorised Python objective (rows of X are problems).
+
+    With finite differences the last of ``args`` is the step and bound array (rows'
+    ``(b, 3, n)`` or shared ``(3, n)``), and every problem's difference quotient along
+    coordinate ``k`` comes from one call at once, with the steps of
+    :func:`._finite_diff.fd_plan`.
+    """
+    def values(X, args):
+        return np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
+
     if kind == "tuple":
         def fgv(X, G, args):
             F, grad = fun(X, *args)
@@ -240,34 +252,41 @@ def _vectorised_fg(fun, jac, kind, fd_method, n):
             return np.asarray(F, dtype=np.float64).reshape(X.shape[0])
     elif kind == "jac":
         def fgv(X, G, args):
-            F = np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
+            F = values(X, args)
             G[:] = np.asarray(jac(X, *args), dtype=np.float64).reshape(G.shape)
             return F
+    elif kind == "value-tuple":
+        def fgv(X, G, args):
+            return np.asarray(fun(X, *args)[0], dtype=np.float64).reshape(X.shape[0])
     elif kind in ("value", "value-grad"):
         def fgv(X, G, args):
-            return np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
+            return values(X, args)
     else:
-        if fd_method == "cs":
-            raise NotImplementedError("jac='cs' is not supported by minimize_batch yet")
-        rel = _EPS ** 0.5 if fd_method == "2-point" else _EPS ** (1 / 3)
-
         def fgv(X, G, args):
-            F = np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
-            # One vectorised call per coordinate (and direction): every problem's
-            # difference quotient along coordinate k at once.
-            sign = np.where(X >= 0, 1.0, -1.0)
-            H = rel * sign * np.maximum(1.0, np.abs(X))
-            H = (X + H) - X
+            args, P = args[:-1], args[-1]
+            P = np.ascontiguousarray(np.broadcast_to(P, (X.shape[0], 3, n)))
+            F = values(X, args)
+            H, ONE = _finite_diff.plan_rows(X, P, fd.scheme, fd.mode)
             for k in range(n):
-                Xt = X.copy()
-                Xt[:, k] = X[:, k] + H[:, k]
-                Fp = np.asarray(fun(Xt, *args), dtype=np.float64).reshape(X.shape[0])
-                if fd_method == "2-point":
-                    G[:, k] = (Fp - F) / H[:, k]
-                else:
-                    Xt[:, k] = X[:, k] - H[:, k]
-                    Fm = np.asarray(fun(Xt, *args), dtype=np.float64).reshape(X.shape[0])
-                    G[:, k] = (Fp - Fm) / (2 * H[:, k])
+                x, h = X[:, k], H[:, k]
+                if fd.method == "cs":
+                    Xc = X.astype(np.complex128)
+                    Xc[:, k] = x + 1j * h
+                    G[:, k] = np.imag(np.asarray(fun(Xc, *args))).reshape(X.shape[0]) / h
+                    continue
+                X1 = X.copy()
+                if fd.method == "2-point":
+                    X1[:, k] = x + h
+                    G[:, k] = (values(X1, args) - F) / (X1[:, k] - x)
+                    continue
+                # 3-point: central (x - h, x + h), or one-sided (x + h, x + 2h) by a bound
+                one = ONE[:, k]
+                X2 = X.copy()
+                X1[:, k] = np.where(one, x + h, x - h)
+                X2[:, k] = np.where(one, x + 2.0 * h, x + h)
+                F1, F2 = values(X1, args), values(X2, args)
+                G[:, k] = np.where(one, (-3.0 * F + 4.0 * F1 - F2) / (X2[:, k] - x),
+                                   (F2 - F1) / (X2[:, k] - X1[:, k]))
             return F
     return fgv
 
@@ -312,8 +331,9 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         "L-BFGS-B" (the default), "BFGS", "CG", "Nelder-Mead", "LBFGS", or a first-order
         optimizer of :mod:`numopt.optim` by its lowercase name ("adam", "sgd", ...; one
         optimizer steps all problems at once, see :mod:`._firstorder_batch`).
-    jac : callable, True, None or {"2-point", "3-point"}
-        As :func:`numopt.minimize`; for a vectorised objective ``jac(X, *args)`` returns
+    jac : callable, True, None or {"2-point", "3-point", "cs"}
+        As :func:`numopt.minimize` (finite differences with scipy's steps and options;
+        "cs" not on a GPU); for a vectorised objective ``jac(X, *args)`` returns
         ``(b, n)`` gradients and ``jac=True`` means ``fun`` returns ``(F, G)``.
     bounds : sequence or ``scipy.optimize.Bounds``, optional
         Shared by all problems (``n`` pairs) or per problem (``lb``/``ub`` of shape
@@ -362,24 +382,28 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     if spec.batch is not None:
         return _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device,
                                   out_dtype)
-    FOPTS, IOPTS = _pack_rows(spec, opts, bounds, B, n)
+    lower, upper, per_problem = _bounds_rows(spec, bounds, B, n)
+    FOPTS, IOPTS = _pack_rows(spec, opts, lower, upper, B, n)
     sizes = _row_sizes(spec, n, FOPTS, IOPTS)
     compiled = is_compiled(fun)
-    kind, fd_method = _gradient_kind(fun, jac, spec)
-    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
+    jac = jac if spec.uses_gradient or jac is True else None
+    kind = gradient_kind(fun, jac, need_gradient=spec.uses_gradient)
+    fd, args, mask = _with_steps(kind, spec, jac, opts, args, mask, lower, upper, per_problem,
+                                 B, n)
+    fev = 1 + (fd.evals(n) if fd is not None else 0)
     if device == "cuda":
         from ._batch_cuda import run_cuda
 
-        WS, IWS = run_cuda(spec, fun, jac, kind, fd_method, X0, FOPTS, IOPTS, args, mask, sizes)
+        WS, IWS = run_cuda(spec, fun, jac, kind, fd, X0, FOPTS, IOPTS, args, mask, sizes)
     elif compiled:
-        fg = _batch_fg(fun, jac, kind, fd_method, args, mask)
+        fg = _batch_fg(fun, jac, kind, fd, args, mask)
         solve = _compiled_batch_solver(spec.name, spec.module.init, spec.module.step,
                                        fg.signature().args[2])  # the adapter's args type
         WS = np.empty((B, sizes[0]))
         IWS = np.empty((B, sizes[1]), dtype=np.int64)
         solve(fg, WS, IWS, X0, FOPTS, IOPTS, args)
     else:
-        fgv = _vectorised_fg(fun, jac, kind, fd_method, n)
+        fgv = _vectorised_fg(fun, jac, kind, fd, n)
         WS, IWS = _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes)
     return _batch_result(WS, IWS, n, out_dtype, fev, spec)
 
@@ -393,56 +417,63 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
     if bounds is not None:
         _warn_no_bounds(spec)
     hyper, control = spec.pack(opts, n, None, None)
-    kind, fd_method = _gradient_kind(fun, jac, spec)
+    kind = gradient_kind(fun, jac, need_gradient=True)
+    fd, args, mask = _with_steps(kind, spec, jac, opts, args, mask, None, None, False, B, n)
     compiled = is_compiled(fun)
     if device == "cuda":
         from ._batch_cuda import check_cuda_objective
 
         check_cuda_objective(fun)
-    fg = batch_fg_source(fun, jac, kind, fd_method, mask) if compiled else None
-    fgv = None if compiled else _vectorised_fg(fun, jac, kind, fd_method, n)
-    evaluate = evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=fg, fgv=fgv)
+    fg = batch_fg_source(fun, jac, kind, fd, mask) if compiled else None
+    fgv = None if compiled else _vectorised_fg(fun, jac, kind, fd, n)
+    evaluate = evaluator(fun, kind, fd, args, mask, compiled, device, fg=fg, fgv=fgv)
     XR, GR, FR, NIT, NFEV, REASON = spec.batch(hyper, control, X0, evaluate, device)
-    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
+    fev = 1 + (fd.evals(n) if fd is not None else 0)
     return BatchResult(x=XR.astype(out_dtype), fun=FR, jac=GR, nit=NIT, nfev=NFEV * fev,
                        reason=REASON, uses_gradient=True)
 
 
-def _gradient_kind(fun, jac, spec):
-    if not spec.uses_gradient:
-        return ("value-grad" if isinstance(fun, Objective) and fun.grad else "value"), "2-point"
-    if isinstance(fun, Objective) and fun.grad:
-        return "grad", "2-point"
-    if jac is True:
-        return "tuple", "2-point"
-    if callable(jac) and not isinstance(jac, str):
-        return "jac", "2-point"
-    if jac is None or jac is False:
-        return "fd", "2-point"
-    if jac in FD_METHODS:
-        return "fd", jac
-    raise ValueError(f"jac must be a callable, True, None or one of {FD_METHODS}, got {jac!r}")
-
-
-def _pack_rows(spec, opts, bounds, B, n):
-    """Option arrays for every problem (a row each: bounds may differ per problem)."""
-    lower = upper = None
-    if bounds is not None and spec.bounds:
-        if hasattr(bounds, "lb") and np.ndim(bounds.lb) == 2:
-            lower = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (B, n))
-            upper = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (B, n))
-            if np.any(lower > upper):
-                raise ValueError("An upper bound is less than the corresponding lower bound.")
-        else:
-            lo, up = _bounds_arrays(bounds, n)
-            lower, upper = np.broadcast_to(lo, (B, n)), np.broadcast_to(up, (B, n))
-    elif bounds is not None:
+def _bounds_rows(spec, bounds, B, n):
+    """Each problem's bounds, ``(lower, upper, per_problem)``: ``(B, n)`` arrays (``None``
+    without bounds, or for a method that cannot use them, which warns) and whether they
+    differ from problem to problem."""
+    if bounds is None:
+        return None, None, False
+    if not spec.bounds:
         _warn_no_bounds(spec)
+        return None, None, False
+    if hasattr(bounds, "lb") and np.ndim(bounds.lb) == 2:
+        lower = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (B, n))
+        upper = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (B, n))
+        if np.any(lower > upper):
+            raise ValueError("An upper bound is less than the corresponding lower bound.")
+        return lower, upper, True
+    lo, up = _bounds_arrays(bounds, n)
+    return np.broadcast_to(lo, (B, n)), np.broadcast_to(up, (B, n)), False
+
+
+def _pack_rows(spec, opts, lower, upper, B, n):
+    """Option arrays for every problem (a row each: bounds may differ per problem)."""
     rows = [spec.pack(opts, n, None if lower is None else lower[b],
                       None if upper is None else upper[b]) for b in range(B if lower is not None else 1)]
     FOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[0] for r in rows]), (B, rows[0][0].size)))
     IOPTS = np.ascontiguousarray(np.broadcast_to(np.stack([r[1] for r in rows]), (B, rows[0][1].size)))
     return FOPTS, IOPTS
+
+
+def _with_steps(kind, spec, jac, opts, args, mask, lower, upper, per_problem, B, n):
+    """``(fd, args, mask)``: with finite differences (``kind == "fd"``), the
+    :class:`._finite_diff.FiniteDiff` and the args and mask extended by the step and bound
+    array (one per problem when the bounds are); else ``(None, args, mask)``."""
+    if kind != "fd":
+        return None, args, mask
+    fd, step = _finite_diff.choose(jac, opts, scipy_steps=spec.fd_options)
+    if per_problem:
+        P = _finite_diff.params(step, n, lower, upper, shape=(B,))
+    else:
+        P = _finite_diff.params(step, n, None if lower is None else lower[0],
+                                None if upper is None else upper[0])
+    return fd, args + (P,), mask + (per_problem,)
 
 
 def _warn_no_bounds(spec):

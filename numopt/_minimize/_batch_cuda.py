@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import config
 from .._drivers.cuda import require_cuda
-from ._objective import _EPS, Objective, fd_step
+from ._finite_diff import fg_source, namespace as fd_namespace
+from ._objective import Objective
 
 __all__ = ["run_cuda", "check_cuda_objective"]
 
@@ -27,34 +28,29 @@ def _device(func):
     return cuda.jit(device=True)(getattr(func, "py_func", func))
 
 
-def _objective_source(kind, fd_method, extra):
-    """Source of the device ``fg(x, g, <args>)`` for an objective of the given kind."""
+def _objective_source(kind, fd, names):
+    """Source of the device ``fg(x, g, <names>)`` for an objective of the given kind;
+    with finite differences the last name is the step and bound array, which the
+    objective does not see."""
+    extra = "".join(", " + a for a in names)
     params = "x, g" + extra
-    call = f"obj(x{extra})"
     if kind == "grad":
         return f"def fg({params}):\n    return obj(x, g{extra})\n"
     if kind == "value":
-        return f"def fg({params}):\n    return {call}\n"
-    if kind == "fd" and fd_method in ("2-point", "3-point"):
-        rel = _EPS ** 0.5 if fd_method == "2-point" else _EPS ** (1 / 3)
-        src = (f"def fg({params}):\n    f0 = {call}\n"
-               "    for k in range(x.size):\n        xk = x[k]\n"
-               f"        h = fd_step(xk, {float(rel)!r})\n        x[k] = xk + h\n")
-        if fd_method == "2-point":
-            src += f"        g[k] = ({call} - f0) / h\n"
-        else:
-            src += (f"        fp = {call}\n        x[k] = xk - h\n"
-                    f"        fm = {call}\n        g[k] = (fp - fm) / (2 * h)\n")
-        return src + "        x[k] = xk\n    return f0\n"
+        return f"def fg({params}):\n    return obj(x{extra})\n"
+    if kind == "fd" and fd.method in ("2-point", "3-point"):
+        user = "".join(", " + a for a in names[:-1])
+        return fg_source(fd, f"def fg({params}):", "obj({x}" + user + ")", names[-1],
+                         in_place=True, as_float="")
     raise NotImplementedError(
         "device='cuda' takes a @numopt.objective: with grad=True (writing the gradient into "
-        "g), or a value-only objective with jac=None/'2-point'/'3-point'; jac callables and "
-        "jac=True return arrays, which GPU code cannot allocate")
+        "g), or a value-only objective with jac=None/'2-point'/'3-point'; jac callables, "
+        "jac=True and 'cs' need arrays, which GPU code cannot allocate")
 
 
-def _kernel(spec, fun, kind, fd_method, mask):
+def _kernel(spec, fun, kind, fd, mask):
     disp = fun.py_func if isinstance(fun, Objective) else fun.py_func
-    key = (spec.name, disp, kind, fd_method, mask)
+    key = (spec.name, disp, kind, fd, mask)
     if key in _kernels:
         return _kernels[key]
     from numba import cuda
@@ -62,9 +58,10 @@ def _kernel(spec, fun, kind, fd_method, mask):
     names = [f"a{k}" for k in range(len(mask))]
     extra = "".join(", " + a for a in names)  # fg(x, g, a0, a1)
     row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
-    namespace = {"cuda": cuda, "obj": _device(disp), "fd_step": fd_step,
-                 "init_d": _device(spec.module.init), "step_d": _device(spec.module.step)}
-    exec(_objective_source(kind, fd_method, extra), namespace)  # noqa: S102 -- arity only
+    namespace = fd_namespace()
+    namespace.update(cuda=cuda, obj=_device(disp), init_d=_device(spec.module.init),
+                     step_d=_device(spec.module.step))
+    exec(_objective_source(kind, fd, names), namespace)  # noqa: S102 -- arity only
     namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
     src = (f"def kernel(WS, IWS, X0, FOPTS, IOPTS{extra}):\n"
            "    b = cuda.grid(1)\n"
@@ -90,13 +87,13 @@ def check_cuda_objective(fun):
                         "numba @njit): a Python function cannot run on the GPU")
 
 
-def run_cuda(spec, fun, jac, kind, fd_method, X0, FOPTS, IOPTS, args, mask, sizes,
+def run_cuda(spec, fun, jac, kind, fd, X0, FOPTS, IOPTS, args, mask, sizes,
              threads_per_block=None):
     """Run the batch on the GPU; returns the host workspaces ``(WS, IWS)``."""
     check_cuda_objective(fun)
     from numba import cuda
 
-    kernel = _kernel(spec, fun, kind, fd_method, mask)
+    kernel = _kernel(spec, fun, kind, fd, mask)
     B = X0.shape[0]
     d_ws = cuda.to_device(np.zeros((B, sizes[0])))
     d_iws = cuda.to_device(np.zeros((B, sizes[1]), dtype=np.int64))

@@ -31,6 +31,7 @@ from numba.extending import register_jitable
 from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._finite_diff import SQRT_EPS
 from ._registry import Method
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 
@@ -345,9 +346,9 @@ def extras(ws, iws, n, dtype):
 METHOD = Method(
     name="BFGS", module=sys.modules[__name__],
     defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, xrtol=0.0, c1=1e-4, c2=0.9,
-                  eps=None, disp=False, return_all=False, finite_diff_rel_step=None,
+                  eps=SQRT_EPS, disp=False, return_all=False, finite_diff_rel_step=None,
                   hess_inv0=None, workers=None),
     pack=_pack, tol=("gtol",),
     ignored=("disp", "return_all", "workers"),
-    unsupported=("eps", "finite_diff_rel_step"),
+    fd_options=True,
 )

@@ -34,9 +34,12 @@ c1, c2 : float, default 1e-4 and 0.4
     Sufficient decrease and curvature parameters of the line searches,
     ``0 < c1 < c2 < 1`` (else ``ValueError``, scipy's message).
 
-``disp``, ``return_all`` and ``workers`` are accepted and ignored; ``eps`` and
-``finite_diff_rel_step`` are not supported (numopt's finite differences use scipy's
-default steps).
+eps : float or array, default 1.49e-8
+    Absolute finite-difference step with ``jac=None``.
+finite_diff_rel_step : float or array, optional
+    Relative step with ``jac="2-point"``, ``"3-point"`` or ``"cs"``.
+
+``disp``, ``return_all`` and ``workers`` are accepted and ignored.
 
 Notes
 -----
@@ -71,6 +74,7 @@ from numba.extending import register_jitable
 from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._finite_diff import SQRT_EPS
 from ._registry import Method
 from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
 
@@ -354,9 +358,9 @@ def _pack(o, n, lower, upper):
 
 METHOD = Method(
     name="CG", module=sys.modules[__name__],
-    defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, c1=1e-4, c2=0.4, eps=None,
+    defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, c1=1e-4, c2=0.4, eps=SQRT_EPS,
                   disp=False, return_all=False, finite_diff_rel_step=None, workers=None),
     pack=_pack, tol=("gtol",),
     ignored=("disp", "return_all", "workers"),
-    unsupported=("eps", "finite_diff_rel_step"),
+    fd_options=True,
 )

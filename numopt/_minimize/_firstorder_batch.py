@@ -135,21 +135,21 @@ def _settle_rows(rows, F, X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIV
 _kernels = {}
 
 
-def _cuda_kernel(fun, kind, fd_method, mask):
+def _cuda_kernel(fun, kind, fd, mask):
     from numba import cuda
 
     from ._batch_cuda import _device, _objective_source
-    from ._objective import fd_step
+    from ._finite_diff import namespace as fd_namespace
 
-    key = (fun.py_func, kind, fd_method, mask)
+    key = (fun.py_func, kind, fd, mask)
     if key in _kernels:
         return _kernels[key]
     names = [f"a{k}" for k in range(len(mask))]
     extra = "".join(", " + a for a in names)
     row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
-    namespace = {"cuda": cuda, "obj": _device(fun.py_func), "fd_step": fd_step,
-                 "settle": settle, "stop_row": stop_row}
-    exec(_objective_source(kind, fd_method, extra), namespace)  # noqa: S102 -- arity only
+    namespace = fd_namespace()
+    namespace.update(cuda=cuda, obj=_device(fun.py_func), settle=settle, stop_row=stop_row)
+    exec(_objective_source(kind, fd, names), namespace)  # noqa: S102 -- arity only
     namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
     src = ("def kernel(X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE, RUNNING, "
            f"steps, maxiter, gtol{extra}):\n"
@@ -205,7 +205,7 @@ def run_batch(cls, hyper, control, X0, evaluate, device="cpu"):
     return out
 
 
-def evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=None, fgv=None):
+def evaluator(fun, kind, fd, args, mask, compiled, device, fg=None, fgv=None):
     """``evaluate(state, steps, maxiter, gtol) -> running`` for :func:`run_batch`.
 
     ``fg`` is the batch adapter's Python function (CPU, compiled objective), ``fgv``
@@ -216,7 +216,7 @@ def evaluator(fun, kind, fd_method, args, mask, compiled, device, fg=None, fgv=N
 
         from .. import config
 
-        kernel = _cuda_kernel(fun, kind, fd_method, mask)
+        kernel = _cuda_kernel(fun, kind, fd, mask)
         d_args = [cuda.to_device(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
                   for a in args]
         tpb = config.CUDA_THREADS_PER_BLOCK

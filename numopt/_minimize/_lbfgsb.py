@@ -1674,10 +1674,10 @@ class LbfgsInvHessProduct(_ScipyInvHessProduct):
 
 METHOD = Method(
     name="L-BFGS-B", module=sys.modules[__name__],
-    defaults=dict(maxcor=10, ftol=2.2204460492503131e-09, gtol=1e-5, eps=None, maxfun=15000,
+    defaults=dict(maxcor=10, ftol=2.2204460492503131e-09, gtol=1e-5, eps=1e-8, maxfun=15000,
                   maxiter=15000, iprint=None, disp=None, maxls=20, finite_diff_rel_step=None,
                   workers=None),
     pack=_pack, tol=("ftol", "gtol"), bounds=True,
     ignored=("iprint", "disp", "workers"),
-    unsupported=("eps", "finite_diff_rel_step"),
+    fd_options=True,
 )

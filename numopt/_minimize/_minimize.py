@@ -9,7 +9,8 @@ from .._result import OptimizeResult, describe
 from . import _drivers
 from . import _registry
 from . import _workspace as W
-from ._objective import fd_evals, make_fg
+from . import _finite_diff
+from ._objective import gradient_kind, make_fg
 
 __all__ = ["minimize"]
 
@@ -62,10 +63,6 @@ def _options(method, options, tol, n):
     if unknown:
         warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,
                       stacklevel=3)
-    for name in method.unsupported:
-        if options.get(name) is not None:
-            raise NotImplementedError(f"option {name!r} of method {method.name} is not supported "
-                                      "by numopt yet")
     merged = dict(method.defaults)
     merged.update({k: v for k, v in options.items() if k in method.defaults})
     if tol is not None:
@@ -146,9 +143,14 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     check = getattr(spec.module, "check", None)
     if check is not None:
         check(x0, opts, lower, upper)  # method-specific warnings before the run
-    fg, compiled, kind, fd_method = make_fg(fun, jac if spec.uses_gradient or jac is True else None,
-                                            args, need_gradient=spec.uses_gradient)
-    fev = 1 + (fd_evals(fd_method, n) if kind == "fd" else 0)
+    jac = jac if spec.uses_gradient or jac is True else None
+    kind = gradient_kind(fun, jac, need_gradient=spec.uses_gradient)
+    fd = None
+    if kind == "fd":  # the steps and bounds ride along as a last argument
+        fd, step = _finite_diff.choose(jac, opts, scipy_steps=spec.fd_options)
+        args = args + (_finite_diff.params(step, n, lower, upper),)
+    fg, compiled = make_fg(fun, jac, kind, fd, args)
+    fev = 1 + (fd.evals(n) if fd is not None else 0)
     fopts, iopts = spec.pack(opts, n, lower, upper)
     sizes = spec.module.sizes(n, fopts, iopts)
     xd = np.ascontiguousarray(x0, dtype=np.float64)

@@ -12,24 +12,19 @@ Every solver evaluates the objective through one fixed protocol,
   disk, whatever the objective (see DESIGN.md section 3): only this small adapter is
   compiled per objective.
 
-Finite differences follow ``scipy.optimize.approx_derivative``'s default steps
-(relative step ``eps**(1/2)`` for "2-point", ``eps**(1/3)`` for "3-point", complex step
-``eps``... scaled by ``max(1, |x_i|)`` with the sign of ``x_i``), computed in compiled
-code for compiled objectives.
+Finite differences take scipy's steps (see :mod:`._finite_diff`), in compiled code for
+compiled objectives.
 """
 import sys
 
 import numba
 import numpy as np
 from numba import float64, njit
-from numba.extending import register_jitable
 
 from ._drivers import first_class
+from ._finite_diff import FD_METHODS, fg_source, namespace
 
-__all__ = ["objective", "Objective", "make_fg"]
-
-_EPS = np.finfo(np.float64).eps
-FD_METHODS = ("2-point", "3-point", "cs")
+__all__ = ["objective", "Objective", "make_fg", "gradient_kind"]
 
 
 class Objective:
@@ -143,80 +138,77 @@ def is_compiled(func):
     return isinstance(func, (Objective, numba.core.registry.CPUDispatcher))
 
 
-# -- finite differences, shared by the compiled and the Python paths -----------------------
-@register_jitable
-def fd_step(xi, rel_step):
-    """scipy's ``_compute_absolute_step`` for one coordinate, made exactly representable."""
-    sign = 1.0 if xi >= 0 else -1.0
-    h = rel_step * sign * max(1.0, abs(xi))
-    return (xi + h) - xi
-
-
-def _fd_rel_step(method):
-    return {"2-point": _EPS ** 0.5, "3-point": _EPS ** (1 / 3), "cs": _EPS ** 0.5}[method]
-
-
-def fd_evals(method, n):
-    """Objective evaluations one finite-difference gradient costs (beyond f itself)."""
-    return {"2-point": n, "3-point": 2 * n, "cs": n}[method]
-
-
 # -- building fg ---------------------------------------------------------------------------
-def make_fg(fun, jac, args, fd_method="2-point", need_gradient=True):
-    """Return ``(fg, compiled, fev_per_call)`` for ``minimize``'s ``fun``/``jac``/``args``.
+def gradient_kind(fun, jac, need_gradient=True):
+    """Where ``fg`` gets the gradient for ``minimize``'s ``fun`` and ``jac``.
+
+    Returns
+    -------
+    str
+        "grad" (a ``@numopt.objective(grad=True)``), "tuple" (``jac=True``), "jac" (a
+        callable) or "fd" (finite differences: ``jac`` None, False or a scheme name);
+        "value", "value-tuple" or "value-grad" when no gradient is needed (``fg`` then
+        returns the value only and leaves ``g`` alone).
+    """
+    if not need_gradient:
+        if isinstance(fun, Objective) and fun.grad:
+            return "value-grad"
+        return "value-tuple" if jac is True else "value"
+    if isinstance(fun, Objective) and fun.grad:
+        if jac not in (None, True, False):
+            raise ValueError("a @numopt.objective(grad=True) objective computes its own gradient; "
+                             "pass jac=None")
+        return "grad"
+    if jac is True:
+        return "tuple"
+    if callable(jac) and not isinstance(jac, str):
+        if is_compiled(fun) and not is_compiled(jac):
+            raise TypeError("a compiled objective needs a compiled jac (numba @njit), or jac=None "
+                            "for compiled finite differences")
+        return "jac"
+    if jac is None or jac is False or jac in FD_METHODS:
+        return "fd"
+    raise ValueError(f"jac must be a callable, True, None or one of {FD_METHODS}, got {jac!r}")
+
+
+def make_fg(fun, jac, kind, fd, args):
+    """Return ``(fg, compiled)``: ``fg(x, g, args) -> f`` for ``minimize``'s objective.
 
     Parameters
     ----------
     fun : callable, numba dispatcher or Objective
-    jac : callable, dispatcher, True, None or a finite-difference method name
+    jac : callable, dispatcher, True, None or a finite-difference scheme name
+    kind : str
+        From :func:`gradient_kind`.
+    fd : FiniteDiff or None
+        The differencing of ``kind == "fd"``; ``args`` then ends with its
+        ``(3, n)`` step and bound array (see :mod:`._finite_diff`).
     args : tuple
-    fd_method : str
-        Finite-difference scheme when no gradient is supplied.
-    need_gradient : bool
-        False for gradient-free methods: ``fg`` then returns the value only and leaves
-        ``g`` alone (no finite differences are spent).
 
     Returns
     -------
     fg : callable
-        ``fg(x, g, args) -> float`` (a ``CompileResultWAP`` when compiled).
+        A ``CompileResultWAP`` when compiled.
     compiled : bool
-    kind : str
-        "grad", "tuple", "jac" or "fd": where the gradient comes from; "value" or
-        "value-grad" when no gradient is needed.
-    fd_method : str
-        The finite-difference scheme (meaningful when ``kind == "fd"``).
     """
     args = tuple(args)
-    compiled = is_compiled(fun)
-    if not need_gradient:
-        if isinstance(fun, Objective) and fun.grad:
-            kind = "value-grad"
-        else:
-            kind = "value-tuple" if jac is True else "value"
-    elif isinstance(fun, Objective) and fun.grad:
-        if jac not in (None, True, False):
-            raise ValueError("a @numopt.objective(grad=True) objective computes its own gradient; "
-                             "pass jac=None")
-        kind = "grad"
-    elif jac is True:
-        kind = "tuple"
-    elif callable(jac) and not isinstance(jac, str):
-        if compiled and not is_compiled(jac):
-            raise TypeError("a compiled objective needs a compiled jac (numba @njit), or jac=None "
-                            "for compiled finite differences")
-        kind = "jac"
-    elif jac is None or jac is False or jac in FD_METHODS:
-        kind = "fd"
-        fd_method = fd_method if jac in (None, False) else jac
-    else:
-        raise ValueError(f"jac must be a callable, True, None or one of {FD_METHODS}, got {jac!r}")
-    if compiled:
-        return _compiled_fg(fun, jac, kind, fd_method, args), True, kind, fd_method
-    return _python_fg(fun, jac, kind, fd_method), False, kind, fd_method
+    if is_compiled(fun):
+        return _compiled_fg(fun, jac, kind, fd, args), True
+    return _python_fg(fun, jac, kind, fd, len(args)), False
 
 
-def _python_fg(fun, jac, kind, fd_method):
+def _fd_fg(disp, fd, nargs, as_float):
+    """The finite-difference ``fg(x, g, args)`` over ``disp(x, args[0], ...)``, whose
+    ``args`` end with the step and bound array."""
+    call = "disp({x}" + "".join(f", args[{k}]" for k in range(nargs - 1)) + ")"
+    src = fg_source(fd, "def fg(x, g, args):", call, f"args[{nargs - 1}]", as_float=as_float)
+    ns = namespace()
+    ns["disp"] = disp
+    exec(src, ns)  # noqa: S102 -- generated from the arity only, no user text
+    return ns["fg"]
+
+
+def _python_fg(fun, jac, kind, fd, nargs):
     f = fun.py_func if isinstance(fun, Objective) else fun
 
     if kind == "value":
@@ -242,44 +234,19 @@ def _python_fg(fun, jac, kind, fd_method):
             g[:] = np.asarray(jac(x, *args), dtype=np.float64).reshape(g.shape)
             return value
     else:
-        rel = _fd_rel_step(fd_method)
-
-        def fg(x, g, args):
-            value = float(f(x, *args))
-            _fd_gradient_python(f, x, g, args, value, fd_method, rel)
-            return value
+        fg = _fd_fg(f, fd, nargs, as_float="float")
     return fg
-
-
-def _fd_gradient_python(f, x, g, args, f0, method, rel):
-    xt = x.copy()
-    for i in range(x.size):
-        h = fd_step(x[i], rel)
-        if method == "2-point":
-            xt[i] = x[i] + h
-            g[i] = (float(f(xt, *args)) - f0) / h
-        elif method == "3-point":
-            xt[i] = x[i] + h
-            fp = float(f(xt, *args))
-            xt[i] = x[i] - h
-            fm = float(f(xt, *args))
-            g[i] = (fp - fm) / (2 * h)
-        else:
-            xc = xt.astype(np.complex128)
-            xc[i] = x[i] + 1j * h
-            g[i] = np.imag(f(xc, *args)) / h
-        xt[i] = x[i]
 
 
 _adapters = {}
 
 
-def _compiled_fg(fun, jac, kind, fd_method, args):
+def _compiled_fg(fun, jac, kind, fd, args):
     """Compile the ``fg`` adapter for a compiled objective and wrap it as a first-class function."""
     disp = fun.dispatcher if isinstance(fun, Objective) else fun
     jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
     atype = args_type(args)
-    key = (disp, jdisp if kind == "jac" else None, kind, fd_method, atype)
+    key = (disp, jdisp if kind == "jac" else None, kind, fd, atype)
     if key in _adapters:
         return _adapters[key]
     sig = float64(float64[::1], float64[::1], atype)
@@ -307,45 +274,8 @@ def _compiled_fg(fun, jac, kind, fd_method, args):
             for i in range(g.size):
                 g[i] = grad[i]
             return disp(x, *args)
-    elif fd_method == "2-point":
-        rel = _EPS ** 0.5
-
-        def fg(x, g, args):
-            f0 = disp(x, *args)
-            xt = x.copy()
-            for i in range(x.size):
-                h = fd_step(x[i], rel)
-                xt[i] = x[i] + h
-                g[i] = (disp(xt, *args) - f0) / h
-                xt[i] = x[i]
-            return f0
-    elif fd_method == "3-point":
-        rel = _EPS ** (1 / 3)
-
-        def fg(x, g, args):
-            f0 = disp(x, *args)
-            xt = x.copy()
-            for i in range(x.size):
-                h = fd_step(x[i], rel)
-                xt[i] = x[i] + h
-                fp = disp(xt, *args)
-                xt[i] = x[i] - h
-                fm = disp(xt, *args)
-                g[i] = (fp - fm) / (2 * h)
-                xt[i] = x[i]
-            return f0
     else:
-        rel = _EPS ** 0.5
-
-        def fg(x, g, args):
-            f0 = disp(x, *args)
-            xc = x.astype(np.complex128)
-            for i in range(x.size):
-                h = fd_step(x[i], rel)
-                xc[i] = x[i] + 1j * h
-                g[i] = disp(xc, *args).imag / h
-                xc[i] = x[i]
-            return f0
+        fg = _fd_fg(disp, fd, len(args), as_float="")
     wap = first_class(fg, sig)
     _adapters[key] = wap
     return wap

@@ -31,9 +31,11 @@ class Method:
         What the method can use.
     ignored : tuple of str
         scipy options accepted for compatibility that change nothing here (``disp``...).
-    unsupported : tuple of str
-        scipy options numopt does not implement yet: setting one raises
-        ``NotImplementedError`` rather than being ignored.
+    fd_options : bool
+        Whether scipy's ``eps`` (absolute step, with ``jac=None``) and
+        ``finite_diff_rel_step`` options choose the finite-difference steps, as in
+        scipy's BFGS, CG and L-BFGS-B; otherwise differences take the default
+        relative step (see :mod:`._finite_diff`).
     run : callable, optional
         For a method driven by its own Python loop instead of ``init``/``step`` (the
         first-order methods of :mod:`._firstorder`, which run the ``numopt.optim``
@@ -57,7 +59,7 @@ class Method:
     constraints: bool = False
     hess: bool = False
     ignored: tuple = field(default_factory=tuple)
-    unsupported: tuple = field(default_factory=tuple)
+    fd_options: bool = False
     run: object = None
     batch: object = None
 

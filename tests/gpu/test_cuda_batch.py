@@ -3,12 +3,13 @@
 Runs on numba's CUDA simulator in CI (NUMBA_ENABLE_CUDASIM=1). Threads per block are
 shrunk so several blocks and a partly filled last block run.
 """
+import math
+
 import numpy as np
 import pytest
 from numba import njit
 
 import numopt
-from numopt._minimize import _batch_cuda
 from numopt._minimize._registry import get as get_method
 
 pytestmark = pytest.mark.cuda
@@ -95,3 +96,31 @@ def test_cuda_rejects_what_the_gpu_cannot_run():
     with pytest.raises(NotImplementedError, match="jac callables"):
         numopt.minimize_batch(value, X0, args=(A, 100.0), method="BFGS", device="cuda",
                               jac=njit(lambda x, a, b: 2 * x))
+
+
+@numopt.objective
+def edge_f(x, a):
+    """Undefined (NaN) past x = 1, where its minimum over x <= 1 lies for a > 1."""
+    f = 0.0
+    for i in range(x.size):
+        f += (x[i] - a[0]) ** 2 + math.sqrt(1.0 - x[i])
+    return f
+
+
+@pytest.mark.parametrize("jac", [None, "3-point"])
+def test_cuda_finite_differences_respect_per_problem_bounds(jac):
+    from scipy.optimize import Bounds
+
+    rng = np.random.default_rng(3)
+    B, n = 6, 2
+    A = rng.uniform(0.0, 3.0, (B, 1))
+    ub = np.where(rng.uniform(size=(B, n)) < 0.5, 1.0, 0.8)
+    lb = np.full((B, n), -2.0)
+    X0 = rng.uniform(-1.0, 0.8, (B, n))
+    kw = dict(args=(A,), method="L-BFGS-B", jac=jac, bounds=Bounds(lb, ub))
+    cpu = numopt.minimize_batch(edge_f, X0, **kw)
+    gpu = numopt.minimize_batch(edge_f, X0, device="cuda", **kw)
+    assert cpu.success.all()
+    np.testing.assert_array_equal(gpu.nit, cpu.nit)
+    np.testing.assert_array_equal(gpu.nfev, cpu.nfev)
+    np.testing.assert_allclose(gpu.x, cpu.x, rtol=1e-12, atol=1e-14)

@@ -262,3 +262,61 @@ def test_empty_batch(method):
     res = numopt.minimize_batch(rosen_fg, np.zeros((0, 3)), args=(np.zeros((0, 1)), 100.0),
                                 method=method)
     assert len(res) == 0 and res.x.shape == (0, 3) and res.nit.shape == (0,)
+
+
+@njit
+def edge_value(x, a):
+    """Undefined (NaN) past x = 1, where its minimum over x <= 1 lies for a > 1."""
+    f = 0.0
+    for i in range(x.size):
+        f += (x[i] - a[0]) ** 2 + np.sqrt(1.0 - x[i])
+    return f
+
+
+def edge_vec(X, a):
+    return np.sum((X - a) ** 2 + np.sqrt(1.0 - X), axis=1)
+
+
+@pytest.mark.parametrize("jac,options", [(None, {}), (None, {"eps": 1e-6}), ("3-point", {}),
+                                         ("2-point", {"finite_diff_rel_step": 1e-7})])
+def test_finite_differences_with_per_problem_bounds_equal_minimize_alone(jac, options):
+    """scipy's steps, turned round or made one-sided at each problem's own bounds: no
+    evaluation leaves a box, and problem i is minimize on problem i alone, with both the
+    compiled and the vectorised objective."""
+    from scipy.optimize import Bounds
+
+    rng = np.random.default_rng(3)
+    B, n = 9, 3
+    A = rng.uniform(0.0, 3.0, (B, 1))   # a > 1: the minimum sits on the bound x <= 1
+    ub = np.where(rng.uniform(size=(B, n)) < 0.5, 1.0, 0.8)
+    lb = np.full((B, n), -2.0)
+    X0 = rng.uniform(-1.0, 0.8, (B, n))
+    for fun in (edge_value, edge_vec):
+        res = numopt.minimize_batch(fun, X0, args=(A,), method="L-BFGS-B", jac=jac,
+                                    bounds=Bounds(lb, ub), options=options)
+        assert res.success.all() and np.isfinite(res.jac).all()
+        for i in range(B):
+            alone = numopt.minimize(edge_value, X0[i], args=(A[i],), method="L-BFGS-B",
+                                    jac=jac, bounds=Bounds(lb[i], ub[i]), options=options)
+            assert (res.nit[i], res.nfev[i]) == (alone.nit, alone.nfev)
+            np.testing.assert_allclose(res.x[i], alone.x, rtol=1e-13, atol=1e-15)
+
+
+def test_complex_step_in_a_batch():
+    X0, A = problems(B=6, n=3)
+
+    @njit
+    def value(x, a, b):  # complex-safe: products and sums only
+        f = 0.0 * x[0]
+        for i in range(x.size - 1):
+            t, u = a[0] - x[i], x[i + 1] - x[i] * x[i]
+            f += t * t + b * u * u
+        return f
+
+    res = numopt.minimize_batch(value, X0, args=(A, 100.0), method="BFGS", jac="cs")
+    vec = numopt.minimize_batch(lambda X, a, b: np.array([value(x, r, b) for x, r in zip(X, a)]),
+                                X0, args=(A, 100.0), method="BFGS", jac="cs")
+    for i in range(6):
+        alone = numopt.minimize(value, X0[i], args=(A[i], 100.0), method="BFGS", jac="cs")
+        assert (res.nit[i], res.nfev[i]) == (alone.nit, alone.nfev) == (vec.nit[i], vec.nfev[i])
+        np.testing.assert_array_equal(res.x[i], alone.x)

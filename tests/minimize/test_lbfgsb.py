@@ -355,13 +355,12 @@ def test_options_are_scipys():
     spec = numopt._minimize._registry.get("l-bfgs-b")
     assert spec.bounds and spec.tol == ("ftol", "gtol")
     d = spec.defaults
-    assert (d["maxcor"], d["ftol"], d["gtol"], d["maxfun"], d["maxiter"], d["maxls"]) == (
-        10, 2.2204460492503131e-09, 1e-5, 15000, 15000, 20)
+    assert (d["maxcor"], d["ftol"], d["gtol"], d["maxfun"], d["maxiter"], d["maxls"], d["eps"],
+            d["finite_diff_rel_step"]) == (10, 2.2204460492503131e-09, 1e-5, 15000, 15000, 20, 1e-8,
+                                           None)
 
 
 @pytest.mark.parametrize("options,exc,msg", [
-    ({"eps": 1e-6}, NotImplementedError, "eps"),
-    ({"finite_diff_rel_step": 1e-6}, NotImplementedError, "finite_diff_rel_step"),
     ({"maxls": 0}, ValueError, "maxls must be positive"),
     ({"maxcor": 0}, ValueError, "maxcor must be positive"),
     ({"ftol": -1.0}, ValueError, "ftol"),

@@ -97,7 +97,10 @@ def test_finite_differences_compiled_and_python_agree(jac):
     assert py.success and comp.success
     np.testing.assert_allclose(py.x, 1.0, atol=1e-4)
     np.testing.assert_allclose(comp.x, py.x, rtol=1e-6)
-    assert abs(py.nfev - ref.nfev) <= 0.2 * ref.nfev
+    # The same gradients as scipy's (tests/minimize/test_finite_diff.py), so the same
+    # path to rounding; with jac=None scipy's last line search ends in "precision loss"
+    # one iteration before numopt's converges.
+    assert abs(py.nit - ref.nit) <= 1
 
 
 def test_compiled_jac_callable_and_tuple():
@@ -149,9 +152,6 @@ def test_unknown_method_and_options():
         numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), method="foo")
     with pytest.warns(OptimizeWarning, match="Unknown solver options: bogus"):
         numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0), options={"bogus": 1})
-    with pytest.raises(NotImplementedError, match="finite_diff_rel_step"):
-        numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0),
-                        options={"finite_diff_rel_step": 1e-6})
     with pytest.raises(ValueError, match="positive definite"):
         numopt.minimize(rosen_py, [0.0, 0.0], args=(1.0, 100.0),
                         options={"hess_inv0": np.array([[1.0, 2.0], [2.0, 1.0]])})
@@ -174,8 +174,10 @@ def test_method_is_case_insensitive_and_warnings_match_scipy():
 
 
 def test_tol_sets_gtol():
-    loose = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), tol=1e-2)
-    tight = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), tol=1e-9)
+    # An exact gradient: a finite-difference one is noisier than 1e-9 near the solution.
+    jac = lambda x, a, b: so.rosen_der(x)  # noqa: E731 -- (a, b) = (1, 100), scipy's rosen
+    loose = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), jac=jac, tol=1e-2)
+    tight = numopt.minimize(rosen_py, [-1.2, 1.0], args=(1.0, 100.0), jac=jac, tol=1e-9)
     assert loose.nit < tight.nit
     assert np.max(np.abs(tight.jac)) <= 1e-9
 
