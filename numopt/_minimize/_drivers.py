@@ -87,11 +87,12 @@ def run_python(init, step, fg, x0, fopts, iopts, args, sizes, copy_x=True, on_it
     return ws, iws
 
 
-def first_class(func, sig):
-    """Compile ``func`` for the numba signature ``sig`` and return it as a first-class
-    function (a ``CompileResultWAP``) for the compiled loops; ``.dispatcher`` keeps the
-    compiled code alive and callable from Python."""
-    compiled = njit(sig, error_model="numpy")(func)
+def first_class(func, sig, cache=False):
+    """Compile ``func`` for the numba signature ``sig`` (or load it from numba's disk
+    cache, with ``cache=True``) and return it as a first-class function (a
+    ``CompileResultWAP``) for the compiled loops; ``.dispatcher`` keeps the compiled code
+    alive and callable from Python."""
+    compiled = njit(sig, error_model="numpy", cache=cache)(func)
     wap = CompileResultWAP(compiled.overloads[sig.args])
     wap.dispatcher = compiled
     return wap

@@ -15,10 +15,15 @@ Every solver evaluates the objective through one fixed protocol,
 Finite differences take scipy's steps (see :mod:`._finite_diff`), in compiled code for
 compiled objectives.
 """
+import hashlib
+import os
+import pickle
 import sys
+import types
 
 import numba
 import numpy as np
+from numba.core.caching import FunctionCache
 from numba import float64, njit
 
 from ._drivers import first_class
@@ -79,8 +84,9 @@ def objective(func=None, *, grad=False, cache=False):
     cache : bool, default False
         Cache the compiled objective on disk, as numba's ``cache=True`` (the function
         must live in a file; its global arrays are frozen into the cached code, as
-        numba does). A script's next run then loads it instead of compiling it. The
-        solvers themselves are always cached.
+        numba does), with the adapter that gives it the solvers' signature (unless
+        its gradient comes from finite differences). A script's next run then loads
+        them instead of compiling them. The solvers themselves are always cached.
 
     Returns
     -------
@@ -240,9 +246,85 @@ def _python_fg(fun, jac, kind, fd, nargs):
 
 _adapters = {}
 
+# Placeholders: each adapter is a copy of a template below whose globals bind these
+# names to one objective's dispatchers (see _bind).
+disp = jdisp = None
+
+
+def _templates(stamp):
+    """The adapters ``fg(x, g, args)`` of each kind, over the global ``disp`` (and
+    ``jdisp``). ``stamp`` names the objective's code and version: numba keys a cached
+    closure on its cells' contents, so it keeps one cached adapter per objective."""
+    def value(x, g, args):
+        stamp  # noqa: B018 -- part of the disk cache's key
+        return disp(x, *args)
+
+    def value_tuple(x, g, args):
+        stamp  # noqa: B018
+        return disp(x, *args)[0]
+
+    def value_grad(x, g, args):
+        stamp  # noqa: B018
+        return disp(x, np.empty_like(x), *args)
+
+    def grad(x, g, args):
+        stamp  # noqa: B018
+        return disp(x, g, *args)
+
+    def tuple_(x, g, args):
+        stamp  # noqa: B018
+        value, grad = disp(x, *args)
+        for i in range(g.size):
+            g[i] = grad[i]
+        return value
+
+    def jac(x, g, args):
+        stamp  # noqa: B018
+        grad = jdisp(x, *args)
+        for i in range(g.size):
+            g[i] = grad[i]
+        return disp(x, *args)
+
+    return {"value": value, "value-tuple": value_tuple, "value-grad": value_grad,
+            "grad": grad, "tuple": tuple_, "jac": jac}
+
+
+def _bind(template, **names):
+    """``template`` with its global ``names`` bound (a new function over the same code)."""
+    func = types.FunctionType(template.__code__, dict(template.__globals__, **names),
+                              template.__name__, template.__defaults__, template.__closure__)
+    func.__qualname__ = template.__qualname__
+    return func
+
+
+def _disk_stamp(*dispatchers):
+    """A string naming the code and version of numba dispatchers that numba caches on
+    disk (``cache=True``), as numba's own cache tells versions apart: the source file's
+    path, size and modification time, the function's name, bytecode, constants and
+    closure. ``None`` if one of them is not cached on disk (or its closure cannot be
+    pickled): its adapter is then compiled afresh in every process."""
+    parts = []
+    for d in dispatchers:
+        if not isinstance(getattr(d, "_cache", None), FunctionCache):
+            return None
+        f = d.py_func
+        code = f.__code__
+        try:
+            st = os.stat(code.co_filename)
+            cells = pickle.dumps(tuple(c.cell_contents for c in f.__closure__ or ()))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            return None
+        digest = hashlib.sha256(code.co_code + repr(code.co_consts).encode() + cells)
+        parts.append(f"{code.co_filename}:{f.__qualname__}:{st.st_size}:{st.st_mtime_ns}:"
+                     f"{digest.hexdigest()}")
+    return "|".join(parts)
+
 
 def _compiled_fg(fun, jac, kind, fd, args):
-    """Compile the ``fg`` adapter for a compiled objective and wrap it as a first-class function."""
+    """Compile the ``fg`` adapter for a compiled objective and wrap it as a first-class
+    function. An objective cached on disk (``@numopt.objective(cache=True)``, numba's
+    ``cache=True``) gets a disk-cached adapter too, unless it differences its gradient:
+    a new process then loads both instead of compiling them."""
     disp = fun.dispatcher if isinstance(fun, Objective) else fun
     jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
     atype = args_type(args)
@@ -250,32 +332,11 @@ def _compiled_fg(fun, jac, kind, fd, args):
     if key in _adapters:
         return _adapters[key]
     sig = float64(float64[::1], float64[::1], atype)
-    if kind == "value":
-        def fg(x, g, args):
-            return disp(x, *args)
-    elif kind == "value-tuple":
-        def fg(x, g, args):
-            return disp(x, *args)[0]
-    elif kind == "value-grad":
-        def fg(x, g, args):
-            return disp(x, np.empty_like(x), *args)
-    elif kind == "grad":
-        def fg(x, g, args):
-            return disp(x, g, *args)
-    elif kind == "tuple":
-        def fg(x, g, args):
-            value, grad = disp(x, *args)
-            for i in range(g.size):
-                g[i] = grad[i]
-            return value
-    elif kind == "jac":
-        def fg(x, g, args):
-            grad = jdisp(x, *args)
-            for i in range(g.size):
-                g[i] = grad[i]
-            return disp(x, *args)
+    if kind == "fd":
+        fg, stamp = _fd_fg(disp, fd, len(args), as_float=""), None
     else:
-        fg = _fd_fg(disp, fd, len(args), as_float="")
-    wap = first_class(fg, sig)
+        stamp = _disk_stamp(disp, jdisp) if kind == "jac" else _disk_stamp(disp)
+        fg = _bind(_templates(stamp)[kind], disp=disp, jdisp=jdisp)
+    wap = first_class(fg, sig, cache=stamp is not None)
     _adapters[key] = wap
     return wap

@@ -329,3 +329,51 @@ def test_objective_cache_option(tmp_path, monkeypatch):
     cloudpickle = pytest.importorskip("cloudpickle")  # how dask ships objectives
     again = pickle.loads(cloudpickle.dumps(module.quad))
     assert again.cache and again.grad
+
+
+_RUN_CACHED = """
+import json, sys
+import numpy as np
+import numopt, cached_pair
+res = [numopt.minimize(f, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-10,
+                                                                       "fatol": 1e-14})
+       for f in (cached_pair.up, cached_pair.down)]
+from numopt._minimize import _objective
+hits = sum(sum(a.dispatcher.stats.cache_hits.values()) for a in _objective._adapters.values())
+print(json.dumps({"x": [float(r.x[0]) for r in res], "adapter_hits": hits}))
+"""
+
+
+def test_cached_objective_loads_its_adapter_and_follows_edits(tmp_path):
+    """With ``cache=True`` a new process loads the objective's adapter from disk instead of
+    compiling it; two objectives of the same shape get their own adapters, and an edit
+    to the objective's file is never answered with the old code."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    src = tmp_path / "cached_pair.py"
+    template = ("import numopt\n"
+                "@numopt.objective(cache=True)\n"
+                "def up(x):\n    return (x[0] - {c}) ** 2 + (x[1] - 1.0) ** 2\n"
+                "@numopt.objective(cache=True)\n"
+                "def down(x):\n    return (x[0] + {c}) ** 2 + (x[1] - 1.0) ** 2\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.getcwd()]))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", _RUN_CACHED], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out.splitlines()[-1])
+
+    src.write_text(template.format(c=2.0))
+    first, second = run(), run()
+    np.testing.assert_allclose(first["x"], [2.0, -2.0], atol=1e-6)
+    assert second["x"] == first["x"]
+    assert first["adapter_hits"] == 0 and second["adapter_hits"] == 2
+    src.write_text(template.format(c=3.0))
+    stat = src.stat()  # a new stamp even within the file system's time resolution
+    os.utime(src, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    edited = run()
+    np.testing.assert_allclose(edited["x"], [3.0, -3.0], atol=1e-6)
