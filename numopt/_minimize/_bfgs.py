@@ -26,13 +26,13 @@ import math
 import sys
 
 import numpy as np
-from numba.extending import register_jitable
 
 from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
 from ._registry import Method
+from ._standalone import jitable, standalone
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
@@ -63,7 +63,7 @@ def sizes(n, fopts=None, iopts=None):
     return _NS + 7 * n + n * n + LS_SIZE + W2_SIZE, _NI
 
 
-@register_jitable
+@jitable
 def _offsets(n):
     xk = _NS            # current iterate
     gk = xk + n         # its gradient
@@ -105,7 +105,7 @@ def init(ws, iws, x0, fopts, iopts):
     iws[W.TASK] = W.EVALUATE
 
 
-@register_jitable
+@jitable
 def _matvec(ws, h, v, out, n):
     """``out = H v`` for the row-major ``n x n`` block at ``ws[h]``, each entry summed
     over j in order (so bit for bit the plain loop), four rows at a time: one running
@@ -142,7 +142,7 @@ def _matvec(ws, h, v, out, n):
         i += 1
 
 
-@register_jitable
+@jitable
 def _start_search(ws, iws):
     """Set the direction p = -H g and the first trial step, and ask for it."""
     n = iws[W.N]
@@ -169,7 +169,7 @@ def _start_search(ws, iws):
         _start_wolfe2(ws, iws)
 
 
-@register_jitable
+@jitable
 def _request(ws, iws, stp, phase):
     """Ask for f and g at x_k + stp p_k."""
     n = iws[W.N]
@@ -180,7 +180,7 @@ def _request(ws, iws, stp, phase):
     iws[W.TASK] = W.EVALUATE
 
 
-@register_jitable
+@jitable
 def _start_wolfe2(ws, iws):
     """The Moré-Thuente search failed: scipy's second line search, from the same start."""
     l2 = _offsets(iws[W.N])[9]
@@ -192,7 +192,7 @@ def _start_wolfe2(ws, iws):
         W.finish(iws, 2)  # both line searches failed: scipy's "precision loss"
 
 
-@register_jitable
+@jitable
 def _update_inverse_hessian(ws, n, hk, s, y, hy, rho):
     _matvec(ws, hk, y, hy, n)
     yhy = 0.0
@@ -229,7 +229,7 @@ def step(ws, iws, f):
         f = ws[_FL]
 
 
-@register_jitable
+@standalone
 def _consume(ws, iws, f):
     """One evaluation's worth of work: f, and the gradient at gt, at the trial point."""
     n = iws[W.N]

@@ -74,8 +74,6 @@ import sys
 import threading
 
 import numpy as np
-from numba import njit
-from numba.core import config as _numba_config
 from numba.extending import register_jitable
 # numopt.minimize's results subclass scipy's, so scipy.optimize is loaded before any
 # method module is (they load on the first minimize call, not with numopt).
@@ -84,6 +82,7 @@ from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 from . import _workspace as W
 from ._linesearch import dcstep
 from ._registry import Method
+from ._standalone import standalone
 
 # Option arrays given to init. fopts: FTOL, GTOL, then lower and upper bounds (n each).
 FTOL, GTOL = range(2)
@@ -95,19 +94,16 @@ _NIOPTS = 4
 _EPSMCH = 2.220446049250313e-16
 
 # The helpers are compiled once and cached on disk, whichever driver (the Python loop, the
-# compiled loop of each args type, a batch) calls them: register_jitable helpers would be
-# compiled again into each of these, for 20 s of compilation each. Under numba's CUDA
-# simulator, which runs device code as Python and cannot pass its arrays to a compiled CPU
-# function, they are register_jitable (Python when called from Python), as the line
-# search's are.
-if _numba_config.ENABLE_CUDASIM:
-    _jit = register_jitable(error_model="numpy")
-else:
-    _jit = njit(cache=True, error_model="numpy")
-# The tiniest helpers (offsets, fmin/fmax, a dot product, the ring step) are compiled into
-# each caller instead, where LLVM inlines them: as separately compiled functions their
-# calls, and _offsets' 19-tuple, cost more than their arithmetic.
-_small = register_jitable(error_model="numpy")
+# compiled loop of each args type, a batch) calls them, and called by address (see
+# ._standalone): linked into their callers, as numba links njit functions, the call tree
+# (loop, step, _iterate, _cauchy, ...) was optimized and compiled to machine code again at
+# every level, for 20 s of cold compilation instead of 10.
+_jit = standalone
+# The small helpers (offsets, fmin/fmax, a dot product, the ring step, the line search's
+# steps, the projected gradient, ...) are compiled into each caller instead, where LLVM
+# inlines them: called by address once or more per evaluation, they would cost more than
+# their arithmetic.
+_small = register_jitable(error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 # Termination reasons (numopt._result.REASONS).
 _PGTOL, _FACTR, _MAXITER, _MAXFUN, _ABNORMAL, _NAN = 20, 21, 22, 23, 24, 5
@@ -365,7 +361,7 @@ def _finish(iws, reason):
     iws[W.REASON] = reason
 
 
-@_jit
+@_small
 def _reset_memory(ws, iws):
     """Drop the L-BFGS memory: B = I again (scipy's restarts)."""
     iws[_COL] = 0
@@ -375,7 +371,7 @@ def _reset_memory(ws, iws):
     ws[_THETA] = 1.0
 
 
-@_jit
+@_small
 def _projgr(n, lo, up, nbd, x, g):
     """Infinity norm of the projected gradient (NaN if the gradient has a NaN)."""
     norm = 0.0
@@ -1139,7 +1135,7 @@ def _formt(ws, n, m, col, theta):
 
 
 # -- the line search: scipy's C dcsrch (no iteration cap, C's fmin/fmax clamps) ------------
-@_jit
+@_small
 def _dcsrch_start(ws, f, g, stp, stpmax):
     ls = _LS
     if stp < 0.0 or stp > stpmax or g >= 0.0 or stpmax < 0.0:
@@ -1162,7 +1158,7 @@ def _dcsrch_start(ws, f, g, stp, stpmax):
     return _LS_FG
 
 
-@_jit
+@_small
 def _dcsrch(ws, f, g, stp, stpmax):
     """Continue the search with f, g at ``stp``. Returns ``(stp, task)``."""
     ls = _LS
@@ -1247,7 +1243,7 @@ def _dcsrch(ws, f, g, stp, stpmax):
     return stp, _LS_FG
 
 
-@_jit
+@_small
 def _set_trial(ws, iws, n, m):
     """Ask for the trial point x + stp d, kept inside the box (z itself when stp == 1).
 

@@ -54,7 +54,8 @@ import math
 
 import numpy as np
 from numba import njit
-from numba.extending import register_jitable
+
+from ._standalone import jitable
 
 _OPTIONS = dict(cache=True, error_model="numpy")
 
@@ -313,7 +314,7 @@ def dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
     return stx, fx, dx, sty, fy, dy, stpf, brackt
 
 
-@register_jitable
+@jitable
 def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
     """Start a search (``dcsrch`` with task ``START``).
 
@@ -401,7 +402,7 @@ def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
     return stp, task
 
 
-@register_jitable
+@jitable
 def dcsrch_step(ls, f, g):
     """Continue a search with ``f`` and ``g`` evaluated at the step last returned.
 

@@ -1,11 +1,11 @@
 """Vector helpers shared by the methods, over slices of a workspace array."""
 import numpy as np
-from numba.extending import register_jitable
+from ._standalone import jitable
 
 __all__ = ["vecnorm"]
 
 
-@register_jitable
+@jitable
 def vecnorm(ws, lo, n, ord):
     """scipy's ``vecnorm``: ``np.amax(np.abs(v))`` for inf, ``np.amin`` for -inf (both NaN if
     any element is), else ``sum(|v|^ord)^(1/ord)`` (summed in order; numpy sums pairwise)."""

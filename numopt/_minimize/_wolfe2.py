@@ -70,7 +70,9 @@ import math
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.extending import intrinsic, register_jitable
+from numba.extending import intrinsic
+
+from ._standalone import jitable
 
 _OPTIONS = dict(cache=True, error_model="numpy")
 
@@ -311,7 +313,7 @@ def _pymin(a, b):
     return b if b < a else a
 
 
-@register_jitable
+@jitable
 def _request(ls, stp, stage):
     ls[_STP] = stp
     ls[_STAGE] = stage
@@ -319,7 +321,7 @@ def _request(ls, stp, stage):
     return stp, FG
 
 
-@register_jitable
+@jitable
 def _finish(ls, task):
     """Terminal: ``stp`` stays the step evaluated last."""
     ls[_STAGE] = _FINISHED
@@ -327,7 +329,7 @@ def _finish(ls, task):
     return ls[_STP], task
 
 
-@register_jitable
+@jitable
 def _zoom_trial(ls):
     """The next zoom step: cubic, else quadratic, else bisection (scipy's ``_zoom`` loop head)."""
     a_lo = ls[_A_LO]
@@ -352,7 +354,7 @@ def _zoom_trial(ls):
     return _request(ls, a_j, _AT_ZOOM)
 
 
-@register_jitable
+@jitable
 def _zoom_start(ls, a_lo, a_hi, phi_lo, phi_hi, derphi_lo):
     ls[_A_LO] = a_lo
     ls[_A_HI] = a_hi
@@ -365,7 +367,7 @@ def _zoom_start(ls, a_lo, a_hi, phi_lo, phi_hi, derphi_lo):
     return _zoom_trial(ls)
 
 
-@register_jitable
+@jitable
 def _zoom_next(ls):
     zi = ls[_ZI] + 1.0
     ls[_ZI] = zi
@@ -374,7 +376,7 @@ def _zoom_next(ls):
     return _zoom_trial(ls)
 
 
-@register_jitable
+@jitable
 def _zoom_move_lo(ls):
     """a_j has sufficient decrease and a lower phi but is not accepted: it becomes a_lo."""
     a_j = ls[_STP]
@@ -393,7 +395,7 @@ def _zoom_move_lo(ls):
     return _zoom_next(ls)
 
 
-@register_jitable
+@jitable
 def _zoom_eval(ls):
     a_j = ls[_STP]
     phi_aj = ls[_PHI]
@@ -412,7 +414,7 @@ def _zoom_eval(ls):
     return _zoom_move_lo(ls)
 
 
-@register_jitable
+@jitable
 def _bracket_advance(ls):
     """phi'(alpha1) is known and alpha1 not accepted: zoom if phi' >= 0, else double."""
     alpha0 = ls[_ALPHA0]
@@ -429,7 +431,7 @@ def _bracket_advance(ls):
     return _request(ls, alpha2, _AT_ALPHA1)
 
 
-@register_jitable
+@jitable
 def _bracket_eval(ls):
     """phi(alpha1) is known: the body of scipy's ``for i in range(maxiter)`` loop."""
     i = ls[_I]
@@ -459,7 +461,7 @@ def _bracket_eval(ls):
     return _bracket_advance(ls)
 
 
-@register_jitable
+@jitable
 def wolfe2_start(ls, phi0, derphi0, old_phi0, c1=1e-4, c2=0.9, amax=np.inf, maxiter=10,
                  extra=False):
     """Start a search (scipy's ``scalar_search_wolfe2`` up to its first ``phi`` call).
@@ -521,7 +523,7 @@ def wolfe2_start(ls, phi0, derphi0, old_phi0, c1=1e-4, c2=0.9, amax=np.inf, maxi
     return _request(ls, alpha1, _AT_ALPHA1)
 
 
-@register_jitable
+@jitable
 def wolfe2_step(ls, phi, derphi):
     """Continue with ``phi`` and ``derphi`` evaluated at the step last returned (``FG``).
 
@@ -544,7 +546,7 @@ def wolfe2_step(ls, phi, derphi):
     return _zoom_eval(ls)
 
 
-@register_jitable
+@jitable
 def wolfe2_check(ls, accept):
     """The caller's extra condition at the step of a ``CHECK``: accept it or search on.
 

@@ -11,7 +11,7 @@ Because the state is two flat arrays and a step never calls the objective, the s
 step functions serve a Python loop, a compiled loop, a ``prange`` over the rows of a
 2-D workspace and one CUDA thread per problem.
 """
-from numba.extending import register_jitable
+from ._standalone import jitable
 
 # iws header
 TASK = 0        # EVALUATE or DONE
@@ -34,7 +34,7 @@ DONE = 0
 EVALUATE = 1
 
 
-@register_jitable
+@jitable
 def finish(iws, reason):
     """End the run with a termination reason (see :mod:`numopt._result`)."""
     iws[TASK] = DONE
