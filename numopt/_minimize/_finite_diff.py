@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from numba.extending import register_jitable
+from ._standalone import jitable
 
 __all__ = ["FD_METHODS", "FiniteDiff", "fd_plan", "fg_source", "plan_rows"]
 
@@ -46,7 +46,7 @@ ABS = 1        # absolute step: the option eps (scipy's jac=None)
 REL_GIVEN = 2  # relative step: the option finite_diff_rel_step
 
 
-@register_jitable
+@jitable
 def fd_plan(xi, s, lb, ub, scheme, mode):
     """The step of one coordinate: ``(h, one_sided)``.
 

@@ -159,21 +159,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
         ws, iws = _drivers.run_compiled(name, spec.module.init, spec.module.step, fg, xd,
                                         fopts, iopts, args, sizes)
     else:
-        on_iteration = None
-        if callback is not None:
-            new_style = _new_style_callback(callback)
-
-            def on_iteration(ws, iws):
-                xo = iws[W.XR]
-                xk = ws[xo:xo + n].astype(x0.dtype)
-                try:
-                    if new_style:
-                        callback(OptimizeResult(x=xk, fun=float(ws[W.FR])))
-                    else:
-                        callback(xk)
-                except StopIteration:
-                    return True
-                return False
+        on_iteration = None if callback is None else _iteration_hook(callback, n, x0.dtype)
         pyfg = fg.dispatcher if compiled else fg
         if spec.run is not None:  # a method with its own Python loop (see Method.run)
             ws, iws = spec.run(pyfg, xd, fopts, iopts, args, copy_x=not compiled,
@@ -183,6 +169,25 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
                                           iopts, args, sizes, copy_x=not compiled,
                                           on_iteration=on_iteration)
     return _result(ws, iws, n, x0.dtype, fev, spec)
+
+
+def _iteration_hook(callback, n, dtype):
+    """``on_iteration(ws, iws) -> stop`` calling the user's ``callback`` after each
+    iteration, new style or legacy; ``StopIteration`` from it stops the run."""
+    new_style = _new_style_callback(callback)
+
+    def on_iteration(ws, iws):
+        xo = iws[W.XR]
+        xk = ws[xo:xo + n].astype(dtype)
+        try:
+            if new_style:
+                callback(OptimizeResult(x=xk, fun=float(ws[W.FR])))
+            else:
+                callback(xk)
+        except StopIteration:
+            return True
+        return False
+    return on_iteration
 
 
 def _result(ws, iws, n, dtype, fev, spec):
