@@ -212,7 +212,7 @@ def _row_stepper(step):
         for k in prange(rows.size):
             step_i(WS[rows[k]], IWS[rows[k]], F[k])
 
-    step_rows.__qualname__ = f"step_rows_{step.__module__.rsplit('.', 1)[-1]}"
+    step_rows.__qualname__ = f"step_rows_{step.__module__.rsplit('.', 1)[-1]}_{step.__name__}"
     _row_steppers[step] = njit(parallel=True, **_OPTIONS)(step_rows)
     return _row_steppers[step]
 
@@ -296,7 +296,7 @@ def _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes):
     WS = np.zeros((B, sizes[0]))
     IWS = np.zeros((B, sizes[1]), dtype=np.int64)
     _init_rows(spec.module.init)(WS, IWS, X0, FOPTS, IOPTS)
-    step_rows = _row_stepper(spec.module.step)
+    step_rows = _row_stepper(spec.step_for(IOPTS))
     cols = np.arange(n)
     while True:
         rows = np.flatnonzero(IWS[:, W.TASK] == W.EVALUATE)
@@ -397,7 +397,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         WS, IWS = run_cuda(spec, fun, jac, kind, fd, X0, FOPTS, IOPTS, args, mask, sizes)
     elif compiled:
         fg = _batch_fg(fun, jac, kind, fd, args, mask)
-        solve = _compiled_batch_solver(spec.name, spec.module.init, spec.module.step,
+        solve = _compiled_batch_solver(spec.name, spec.module.init, spec.step_for(IOPTS),
                                        fg.signature().args[2])  # the adapter's args type
         WS = np.empty((B, sizes[0]))
         IWS = np.empty((B, sizes[1]), dtype=np.int64)

@@ -48,9 +48,9 @@ def _objective_source(kind, fd, names):
         "jac=True and 'cs' need arrays, which GPU code cannot allocate")
 
 
-def _kernel(spec, fun, kind, fd, mask):
+def _kernel(spec, step, fun, kind, fd, mask):
     disp = fun.py_func if isinstance(fun, Objective) else fun.py_func
-    key = (spec.name, disp, kind, fd, mask)
+    key = (spec.name, step, disp, kind, fd, mask)
     if key in _kernels:
         return _kernels[key]
     from numba import cuda
@@ -60,7 +60,7 @@ def _kernel(spec, fun, kind, fd, mask):
     row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
     namespace = fd_namespace()
     namespace.update(cuda=cuda, obj=_device(disp), init_d=_device(spec.module.init),
-                     step_d=_device(spec.module.step))
+                     step_d=_device(step))
     exec(_objective_source(kind, fd, names), namespace)  # noqa: S102 -- arity only
     namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
     src = (f"def kernel(WS, IWS, X0, FOPTS, IOPTS{extra}):\n"
@@ -93,7 +93,7 @@ def run_cuda(spec, fun, jac, kind, fd, X0, FOPTS, IOPTS, args, mask, sizes,
     check_cuda_objective(fun)
     from numba import cuda
 
-    kernel = _kernel(spec, fun, kind, fd, mask)
+    kernel = _kernel(spec, spec.step_for(IOPTS), fun, kind, fd, mask)
     B = X0.shape[0]
     d_ws = cuda.to_device(np.zeros((B, sizes[0])))
     d_iws = cuda.to_device(np.zeros((B, sizes[1]), dtype=np.int64))

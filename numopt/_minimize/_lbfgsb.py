@@ -1347,121 +1347,173 @@ def _two_loop(ws, iws, n, m, xo, go):
         q[i] = x[i] + q[i]
 
 
-@_jit
-def _iterate(ws, iws):
-    """From the iterate: the Cauchy point, subspace minimization, d = z - x, and the start
-    of the line search along d (scipy's mainlb from label 222 and lnsrlb's start). A failed
-    factorization or a search that cannot start restarts with an empty memory; with the
-    memory already empty the run ends (ABNORMAL). Asks for the first trial point."""
-    n = iws[W.N]
-    m = iws[_M]
-    lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
-    nbd = iws[_NBD:_NBD + n]
-    xo = iws[W.XR]
-    go = iws[W.GR]
+@_small
+def _steepest(ws, n, zo, do, xo, go):
+    """:func:`_cauchy` for a problem without bounds and with an empty memory, by the same
+    arithmetic: ``d = -g`` and ``z = x + (f1 / (theta f1)) d`` (no breakpoints, no ``W``
+    terms), so that problems without bounds need not compile the whole of it."""
     x = ws[xo:xo + n]
+    xcp = ws[zo:zo + n]
+    if ws[_SBGNRM] <= 0.0:
+        for i in range(n):
+            xcp[i] = x[i]
+        return
     g = ws[go:go + n]
-    z = ws[zo:zo + n]
     d = ws[do:do + n]
-    lv = ws[lo:lo + n]
-    uv = ws[up:up + n]
-    while True:
-        cnstnd = iws[_CNSTND]
-        col = iws[_COL]
-        if cnstnd == 0 and col > 0:
-            # Unconstrained: the Cauchy point is not needed, only the Newton step.
-            _two_loop(ws, iws, n, m, xo, go)
-        else:
-            if _cauchy(ws, iws, n, m, xo, go) != 0:
+    f1 = 0.0
+    for i in range(n):
+        neggi = -g[i]
+        d[i] = neggi
+        f1 = f1 - neggi * neggi
+    f2 = -ws[_THETA] * f1
+    dtm = -f1 / f2
+    if dtm <= 0.0:
+        dtm = 0.0
+    tsum = 0.0 + dtm
+    for i in range(n):
+        xcp[i] = x[i] + tsum * d[i]
+
+
+def _variant(make, name, bounded):
+    """The module-level function ``name`` made by ``make(bounded)`` (``standalone`` finds a
+    function again by module and name)."""
+    func = make(bounded)
+    func.__name__ = func.__qualname__ = name
+    return func
+
+
+def _make_iterate(bounded):
+    """``_iterate``, or with ``bounded=False`` its variant for problems without bounds:
+    compiled without the bound-constrained steps (the generalized Cauchy point, free
+    variables, K, subspace minimization), which such a problem never takes (its first
+    direction is :func:`_steepest`'s), so that a first solve compiles, and a warm one
+    loads, half the code."""
+    def _iterate(ws, iws):
+        """From the iterate: the Cauchy point, subspace minimization, d = z - x, and the
+        start of the line search along d (scipy's mainlb from label 222 and lnsrlb's
+        start). A failed factorization or a search that cannot start restarts with an
+        empty memory; with the memory already empty the run ends (ABNORMAL). Asks for the
+        first trial point."""
+        n = iws[W.N]
+        m = iws[_M]
+        lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
+        nbd = iws[_NBD:_NBD + n]
+        xo = iws[W.XR]
+        go = iws[W.GR]
+        x = ws[xo:xo + n]
+        g = ws[go:go + n]
+        z = ws[zo:zo + n]
+        d = ws[do:do + n]
+        lv = ws[lo:lo + n]
+        uv = ws[up:up + n]
+        while True:
+            cnstnd = iws[_CNSTND]
+            col = iws[_COL]
+            if cnstnd == 0 and col > 0:
+                # Unconstrained: the Cauchy point is not needed, only the Newton step.
+                _two_loop(ws, iws, n, m, xo, go)
+            elif not bounded:  # empty memory: the Cauchy point, along -g
+                _steepest(ws, n, zo, do, xo, go)
+            else:
+                if _cauchy(ws, iws, n, m, xo, go) != 0:
+                    _reset_memory(ws, iws)
+                    continue
+                wrk = _freev(iws, n, iws[W.NIT], cnstnd, iws[_UPDATD])
+                if iws[_NFREE] != 0 and col != 0:
+                    if wrk and _formk(ws, iws, n, m) != 0:
+                        _reset_memory(ws, iws)
+                        continue
+                    if (_cmprlb(ws, iws, n, m, xo, go) != 0
+                            or _subsm(ws, iws, n, m, xo, go) != 0):
+                        _reset_memory(ws, iws)
+                        continue
+            dtd = 0.0
+            for i in range(n):
+                di = z[i] - x[i]
+                d[i] = di
+                dtd += di * di
+            dnorm = math.sqrt(dtd)
+            dtd = dnorm * dnorm
+            # The largest step inside the box (1 on the first iteration: z is in the box).
+            stpmx = 1e10
+            it = iws[W.NIT]
+            if bounded and cnstnd != 0:
+                if it == 0:
+                    stpmx = 1.0
+                else:
+                    for i in range(n):
+                        a1 = d[i]
+                        b = nbd[i]
+                        if b != 0:
+                            if a1 < 0.0 and b <= 2:
+                                a2 = lv[i] - x[i]
+                                if a2 >= 0.0:
+                                    stpmx = 0.0
+                                elif a1 * stpmx < a2:
+                                    stpmx = a2 / a1
+                            elif a1 > 0.0 and b >= 2:
+                                a2 = uv[i] - x[i]
+                                if a2 <= 0.0:
+                                    stpmx = 0.0
+                                elif a1 * stpmx > a2:
+                                    stpmx = a2 / a1
+            if it == 0 and iws[_BOXED] == 0:
+                stp = fmin(1.0 / dnorm, stpmx)
+            else:
+                stp = 1.0
+                if stpmx < stp and stpmx > 0.0:
+                    # z is in the box, so stpmx < 1 only by a rounding error in z; scipy would
+                    # run its line search in an error state here.
+                    stp = stpmx
+            ws[_DNORM] = dnorm
+            ws[_DTD] = dtd
+            ws[_STPMX] = stpmx
+            ws[_STP] = stp
+            ws[_FOLD] = ws[W.FR]
+            iws[_IFUN] = 0
+            iws[_IBACK] = 0
+            gd = dot(g, d, n)
+            ws[_GD] = gd
+            ws[_GDOLD] = gd
+            # Not a descent direction (or a search that cannot start): restart, or give up
+            # when the memory is already empty.
+            if gd >= 0.0 or gd != gd or _dcsrch_start(ws, ws[W.FR], gd, stp, stpmx) != _LS_FG:
+                if iws[_COL] == 0:
+                    _finish(iws, _ABNORMAL)
+                    return
                 _reset_memory(ws, iws)
                 continue
-            wrk = _freev(iws, n, iws[W.NIT], cnstnd, iws[_UPDATD])
-            if iws[_NFREE] != 0 and col != 0:
-                if wrk and _formk(ws, iws, n, m) != 0:
-                    _reset_memory(ws, iws)
-                    continue
-                if (_cmprlb(ws, iws, n, m, xo, go) != 0
-                        or _subsm(ws, iws, n, m, xo, go) != 0):
-                    _reset_memory(ws, iws)
-                    continue
-        dtd = 0.0
-        for i in range(n):
-            di = z[i] - x[i]
-            d[i] = di
-            dtd += di * di
-        dnorm = math.sqrt(dtd)
-        dtd = dnorm * dnorm
-        # The largest step inside the box (1 on the first iteration: z is in the box).
-        stpmx = 1e10
-        it = iws[W.NIT]
-        if cnstnd != 0:
-            if it == 0:
-                stpmx = 1.0
-            else:
-                for i in range(n):
-                    a1 = d[i]
-                    b = nbd[i]
-                    if b != 0:
-                        if a1 < 0.0 and b <= 2:
-                            a2 = lv[i] - x[i]
-                            if a2 >= 0.0:
-                                stpmx = 0.0
-                            elif a1 * stpmx < a2:
-                                stpmx = a2 / a1
-                        elif a1 > 0.0 and b >= 2:
-                            a2 = uv[i] - x[i]
-                            if a2 <= 0.0:
-                                stpmx = 0.0
-                            elif a1 * stpmx > a2:
-                                stpmx = a2 / a1
-        if it == 0 and iws[_BOXED] == 0:
-            stp = fmin(1.0 / dnorm, stpmx)
+            iws[_IFUN] = 1
+            _set_trial(ws, iws, n, m)
+            return
+    return _iterate
+
+
+_iterate = _jit(_variant(_make_iterate, "_iterate", True))
+_iterate_free = _jit(_variant(_make_iterate, "_iterate_free", False))
+
+
+def _make_step(iterate, trial):
+    """The method's ``step(ws, iws, f)`` over the given ``_iterate`` and ``_trial``."""
+    def step(ws, iws, f):
+        iws[W.NFEV] += 1
+        iws[_LASTX] = iws[W.X]
+        iws[_LASTG] = iws[W.G]
+        ws[_FLAST] = f
+        if iws[_PHASE] == _START:
+            more = _start(ws, iws, f)
         else:
-            stp = 1.0
-            if stpmx < stp and stpmx > 0.0:
-                # z is in the box, so stpmx < 1 only by a rounding error in z; scipy would
-                # run its line search in an error state here.
-                stp = stpmx
-        ws[_DNORM] = dnorm
-        ws[_DTD] = dtd
-        ws[_STPMX] = stpmx
-        ws[_STP] = stp
-        ws[_FOLD] = ws[W.FR]
-        iws[_IFUN] = 0
-        iws[_IBACK] = 0
-        gd = dot(g, d, n)
-        ws[_GD] = gd
-        ws[_GDOLD] = gd
-        # Not a descent direction (or a search that cannot start): restart, or give up
-        # when the memory is already empty.
-        if gd >= 0.0 or gd != gd or _dcsrch_start(ws, ws[W.FR], gd, stp, stpmx) != _LS_FG:
-            if iws[_COL] == 0:
-                _finish(iws, _ABNORMAL)
-                return
-            _reset_memory(ws, iws)
-            continue
-        iws[_IFUN] = 1
-        _set_trial(ws, iws, n, m)
-        return
-
-
-def step(ws, iws, f):
-    iws[W.NFEV] += 1
-    iws[_LASTX] = iws[W.X]
-    iws[_LASTG] = iws[W.G]
-    ws[_FLAST] = f
-    if iws[_PHASE] == _START:
-        more = _start(ws, iws, f)
-    else:
-        more = _trial(ws, iws, f)
-    if more:
-        _iterate(ws, iws)
-    while iws[_REPEAT] != 0 and iws[W.TASK] == W.EVALUATE:
-        # the trial point is the point evaluated last: use its f and g again
+            more = trial(ws, iws, f)
+        if more:
+            iterate(ws, iws)
+        while iws[_REPEAT] != 0 and iws[W.TASK] == W.EVALUATE:
+            # the trial point is the point evaluated last: use its f and g again
+            iws[_REPEAT] = 0
+            if trial(ws, iws, ws[_FLAST]):
+                iterate(ws, iws)
         iws[_REPEAT] = 0
-        if _trial(ws, iws, ws[_FLAST]):
-            _iterate(ws, iws)
-    iws[_REPEAT] = 0
+    return step
+
 
 
 @_jit
@@ -1490,89 +1542,110 @@ def _start(ws, iws, f):
     return True
 
 
-@_jit
-def _trial(ws, iws, f):
-    """f and g at a trial point of the line search (mainlb from label 666 on). Returns True
-    when a new search direction is needed."""
-    n = iws[W.N]
-    m = iws[_M]
-    lo, up, xa, xb, ga, gb, z, ro, do = _offsets(n, m)[:9]
-    xto, gto = iws[W.X], iws[W.G]
-    d = ws[do:do + n]
-    gt = ws[gto:gto + n]
-    gd = dot(gt, d, n)
-    if f != f or f == -math.inf or (gd != gd and f != math.inf):
-        _finish(iws, _NAN)
-        return False
-    ws[_GD] = gd
-    stp, task = _dcsrch(ws, f, gd, ws[_STP], ws[_STPMX])
-    ws[_STP] = stp
-    if task == _LS_FG:
-        iws[_IFUN] += 1
-        iws[_IBACK] = iws[_IFUN] - 1
-        if iws[_IBACK] < iws[_MAXLS]:
-            _set_trial(ws, iws, n, m)
+def _make_trial(bounded):
+    """``_trial``, or with ``bounded=False`` its variant for problems without bounds
+    (which never factor T)."""
+    def _trial(ws, iws, f):
+        """f and g at a trial point of the line search (mainlb from label 666 on).
+        Returns True when a new search direction is needed."""
+        n = iws[W.N]
+        m = iws[_M]
+        lo, up, xa, xb, ga, gb, z, ro, do = _offsets(n, m)[:9]
+        xto, gto = iws[W.X], iws[W.G]
+        d = ws[do:do + n]
+        gt = ws[gto:gto + n]
+        gd = dot(gt, d, n)
+        if f != f or f == -math.inf or (gd != gd and f != math.inf):
+            _finish(iws, _NAN)
             return False
-        # Too many trials: back to the iterate, restart (or give up with no memory).
-        if iws[_COL] == 0:
-            _finish(iws, _ABNORMAL)
-            return False
-        _reset_memory(ws, iws)
-        return True
-
-    # The step is accepted: the trial point becomes the iterate.
-    sbgnrm = _projgr(n, ws[lo:lo + n], ws[up:up + n], iws[_NBD:_NBD + n], ws[xto:xto + n],
-                     gt)
-    if sbgnrm != sbgnrm or not math.isfinite(f):
-        _finish(iws, _NAN)
-        return False
-    go = iws[W.GR]
-    iws[W.X], iws[W.G] = iws[W.XR], go
-    iws[W.XR], iws[W.GR] = xto, gto
-    fold = ws[_FOLD]
-    ws[W.FR] = f
-    ws[_SBGNRM] = sbgnrm
-    iws[W.NIT] += 1
-    # scipy's Python loop checks its limits first, then the C code its tolerances.
-    if iws[W.NIT] >= iws[_MAXIT]:
-        _finish(iws, _MAXITER)
-        return False
-    if iws[W.NFEV] > iws[_MAXFN]:
-        _finish(iws, _MAXFUN)
-        return False
-    if sbgnrm <= ws[_PGT]:
-        _finish(iws, _PGTOL)
-        return False
-    if fold - f <= ws[_TOL] * fmax(fmax(abs(fold), abs(f)), 1.0):
-        _finish(iws, _FACTR)
-        return False
-    # s = stp d, y = g_new - g_old
-    g = ws[go:go + n]
-    r = ws[ro:ro + n]
-    rr = 0.0
-    for i in range(n):
-        yi = gt[i] - g[i]
-        r[i] = yi
-        rr += yi * yi
-    gdold = ws[_GDOLD]
-    if stp == 1.0:
-        dr = gd - gdold
-        ddum = -gdold
-    else:
-        dr = (gd - gdold) * stp
-        for i in range(n):
-            d[i] *= stp
-        ddum = -gdold * stp
-    if dr <= _EPSMCH * ddum:
-        iws[_UPDATD] = 0  # skip the update: the curvature condition fails
-    else:
-        iws[_UPDATD] = 1
-        iws[_IUPDAT] += 1
-        _matupd(ws, iws, n, m, rr, dr, stp, ws[_DTD])
-        # T's factor serves the Cauchy point and K, which an unconstrained problem skips.
-        if iws[_CNSTND] != 0 and _formt(ws, n, m, iws[_COL], ws[_THETA]) != 0:
+        ws[_GD] = gd
+        stp, task = _dcsrch(ws, f, gd, ws[_STP], ws[_STPMX])
+        ws[_STP] = stp
+        if task == _LS_FG:
+            iws[_IFUN] += 1
+            iws[_IBACK] = iws[_IFUN] - 1
+            if iws[_IBACK] < iws[_MAXLS]:
+                _set_trial(ws, iws, n, m)
+                return False
+            # Too many trials: back to the iterate, restart (or give up with no memory).
+            if iws[_COL] == 0:
+                _finish(iws, _ABNORMAL)
+                return False
             _reset_memory(ws, iws)
-    return True
+            return True
+
+        # The step is accepted: the trial point becomes the iterate.
+        sbgnrm = _projgr(n, ws[lo:lo + n], ws[up:up + n], iws[_NBD:_NBD + n], ws[xto:xto + n],
+                         gt)
+        if sbgnrm != sbgnrm or not math.isfinite(f):
+            _finish(iws, _NAN)
+            return False
+        go = iws[W.GR]
+        iws[W.X], iws[W.G] = iws[W.XR], go
+        iws[W.XR], iws[W.GR] = xto, gto
+        fold = ws[_FOLD]
+        ws[W.FR] = f
+        ws[_SBGNRM] = sbgnrm
+        iws[W.NIT] += 1
+        # scipy's Python loop checks its limits first, then the C code its tolerances.
+        if iws[W.NIT] >= iws[_MAXIT]:
+            _finish(iws, _MAXITER)
+            return False
+        if iws[W.NFEV] > iws[_MAXFN]:
+            _finish(iws, _MAXFUN)
+            return False
+        if sbgnrm <= ws[_PGT]:
+            _finish(iws, _PGTOL)
+            return False
+        if fold - f <= ws[_TOL] * fmax(fmax(abs(fold), abs(f)), 1.0):
+            _finish(iws, _FACTR)
+            return False
+        # s = stp d, y = g_new - g_old
+        g = ws[go:go + n]
+        r = ws[ro:ro + n]
+        rr = 0.0
+        for i in range(n):
+            yi = gt[i] - g[i]
+            r[i] = yi
+            rr += yi * yi
+        gdold = ws[_GDOLD]
+        if stp == 1.0:
+            dr = gd - gdold
+            ddum = -gdold
+        else:
+            dr = (gd - gdold) * stp
+            for i in range(n):
+                d[i] *= stp
+            ddum = -gdold * stp
+        if dr <= _EPSMCH * ddum:
+            iws[_UPDATD] = 0  # skip the update: the curvature condition fails
+        else:
+            iws[_UPDATD] = 1
+            iws[_IUPDAT] += 1
+            _matupd(ws, iws, n, m, rr, dr, stp, ws[_DTD])
+            # T's factor serves the Cauchy point and K, which an unconstrained problem skips.
+            if bounded and iws[_CNSTND] != 0 and _formt(ws, n, m, iws[_COL],
+                                                         ws[_THETA]) != 0:
+                _reset_memory(ws, iws)
+        return True
+    return _trial
+
+
+_trial = _jit(_variant(_make_trial, "_trial", True))
+_trial_free = _jit(_variant(_make_trial, "_trial_free", False))
+# The method's step, and its variant for problems without bounds (see step_for). Named
+# as module-level functions: the compiled loops' disk cache keys on them by reference.
+step = _make_step(_iterate, _trial)
+step.__qualname__ = "step"
+step_free = _make_step(_iterate_free, _trial_free)
+step_free.__name__ = step_free.__qualname__ = "step_free"
+
+
+def step_for(iopts):
+    """The ``step`` for the options ``iopts`` (from ``_pack``; a batch's rows of them):
+    ``step_free`` when no variable has a bound (every ``nbd`` zero), which compiles and
+    loads without the bound-constrained code; the same iterates as ``step``."""
+    return step if np.asarray(iopts)[..., _NIOPTS:].any() else step_free
 
 
 _NAMES = ("maxcor", "maxiter", "maxfun", "maxls")

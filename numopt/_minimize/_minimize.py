@@ -156,7 +156,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     xd = np.ascontiguousarray(x0, dtype=np.float64)
 
     if compiled and callback is None and spec.run is None:
-        ws, iws = _drivers.run_compiled(name, spec.module.init, spec.module.step, fg, xd,
+        ws, iws = _drivers.run_compiled(name, spec.module.init, spec.step_for(iopts), fg, xd,
                                         fopts, iopts, args, sizes)
     else:
         on_iteration = None if callback is None else _iteration_hook(callback, n, x0.dtype)
@@ -165,7 +165,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
             ws, iws = spec.run(pyfg, xd, fopts, iopts, args, copy_x=not compiled,
                                on_iteration=on_iteration)
         else:
-            ws, iws = _drivers.run_python(spec.module.init, spec.module.step, pyfg, xd, fopts,
+            ws, iws = _drivers.run_python(spec.module.init, spec.step_for(iopts), pyfg, xd, fopts,
                                           iopts, args, sizes, copy_x=not compiled,
                                           on_iteration=on_iteration)
     return _result(ws, iws, n, x0.dtype, fev, spec)

@@ -63,6 +63,13 @@ class Method:
     run: object = None
     batch: object = None
 
+    def step_for(self, iopts):
+        """The ``step`` that serves options ``iopts`` (one problem's, or a batch's rows):
+        the module's ``step_for`` where it has variants (L-BFGS-B without bounds), else
+        its ``step``."""
+        chooser = getattr(self.module, "step_for", None)
+        return self.module.step if chooser is None else chooser(iopts)
+
 
 # The method modules, each defining ``METHOD`` (or ``METHODS``, a list of records).
 _MODULES = ("_bfgs", "_cg", "_lbfgsb", "_neldermead", "_lbfgs", "_firstorder")

@@ -396,3 +396,32 @@ def test_workspace_does_not_grow_with_iterations():
     assert a[0] > b[0] and a[1] == b[1]
     m, n = 10, 100
     assert a[0] < 2 * m * n + 11 * n + 11 * m * m + 8 * m + 64
+
+
+@pytest.mark.parametrize("maxcor", [3, 10])
+def test_step_without_bounds_equals_the_general_step(maxcor):
+    """``step_free`` (chosen when no variable has a bound) is compiled without the
+    bound-constrained code; on every MGH problem it must give the general ``step``'s run
+    bit for bit: the same x, g, f, nit, nfev and reason."""
+    from numopt._minimize import _drivers, _lbfgsb
+    from numopt._minimize import _workspace as W
+    from numopt._minimize._registry import get
+
+    spec = get("L-BFGS-B")
+    for p in P.ALL:
+        def fg(x, g, args, p=p):
+            g[:] = p.jac(x)
+            return float(p.f(x))
+
+        fopts, iopts = spec.pack(dict(spec.defaults, maxcor=maxcor), p.n, None, None)
+        assert spec.step_for(iopts) is _lbfgsb.step_free
+        runs = []
+        for step in (_lbfgsb.step, _lbfgsb.step_free):
+            ws, iws = _drivers.run_python(_lbfgsb.init, step, fg, p.x0.astype(float), fopts,
+                                          iopts, (), _lbfgsb.sizes(p.n, fopts, iopts))
+            xo, go = iws[W.XR], iws[W.GR]
+            runs.append((ws[xo:xo + p.n].tobytes(), ws[go:go + p.n].tobytes(), ws[W.FR],
+                         iws[W.NIT], iws[W.NFEV], iws[W.REASON]))
+        assert runs[0] == runs[1], p.name
+    bounded = spec.pack(spec.defaults, 2, np.array([0.0, -np.inf]), np.array([np.inf, np.inf]))[1]
+    assert spec.step_for(bounded) is _lbfgsb.step
