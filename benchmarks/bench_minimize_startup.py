@@ -11,8 +11,8 @@ Cases (each repeated ``--repeat`` times; medians are reported):
 
 - ``python``: the interpreter alone (``pass``), the floor under everything;
 - ``import numopt``: cold and warm;
-- ``<M> compiled``: ``import numopt``, define a Rosenbrock objective with
-  ``@numopt.objective(grad=True)``, ``numopt.minimize(rosen_fg, x0, method=M)`` (the
+- ``<M> compiled``: ``import numopt``, import a Rosenbrock objective (a module file's
+  ``@numopt.objective(grad=True)``), ``numopt.minimize(rosen_fg, x0, method=M)`` (the
   first solve: it compiles, or loads, the method's compiled loop and compiles the
   objective), the same solve again, then a solve with a second, new objective of the
   same signature (compiles that objective only, never the solver);
@@ -32,7 +32,6 @@ Needs numpy, scipy and numba (``/work/venv``)::
     PYTHONPATH=. /work/venv/bin/python benchmarks/bench_minimize_startup.py
 """
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -62,53 +61,12 @@ for m in {methods!r}:
         pass
 print(json.dumps({{"available": ok}}))
 """
-_CHILD_COMPILED = """
-import json, time
-t0 = time.perf_counter()
-import numopt
-t1 = time.perf_counter()
-import numpy as np
-
-@numopt.objective(grad=True)
-def rosen_fg(x, g):
-    for i in range(x.size):
-        g[i] = 0.0
-    f = 0.0
-    for i in range(x.size - 1):
-        t = x[i + 1] - x[i] * x[i]
-        s = 1.0 - x[i]
-        f += 100.0 * t * t + s * s
-        g[i] += -400.0 * x[i] * t - 2.0 * s
-        g[i + 1] += 200.0 * t
-    return f
-
-x0 = np.tile([-1.2, 1.0], {n} // 2)
-res = numopt.minimize(rosen_fg, x0, method="{method}")
-t2 = time.perf_counter()
-res2 = numopt.minimize(rosen_fg, x0, method="{method}")
-t3 = time.perf_counter()
-
-@numopt.objective(grad=True)
-def sphere_fg(x, g):
-    f = 0.0
-    for i in range(x.size):
-        g[i] = 2.0 * (x[i] - 3.0)
-        f += (x[i] - 3.0) ** 2
-    return f
-
-res3 = numopt.minimize(sphere_fg, x0, method="{method}")
-t4 = time.perf_counter()
-assert res.success and np.allclose(res.x, 1.0, atol=1e-4), res
-assert res2.nit == res.nit and res3.success
-print(json.dumps({{"import_s": t1 - t0, "first_solve_s": t2 - t1, "second_solve_s": t3 - t2,
-                  "new_objective_s": t4 - t3}}))
-"""
-# The same run with the objectives in a module file and ``cache=True``: a warm process
-# loads them and their adapters from numba's disk cache instead of compiling them.
+# The objectives live in a module file (written for each case), so that numba can cache
+# them with cache=True; without it, as inline definitions, they are compiled afresh.
 _OBJECTIVES_MODULE = """
 import numopt
 
-@numopt.objective(grad=True, cache=True)
+@numopt.objective(grad=True, cache={cache})
 def rosen_fg(x, g):
     for i in range(x.size):
         g[i] = 0.0
@@ -121,7 +79,7 @@ def rosen_fg(x, g):
         g[i + 1] += 200.0 * t
     return f
 
-@numopt.objective(grad=True, cache=True)
+@numopt.objective(grad=True, cache={cache})
 def sphere_fg(x, g):
     f = 0.0
     for i in range(x.size):
@@ -129,7 +87,7 @@ def sphere_fg(x, g):
         f += (x[i] - 3.0) ** 2
     return f
 """
-_CHILD_CACHED = """
+_CHILD_COMPILED = """
 import json, sys, time
 sys.path.insert(0, {moddir!r})
 t0 = time.perf_counter()
@@ -249,14 +207,14 @@ def main(argv=None):
             record("import numopt (cold)", *run_child(args.python, _CHILD_IMPORT, d))
             record("import numopt (warm)", *run_child(args.python, _CHILD_IMPORT, d))
             for m in methods:
-                for label, child in (("compiled", _CHILD_COMPILED),
-                                     ("compiled cache=True", _CHILD_CACHED),
-                                     ("Python", _CHILD_PYTHON)):
+                for label, child, cache in (("compiled", _CHILD_COMPILED, False),
+                                            ("compiled cache=True", _CHILD_COMPILED, True),
+                                            ("Python", _CHILD_PYTHON, False)):
                     d = fresh()
                     moddir = os.path.join(d, "objectives")  # a new file: nothing cached yet
                     os.makedirs(moddir)
                     with open(os.path.join(moddir, "numopt_bench_objectives.py"), "w") as fh:
-                        fh.write(_OBJECTIVES_MODULE)
+                        fh.write(_OBJECTIVES_MODULE.format(cache=cache))
                     code = child.format(n=args.n, method=m, moddir=moddir)
                     if attempt(f"{m} {label} (cold)", code, d):
                         cache_files[f"{m} {label}"] = cache_size(d)
