@@ -143,8 +143,12 @@ def compiled_solver(name, init, step, args_type):
 
 def run_compiled(name, init, step, fg, x0, fopts, iopts, args, sizes):
     """Drive a method entirely in compiled code. Same returns as :func:`run_python`."""
-    # The adapter was compiled for these args: its signature names their type.
-    solve = compiled_solver(name, init, step, fg.signature().args[2])
+    # The adapter was compiled for these args: its signature names their type. The
+    # adapter keeps its solvers, found again without hashing that numba type.
+    solvers = fg.__dict__.setdefault("solvers", {})
+    solve = solvers.get(step)
+    if solve is None:
+        solve = solvers[step] = compiled_solver(name, init, step, fg.signature().args[2])
     ws = np.zeros(sizes[0])
     iws = np.zeros(sizes[1], dtype=np.int64)
     solve(fg, ws, iws, x0, fopts, iopts, args)

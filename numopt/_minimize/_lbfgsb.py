@@ -69,6 +69,7 @@ C. Zhu, R. H. Byrd, P. Lu and J. Nocedal, "Algorithm 778: L-BFGS-B", ACM TOMS 23
 550-560, 1997.
 J. L. Morales and J. Nocedal, "Remark on Algorithm 778", ACM TOMS 38(1), 2011.
 """
+import functools
 import math
 import sys
 import threading
@@ -1699,13 +1700,19 @@ def _pack(o, n, lower, upper):
     return fopts, iopts
 
 
+@functools.lru_cache(maxsize=64)
+def _ring_offsets(n, m):
+    """Where the S and Y ring buffers start (``_offsets`` run in Python costs 1 us)."""
+    return _offsets(n, m)[12:14]
+
+
 def extras(ws, iws, n, dtype):
     """scipy's extra result field: ``hess_inv``, a ``LbfgsInvHessProduct`` of the stored
     corrections, oldest first. (scipy passes the rows of its ring buffer as they lie,
     which after ``maxcor`` updates is no longer oldest first; here the operator is the
     L-BFGS matrix of the corrections the run ended with.)"""
     m, head, col = iws[_M], iws[_HEAD], iws[_COL]
-    S, Y = _offsets(n, m)[12:14]
+    S, Y = _ring_offsets(n, m)
     ring_s = ws[S:S + m * n].reshape(m, n)
     ring_y = ws[Y:Y + m * n].reshape(m, n)
     if head + col <= m:  # the corrections lie in order: slices, no index arrays

@@ -72,6 +72,29 @@ def _options(method, options, tol, n):
     return merged
 
 
+# (method, n) -> what _prepare returns for a call with the method's default options and
+# no bounds (a loop of small solves, typically).
+_DEFAULT_CALLS = {}
+
+
+def _prepare(spec, options, tol, n, lower, upper):
+    """``(opts, fopts, iopts, sizes, step)``: the merged options, the method's option
+    arrays, workspace sizes and ``step``. With the defaults and no bounds they are made
+    once per method and size: packing them again costs a fifth of a small solve. The
+    option arrays are only ever read (by ``init``), so calls can share them."""
+    memo = options is None and tol is None and lower is None
+    if memo:
+        hit = _DEFAULT_CALLS.get((spec.name, n))
+        if hit is not None:
+            return hit
+    opts = _options(spec, options, tol, n)
+    fopts, iopts = spec.pack(opts, n, lower, upper)
+    out = (opts, fopts, iopts, spec.module.sizes(n, fopts, iopts), spec.step_for(iopts))
+    if memo:
+        _DEFAULT_CALLS[(spec.name, n)] = out
+    return out
+
+
 def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bounds=None,
              constraints=(), tol=None, callback=None, options=None):
     """Minimize a scalar function of one or more variables, as ``scipy.optimize.minimize``.
@@ -136,10 +159,10 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     if not spec.uses_gradient and bool(jac):
         warnings.warn(f"Method {method} does not use gradient information (jac).", RuntimeWarning,
                       stacklevel=2)
-    opts = _options(spec, options, tol, n)
     if not isinstance(args, tuple):
         args = (args,)
     lower, upper = _bounds_arrays(bounds, n) if spec.bounds else (None, None)
+    opts, fopts, iopts, sizes, method_step = _prepare(spec, options, tol, n, lower, upper)
     check = getattr(spec.module, "check", None)
     if check is not None:
         check(x0, opts, lower, upper)  # method-specific warnings before the run
@@ -147,16 +170,14 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     kind = gradient_kind(fun, jac, need_gradient=spec.uses_gradient)
     fd = None
     if kind == "fd":  # the steps and bounds ride along as a last argument
-        fd, step = _finite_diff.choose(jac, opts, scipy_steps=spec.fd_options)
-        args = args + (_finite_diff.params(step, n, lower, upper),)
+        fd, fd_step = _finite_diff.choose(jac, opts, scipy_steps=spec.fd_options)
+        args = args + (_finite_diff.params(fd_step, n, lower, upper),)
     fg, compiled = make_fg(fun, jac, kind, fd, args)
     fev = 1 + (fd.evals(n) if fd is not None else 0)
-    fopts, iopts = spec.pack(opts, n, lower, upper)
-    sizes = spec.module.sizes(n, fopts, iopts)
     xd = np.ascontiguousarray(x0, dtype=np.float64)
 
     if compiled and callback is None and spec.run is None:
-        ws, iws = _drivers.run_compiled(name, spec.module.init, spec.step_for(iopts), fg, xd,
+        ws, iws = _drivers.run_compiled(name, spec.module.init, method_step, fg, xd,
                                         fopts, iopts, args, sizes)
     else:
         on_iteration = None if callback is None else _iteration_hook(callback, n, x0.dtype)
@@ -165,7 +186,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
             ws, iws = spec.run(pyfg, xd, fopts, iopts, args, copy_x=not compiled,
                                on_iteration=on_iteration)
         else:
-            ws, iws = _drivers.run_python(spec.module.init, spec.step_for(iopts), pyfg, xd, fopts,
+            ws, iws = _drivers.run_python(spec.module.init, method_step, pyfg, xd, fopts,
                                           iopts, args, sizes, copy_x=not compiled,
                                           on_iteration=on_iteration)
     return _result(ws, iws, n, x0.dtype, fev, spec)

@@ -327,11 +327,14 @@ def _compiled_fg(fun, jac, kind, fd, args):
     a new process then loads both instead of compiling them."""
     disp = fun.dispatcher if isinstance(fun, Objective) else fun
     jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
-    atype = args_type(args)
-    key = (disp, jdisp if kind == "jac" else None, kind, fd, atype)
-    if key in _adapters:
-        return _adapters[key]
-    sig = float64(float64[::1], float64[::1], atype)
+    # Keyed on the args' cheap key where they have one: hashing a numba type costs more.
+    keys = tuple(_arg_key(a) for a in args)
+    key = (disp, jdisp if kind == "jac" else None, kind, fd,
+           keys if None not in keys else args_type(args))
+    wap = _adapters.get(key)
+    if wap is not None:
+        return wap
+    sig = float64(float64[::1], float64[::1], args_type(args))
     if kind == "fd":
         fg, stamp = _fd_fg(disp, fd, len(args), as_float=""), None
     else:

@@ -66,9 +66,11 @@ class Method:
     def step_for(self, iopts):
         """The ``step`` that serves options ``iopts`` (one problem's, or a batch's rows):
         the module's ``step_for`` where it has variants (L-BFGS-B without bounds), else
-        its ``step``."""
+        its ``step`` (``None`` for a method with its own ``run``)."""
         chooser = getattr(self.module, "step_for", None)
-        return self.module.step if chooser is None else chooser(iopts)
+        if chooser is not None:
+            return chooser(iopts)
+        return getattr(self.module, "step", None)  # None: a method with its own ``run``
 
 
 # The method modules, each defining ``METHOD`` (or ``METHODS``, a list of records).

@@ -377,3 +377,22 @@ def test_cached_objective_loads_its_adapter_and_follows_edits(tmp_path):
     os.utime(src, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     edited = run()
     np.testing.assert_allclose(edited["x"], [3.0, -3.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "CG", "Nelder-Mead", "LBFGS"])
+def test_calls_with_default_options_share_read_only_option_arrays(method):
+    """A call with the defaults and no bounds reuses the option arrays made for the first
+    such call of that size; no solve may write into them, and a call with options must
+    not disturb them."""
+    from numopt._minimize import _minimize as M
+
+    x0 = np.array([-1.2, 1.0])
+    first = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
+    _, fopts, iopts, _, _ = M._DEFAULT_CALLS[(numopt._minimize._registry.get(method).name, 2)]
+    saved = fopts.copy(), iopts.copy()
+    numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method, options={"maxiter": 3})
+    again = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
+    np.testing.assert_array_equal(fopts, saved[0])
+    np.testing.assert_array_equal(iopts, saved[1])
+    assert (again.nit, again.nfev) == (first.nit, first.nfev)
+    np.testing.assert_array_equal(again.x, first.x)
