@@ -284,16 +284,19 @@ def _next_iteration(ws, iws):
     if _converged(ws, iws):
         W.finish(iws, _CONVERGED)
         return
-    # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n.
+    # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n. Row
+    # slices rather than offsets into ws, so that LLVM vectorises the O(n^2) sum (it
+    # cannot tell offsets into one array apart; each entry is still summed in order).
+    xb = ws[xbar:xbar + n]
     first = sim + iws[_PERM] * n
-    for i in range(n):
-        ws[xbar + i] = ws[first + i]
+    xb[:] = ws[first:first + n]
     for k in range(1, n):
         row = sim + iws[_PERM + k] * n
+        rv = ws[row:row + n]
         for i in range(n):
-            ws[xbar + i] += ws[row + i]
+            xb[i] += rv[i]
     for i in range(n):
-        ws[xbar + i] = ws[xbar + i] / n
+        xb[i] = xb[i] / n
     rho = ws[_RHO]
     worst = sim + iws[_PERM + n] * n
     for i in range(n):
