@@ -23,8 +23,8 @@ import types
 
 import numba
 import numpy as np
-from numba.core.caching import FunctionCache
 from numba import float64, njit
+from numba.core.caching import FunctionCache
 
 from ._drivers import first_class
 from ._finite_diff import FD_METHODS, fg_source, namespace
