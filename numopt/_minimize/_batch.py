@@ -17,15 +17,15 @@ row of a 2-D workspace, so a batch is a loop over rows:
 """
 import numpy as np
 from numba import float64, int64, njit, prange, types
-from numba.extending import register_jitable
 
 from .._result import OptimizeResult, describe
 from . import _registry
 from . import _workspace as W
-from ._drivers import _INNER, entry_point, fingerprint, first_class
+from ._drivers import entry_point, fingerprint, first_class
 from ._minimize import _bounds_arrays, _options, _prepare_x0
 from . import _finite_diff
 from ._objective import Objective, args_type, gradient_kind, is_compiled
+from ._standalone import jitable
 
 __all__ = ["minimize_batch", "BatchResult"]
 
@@ -165,8 +165,8 @@ def _compiled_batch_solver(name, init, step, args_type):
     key = (init, step, args_type)
     if key in _batch_solvers:
         return _batch_solvers[key]
-    init_i = register_jitable(**_INNER)(init)
-    step_i = register_jitable(**_INNER)(step)
+    init_i = jitable(init)
+    step_i = jitable(step)
     fp = fingerprint()
 
     def solve_batch(fg, WS, IWS, X0, FOPTS, IOPTS, args):
@@ -204,7 +204,7 @@ def _row_stepper(step):
     """Compiled ``step`` of the given rows, with their objective values."""
     if step in _row_steppers:
         return _row_steppers[step]
-    step_i = register_jitable(**_INNER)(step)
+    step_i = jitable(step)
     fp = fingerprint()
 
     def step_rows(WS, IWS, rows, F):
@@ -221,7 +221,7 @@ def _init_rows(init):
     key = ("init", init)
     if key in _row_steppers:
         return _row_steppers[key]
-    init_i = register_jitable(**_INNER)(init)
+    init_i = jitable(init)
     fp = fingerprint()
 
     def init_rows(WS, IWS, X0, FOPTS, IOPTS):

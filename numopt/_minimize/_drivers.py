@@ -16,15 +16,12 @@ solve.
 import numpy as np
 from numba import float64, int64, njit, types
 from numba.core.types.function_type import CompileResultWAP
-from numba.extending import register_jitable
 
 from .._fingerprint import source_fingerprint
 from . import _workspace as W
+from ._standalone import jitable
 
 _OPTIONS = dict(cache=True, error_model="numpy")
-# A method's init/step compiled into a loop: only ever called from compiled code, so
-# without the CPython and C wrappers numba builds by default (~40 ms of compilation each).
-_INNER = dict(no_cpython_wrapper=True, no_cfunc_wrapper=True)
 _jitted = {}
 _solvers = {}
 
@@ -37,7 +34,7 @@ def fingerprint():
 def jitted(func):
     """The compiled form of a method's plain ``init``/``step`` function, callable from Python."""
     if func not in _jitted:
-        inner = register_jitable(**_INNER)(func)
+        inner = jitable(func)
         fp = fingerprint()
 
         def call(ws, iws, *rest):
@@ -118,8 +115,8 @@ def compiled_solver(name, init, step, args_type):
     key = (init, step, args_type)
     if key in _solvers:
         return _solvers[key]
-    init_i = register_jitable(**_INNER)(init)
-    step_i = register_jitable(**_INNER)(step)
+    init_i = jitable(init)
+    step_i = jitable(step)
     fp = fingerprint()
 
     def solve(fg, ws, iws, x0, fopts, iopts, args):
