@@ -24,7 +24,7 @@ from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
 from ._minimize import _bounds_arrays, _options, _prepare_x0
 from . import _finite_diff
-from ._objective import Objective, args_type, gradient_kind, is_compiled
+from ._objective import Objective, adapter, args_type, gradient_kind, is_compiled
 from ._standalone import jitable
 
 __all__ = ["minimize_batch", "BatchResult"]
@@ -113,8 +113,9 @@ _batch_sources = {}
 
 
 def batch_fg_source(fun, jac, kind, fd, mask):
-    """The Python function ``fg(x, g, args, i)``: the single-problem objective with row
-    ``i`` of each per-problem arg, generated for the args' arity and ``mask``.
+    """The Python function ``fg(x, g, args, i)``: the single-problem adapter of
+    :func:`numopt.minimize` (:func:`._objective.adapter`) called with row ``i`` of each
+    per-problem arg, generated for the args' arity and ``mask``.
 
     With finite differences (``kind == "fd"``) the last of ``args`` is the step and
     bound array of :mod:`._finite_diff` (``mask``'s last entry: one per problem or
@@ -125,34 +126,10 @@ def batch_fg_source(fun, jac, kind, fd, mask):
     key = (disp, jdisp if kind == "jac" else None, kind, fd, mask)
     if key in _batch_sources:
         return _batch_sources[key]
-    user = mask[:-1] if kind == "fd" else mask
-    # The call with row i of each per-problem argument: disp(x, args[0][i], args[1]).
-    extra = "".join(f", args[{k}][i]" if m else f", args[{k}]" for k, m in enumerate(user))
-    call = f"disp(x{extra})"
-    namespace = _finite_diff.namespace()
-    namespace.update(disp=disp, jdisp=jdisp)
-    if kind == "fd":
-        last = len(mask) - 1
-        src = _finite_diff.fg_source(fd, "def fg(x, g, args, i):", "disp({x}" + extra + ")",
-                                     f"args[{last}][i]" if mask[-1] else f"args[{last}]",
-                                     as_float="")
-    else:
-        if kind == "grad":
-            body = f"    return disp(x, g{extra})\n"
-        elif kind == "value":
-            body = f"    return {call}\n"
-        elif kind == "value-tuple":
-            body = f"    return {call}[0]\n"
-        elif kind == "value-grad":
-            body = f"    return disp(x, np.empty_like(x){extra})\n"
-        elif kind == "tuple":
-            body = (f"    value, grad = {call}\n"
-                    "    for k in range(g.size):\n        g[k] = grad[k]\n    return value\n")
-        else:  # "jac"
-            body = (f"    grad = jdisp(x{extra})\n"
-                    "    for k in range(g.size):\n        g[k] = grad[k]\n"
-                    f"    return {call}\n")
-        src = "def fg(x, g, args, i):\n" + body
+    # The row's arguments: (args[0][i], args[1]) for a per-problem first argument.
+    row = "".join(f"args[{k}][i], " if m else f"args[{k}], " for k, m in enumerate(mask))
+    namespace = {"single": jitable(adapter(disp, jdisp, kind, fd, len(mask)))}
+    src = f"def fg(x, g, args, i):\n    return single(x, g, ({row}))\n"
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
     _batch_sources[key] = namespace["fg"]
     return namespace["fg"]

@@ -320,6 +320,16 @@ def _disk_stamp(*dispatchers):
     return "|".join(parts)
 
 
+def adapter(disp, jdisp, kind, fd, nargs, stamp=None):
+    """The plain function ``fg(x, g, args)`` of a compiled objective's adapter, for
+    ``nargs`` arguments (with finite differences the last is the step and bound array):
+    compiled alone for :func:`numopt.minimize`, and inside ``minimize_batch``'s
+    per-row adapter. ``stamp`` keys its disk cache (see :func:`_templates`)."""
+    if kind == "fd":
+        return _fd_fg(disp, fd, nargs, as_float="")
+    return _bind(_templates(stamp)[kind], disp=disp, jdisp=jdisp)
+
+
 def _compiled_fg(fun, jac, kind, fd, args):
     """Compile the ``fg`` adapter for a compiled objective and wrap it as a first-class
     function. An objective cached on disk (``@numopt.objective(cache=True)``, numba's
@@ -335,11 +345,10 @@ def _compiled_fg(fun, jac, kind, fd, args):
     if wap is not None:
         return wap
     sig = float64(float64[::1], float64[::1], args_type(args))
-    if kind == "fd":
-        fg, stamp = _fd_fg(disp, fd, len(args), as_float=""), None
-    else:
+    stamp = None
+    if kind != "fd":
         stamp = _disk_stamp(disp, jdisp) if kind == "jac" else _disk_stamp(disp)
-        fg = _bind(_templates(stamp)[kind], disp=disp, jdisp=jdisp)
+    fg = adapter(disp, jdisp, kind, fd, len(args), stamp)
     wap = first_class(fg, sig, cache=stamp is not None)
     _adapters[key] = wap
     return wap
