@@ -48,21 +48,37 @@ def _objective_source(kind, fd, names):
         "jac=True and 'cs' need arrays, which GPU code cannot allocate")
 
 
-def _kernel(spec, step, fun, kind, fd, mask):
-    disp = fun.py_func if isinstance(fun, Objective) else fun.py_func
-    key = (spec.name, step, disp, kind, fd, mask)
-    if key in _kernels:
-        return _kernels[key]
+def device_objective(fun, kind, fd, mask):
+    """The device ``fg_d(x, g, a0, a1, ...)`` of ``fun`` for a kernel's source.
+
+    Returns
+    -------
+    namespace : dict
+        ``cuda``, ``fg_d`` and what the finite differences use, for ``exec``.
+    extra : str
+        The kernel's argument parameters, ``", a0, a1"``.
+    row : str
+        Those arguments as ``fg_d`` takes them for problem ``b``: ``", a0[b], a1"`` when
+        only ``a0`` is per problem (``mask``).
+    """
     from numba import cuda
 
     names = [f"a{k}" for k in range(len(mask))]
-    extra = "".join(", " + a for a in names)  # fg(x, g, a0, a1)
+    extra = "".join(", " + a for a in names)
     row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
     namespace = fd_namespace()
-    namespace.update(cuda=cuda, obj=_device(disp), init_d=_device(spec.module.init),
-                     step_d=_device(step))
+    namespace.update(cuda=cuda, obj=_device(fun.py_func))
     exec(_objective_source(kind, fd, names), namespace)  # noqa: S102 -- arity only
     namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
+    return namespace, extra, row
+
+
+def _kernel(spec, step, fun, kind, fd, mask):
+    key = (spec.name, step, fun.py_func, kind, fd, mask)
+    if key in _kernels:
+        return _kernels[key]
+    namespace, extra, row = device_objective(fun, kind, fd, mask)
+    namespace.update(init_d=_device(spec.module.init), step_d=_device(step))
     src = (f"def kernel(WS, IWS, X0, FOPTS, IOPTS{extra}):\n"
            "    b = cuda.grid(1)\n"
            "    if b < X0.shape[0]:\n"
@@ -74,7 +90,7 @@ def _kernel(spec, step, fun, kind, fd, mask):
            f"            f = fg_d(ws[xo:xo + n], ws[go:go + n]{row})\n"
            "            step_d(ws, iws, f)\n")
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
-    kernel = cuda.jit(namespace["kernel"])
+    kernel = namespace["cuda"].jit(namespace["kernel"])
     _kernels[key] = kernel
     return kernel
 

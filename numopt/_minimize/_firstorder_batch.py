@@ -136,21 +136,13 @@ _kernels = {}
 
 
 def _cuda_kernel(fun, kind, fd, mask):
-    from numba import cuda
-
-    from ._batch_cuda import _device, _objective_source
-    from ._finite_diff import namespace as fd_namespace
+    from ._batch_cuda import device_objective
 
     key = (fun.py_func, kind, fd, mask)
     if key in _kernels:
         return _kernels[key]
-    names = [f"a{k}" for k in range(len(mask))]
-    extra = "".join(", " + a for a in names)
-    row = "".join(f", {a}[b]" if m else f", {a}" for a, m in zip(names, mask))
-    namespace = fd_namespace()
-    namespace.update(cuda=cuda, obj=_device(fun.py_func), settle=settle, stop_row=stop_row)
-    exec(_objective_source(kind, fd, names), namespace)  # noqa: S102 -- arity only
-    namespace["fg_d"] = cuda.jit(device=True)(namespace["fg"])
+    namespace, extra, row = device_objective(fun, kind, fd, mask)
+    namespace.update(settle=settle, stop_row=stop_row)
     src = ("def kernel(X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE, RUNNING, "
            f"steps, maxiter, gtol{extra}):\n"
            "    b = cuda.grid(1)\n"
@@ -162,7 +154,7 @@ def _cuda_kernel(fun, kind, fd, mask):
            "        else:\n"
            "            stop_row(b, G, ACTIVE)\n")
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
-    kernel = cuda.jit(namespace["kernel"])
+    kernel = namespace["cuda"].jit(namespace["kernel"])
     _kernels[key] = kernel
     return kernel
 
