@@ -32,9 +32,8 @@ O(m^3) for the factorizations, which an unconstrained problem skips): no allocat
 objective wrapper, a trial point equal to the point evaluated last is not evaluated again
 (its f and g are reused), so ``nfev`` counts as scipy's does.
 
-The x0 is projected into the box, as scipy's ``np.clip``. ``sizes`` depends on ``maxcor``:
-it takes the option arrays (``sizes(n, fopts, iopts)``); called as ``sizes(n)`` it uses the
-``maxcor`` of the last ``pack`` in the calling thread.
+The x0 is projected into the box, as scipy's ``np.clip``. ``sizes(n, fopts, iopts)``
+depends on ``maxcor`` and on whether any variable has a bound.
 
 Differences from scipy, deliberate:
 
@@ -72,7 +71,6 @@ J. L. Morales and J. Nocedal, "Remark on Algorithm 778", ACM TOMS 38(1), 2011.
 import functools
 import math
 import sys
-import threading
 
 import numpy as np
 from numba.extending import register_jitable
@@ -280,22 +278,17 @@ def _offsets(n, m):
 _NBD = _NI
 
 
-# thread-local memory of the last pack(), for a front door that calls sizes(n) alone
-_packed = threading.local()
-
-
-def sizes(n, fopts=None, iopts=None):
+def sizes(n, fopts, iopts):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables and the ``maxcor`` in ``iopts``.
 
-    Without ``iopts``, the ``maxcor`` of the last :func:`_pack` in this thread. A problem
-    without bounds (every ``nbd`` zero in ``iopts``) keeps only ``s^T y`` of each
-    correction and never factors ``T`` or ``K``, so its ``ws`` ends ``m`` past ``sy``:
-    about a seventh of the full size at ``n = 2, m = 10``, which matters to a batch of
-    1e5 problems.
+    A problem without bounds (every ``nbd`` zero in ``iopts``) keeps only ``s^T y`` of
+    each correction and never factors ``T`` or ``K``, so its ``ws`` ends ``m`` past
+    ``sy``: about a seventh of the full size at ``n = 2, m = 10``, which matters to a
+    batch of 1e5 problems.
     """
-    m = int(iopts[MAXCOR]) if iopts is not None else getattr(_packed, "m", 10)
+    m = int(iopts[MAXCOR])
     offsets = _offsets(n, m)
-    if iopts is not None and not iopts[_NIOPTS:_NIOPTS + n].any():
+    if not iopts[_NIOPTS:_NIOPTS + n].any():
         return offsets[14] + m, _NBD + 4 * n  # up to sy[m]
     return offsets[-1] + 4 * m * m, _NBD + 4 * n
 
@@ -1696,7 +1689,6 @@ def _pack(o, n, lower, upper):
         iopts[_NIOPTS:] = np.where(has_lo, np.where(has_up, 2, 1), np.where(has_up, 3, 0))
         fopts[_NFOPTS:_NFOPTS + n] = np.where(has_lo, lower, 0.0)
         fopts[_NFOPTS + n:] = np.where(has_up, upper, 0.0)
-    _packed.m = int(o["maxcor"])
     return fopts, iopts
 
 
