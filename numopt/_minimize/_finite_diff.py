@@ -150,16 +150,14 @@ def choose(jac, opts, scipy_steps):
     method = "2-point" if jac is None or jac is False else jac
     if not scipy_steps:
         return FiniteDiff(method, REL), None
-    if method == jac:  # a scheme named by jac: relative steps, as scipy
-        rel = opts.get("finite_diff_rel_step")
-        if rel is None:
-            return FiniteDiff(method, REL), None
-        return FiniteDiff(method, REL_GIVEN), rel
-    eps = opts.get("eps")
-    if eps is None:  # scipy: no absolute step given, so the default relative one
-        rel = opts.get("finite_diff_rel_step")
-        return (FiniteDiff(method, REL), None) if rel is None else (FiniteDiff(method, REL_GIVEN), rel)
-    return FiniteDiff(method, ABS), eps
+    # scipy drops eps when jac names the scheme; without eps, steps are relative.
+    eps = None if method == jac else opts.get("eps")
+    if eps is not None:
+        return FiniteDiff(method, ABS), eps
+    rel = opts.get("finite_diff_rel_step")
+    if rel is None:
+        return FiniteDiff(method, REL), None
+    return FiniteDiff(method, REL_GIVEN), rel
 
 
 def params(step, n, lower=None, upper=None, shape=None):
