@@ -80,7 +80,7 @@ from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 
 from . import _workspace as W
 from ._linesearch import dcstep
-from ._registry import Method
+from ._registry import UNLIMITED, Method, count_option
 from ._standalone import standalone
 
 # Option arrays given to init. fopts: FTOL, GTOL, then lower and upper bounds (n each).
@@ -1643,15 +1643,17 @@ def step_for(iopts):
 
 
 _NAMES = ("maxcor", "maxiter", "maxfun", "maxls")
-_UNLIMITED = 2 ** 62  # maxiter / maxfun = np.inf
+_UNLIMITED = UNLIMITED  # maxiter / maxfun = np.inf
 
 
 def _integer_option(o, name):
+    """maxiter and maxfun as scipy's loop reads them (see ``count_option``: 100.1 acts
+    as 101, np.inf as no limit); maxcor and maxls must be integers (sizes)."""
     value = o[name]
-    if name in ("maxiter", "maxfun") and value == math.inf:
-        return _UNLIMITED
+    if name in ("maxiter", "maxfun"):
+        return count_option(value, name, "L-BFGS-B")
     try:
-        ok = not isinstance(value, bool) and int(value) == value
+        ok = not isinstance(value, (bool, np.bool_)) and int(value) == value
     except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
@@ -1681,11 +1683,11 @@ def _pack(o, n, lower, upper):
     if lower is not None:
         lower = np.asarray(lower, dtype=np.float64)
         upper = np.asarray(upper, dtype=np.float64)
-        if np.isnan(lower).any() or np.isnan(upper).any():
-            raise ValueError("L-BFGS-B bounds must not be NaN (use None or +-inf for no bound)")
-        # scipy's nbd: an infinite bound is no bound.
-        has_lo = ~np.isinf(lower)
-        has_up = ~np.isinf(upper)
+        # scipy's nbd: an infinite bound is no bound. So is a NaN one: scipy only tests
+        # isinf and its Fortran-era code then never compares with NaN successfully (so
+        # the variable runs free); scikit-learn's Gaussian processes rely on it.
+        has_lo = np.isfinite(lower)
+        has_up = np.isfinite(upper)
         iopts[_NIOPTS:] = np.where(has_lo, np.where(has_up, 2, 1), np.where(has_up, 3, 0))
         fopts[_NFOPTS:_NFOPTS + n] = np.where(has_lo, lower, 0.0)
         fopts[_NFOPTS + n:] = np.where(has_up, upper, 0.0)

@@ -107,3 +107,42 @@ def get(method):
         names = ", ".join(sorted(m.name for m in METHODS.values()))
         raise ValueError(f"Unknown solver {method!r}; numopt.minimize supports: {names}")
     return METHODS[key]
+
+
+# "No limit" for an iteration or evaluation count (scipy's ``np.inf``): large enough
+# that no run reaches it, small enough that counters never overflow an int64.
+UNLIMITED = 2 ** 62
+
+
+def count_option(value, name, method):
+    """An iteration or evaluation limit (``maxiter``, ``maxfun``...) as a Python int, as
+    scipy's loops read it: they compare ``k < maxiter``, so a real number acts as its
+    ceiling (``100.1`` allows 101 iterations), ``np.inf`` (or anything beyond
+    :data:`UNLIMITED`) is no limit, and a negative number allows none.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not a real number (a string, ``True``, an array...).
+    ValueError
+        ``value`` is NaN.
+    """
+    import math
+    import numbers
+
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"option {name!r} of {method} must be a number (an integer, or "
+                        f"np.inf for no limit), got {type(value).__name__} {value!r:.40}")
+    if value != value:
+        raise ValueError(f"option {name!r} of {method} must be a number, got NaN")
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+    elif math.isinf(value):
+        v = UNLIMITED if value > 0 else -UNLIMITED
+    else:
+        v = math.ceil(value)
+    return max(-UNLIMITED, min(UNLIMITED, v))
