@@ -17,8 +17,14 @@ last (typically the second search's first step) is not evaluated again.
 
 Differences from scipy, deliberate:
 
-- A NaN from the objective stops the run at the last accepted iterate (reason 5);
-  scipy's line search would go on asking for the largest step.
+- A NaN from the objective (or +inf at x0) stops the run (reason 5, status 5) at the
+  best point evaluated (a trial point of the line search if it was lower than the
+  iterate), with the value the objective returned there (at x0: the NaN or inf
+  itself); scipy's line search would go on asking for other steps. +inf at a trial
+  point is a value the line searches back away from, as in scipy, but a run that then
+  fails ends the same way, status 5 at the best point, where scipy reports "precision
+  loss" (status 2) at its last iterate. -inf is a value like any other, as in scipy
+  (the run stops with status 2 at that point).
 - The arithmetic (plain loops, the O(n^2) update above) is not numpy's (BLAS dot and
   matrix products), so iterates agree with scipy's to rounding, not bit for bit.
 """
@@ -31,7 +37,7 @@ from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._registry import Method
+from ._registry import Method, count_option
 from ._standalone import jitable, standalone
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 
@@ -42,7 +48,8 @@ MAXITER = 0                                # iopts
 # Integer state (iws, after the header).
 _PHASE = W.HEADER_INTS
 _MAXITER = _PHASE + 1
-_NI = _MAXITER + 1
+_INF = _MAXITER + 1     # 1 once the objective returned +inf at a trial point
+_NI = _INF + 1
 _INITIAL, _SEARCH, _SEARCH2 = 0, 1, 2   # first evaluation, Moré-Thuente, wolfe2
 
 # Float state (ws, after the header).
@@ -55,12 +62,19 @@ _OLD_FVAL = _C2 + 1     # f at the previous iterate (scipy's old_old_fval)
 _PHI0 = _OLD_FVAL + 1   # f at the iterate the running line search started from
 _DERPHI0 = _PHI0 + 1    # g . p there
 _FL = _DERPHI0 + 1      # f at the point evaluated last
-_NS = _FL + 1
+_FB = _FL + 1           # the lowest f evaluated (see _best)
+_NS = _FB + 1
+
+# When rho y^T H y (1 for an H that fits the curvature along s) exceeds this, the
+# expanded O(n^2) update below cancels terms of H's size to leave a far smaller H: it
+# would keep rounding errors of eps * rho y^T H y relative to H, so the update is made
+# in scipy's factored form instead, whose cancellations only multiply such errors.
+_FACTORED = 1e8
 
 
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
-    return _NS + 7 * n + n * n + LS_SIZE + W2_SIZE, _NI
+    return _NS + 10 * n + n * n + LS_SIZE + W2_SIZE, _NI
 
 
 @jitable
@@ -78,6 +92,14 @@ def _offsets(n):
     return xk, gk, pk, xt, gt, yk, hk, ls, xl, l2
 
 
+@jitable
+def _more_offsets(n):
+    """The buffers after ``_offsets``'s: the best point evaluated and its gradient, and
+    a vector of the factored update."""
+    xb = _NS + 7 * n + n * n + LS_SIZE + W2_SIZE
+    return xb, xb + n, xb + 2 * n
+
+
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
     xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
@@ -92,6 +114,7 @@ def init(ws, iws, x0, fopts, iopts):
     ws[_XRTOL] = fopts[XRTOL]
     ws[_C1] = fopts[C1]
     ws[_C2] = fopts[C2]
+    ws[_FB] = np.inf
     custom = fopts[HESS0] != 0.0  # hess_inv0 follows in fopts, row by row
     for i in range(n):
         ws[xt + i] = x0[i]
@@ -101,6 +124,7 @@ def init(ws, iws, x0, fopts, iopts):
                 ws[hk + i * n + j] = fopts[HESS0 + 1 + i * n + j]
             else:
                 ws[hk + i * n + j] = 1.0 if i == j else 0.0
+    iws[_INF] = 0
     iws[_PHASE] = _INITIAL
     iws[W.TASK] = W.EVALUATE
 
@@ -193,14 +217,35 @@ def _start_wolfe2(ws, iws):
 
 
 @jitable
-def _update_inverse_hessian(ws, n, hk, s, y, hy, rho):
+def _update_inverse_hessian(ws, n, hk, s, y, hy, v, rho):
+    """H = (I - rho s y^T) H (I - rho y s^T) + rho s s^T, in O(n^2)."""
     _matvec(ws, hk, y, hy, n)
     yhy = 0.0
     for i in range(n):
         yhy += ws[y + i] * ws[hy + i]
-    c = rho * rho * yhy + rho
     sv = ws[s:s + n]
     hyv = ws[hy:hy + n]
+    if rho * yhy > _FACTORED:
+        # W = H (I - rho y s^T) = H - (H y) s^T rho row by row, v = W^T y on the way;
+        # then H = W - rho s v^T + rho s s^T. Each cancellation happens in one factor, as
+        # in scipy's A1 @ H @ A2, so a badly scaled H is replaced accurately (with H = I
+        # the products round as scipy's: in one dimension the same H, bit for bit).
+        vv = ws[v:v + n]
+        for j in range(n):
+            vv[j] = 0.0
+        for i in range(n):
+            hyi, yi = hyv[i], ws[y + i]
+            row = ws[hk + i * n:hk + i * n + n]
+            for j in range(n):
+                row[j] -= (hyi * sv[j]) * rho
+                vv[j] += yi * row[j]
+        for i in range(n):
+            rs = rho * sv[i]
+            row = ws[hk + i * n:hk + i * n + n]
+            for j in range(n):
+                row[j] = (row[j] - rs * vv[j]) + rs * sv[j]
+        return
+    c = rho * rho * yhy + rho
     for i in range(n):
         si, hyi = sv[i], hyv[i]
         row = ws[hk + i * n:hk + i * n + n]
@@ -208,19 +253,59 @@ def _update_inverse_hessian(ws, n, hk, s, y, hy, rho):
             row[j] += c * si * sv[j] - rho * (si * hyv[j] + hyi * sv[j])
 
 
+@jitable
+def _best(ws, iws, f):
+    """Remember the trial point and its gradient: the lowest f evaluated so far."""
+    n = iws[W.N]
+    xt, gt = _offsets(n)[3:5]
+    xb, gb, v = _more_offsets(n)
+    for i in range(n):
+        ws[xb + i] = ws[xt + i]
+        ws[gb + i] = ws[gt + i]
+    ws[_FB] = f
+
+
+@jitable
+def _stop_nonfinite(ws, iws, f):
+    """The objective returned NaN (or +inf at x0), or the run failed after +inf values:
+    stop (reason 5) at the best point evaluated, with the f it returned there (at x0,
+    the NaN or inf itself)."""
+    n = iws[W.N]
+    if iws[_PHASE] == _INITIAL:
+        ws[W.FR] = f
+    elif ws[_FB] < ws[W.FR]:  # a trial point was lower than the iterate
+        xk, gk = _offsets(n)[:2]
+        xb, gb, v = _more_offsets(n)
+        for i in range(n):
+            ws[xk + i] = ws[xb + i]
+            ws[gk + i] = ws[gb + i]
+        ws[W.FR] = ws[_FB]
+    W.finish(iws, 5)
+
+
 def step(ws, iws, f):
     n = iws[W.N]
     xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     iws[W.NFEV] += 1
-    if f != f:
-        W.finish(iws, 5)
+    if f != f or (f == math.inf and iws[_PHASE] == _INITIAL):
+        _stop_nonfinite(ws, iws, f)
         return
+    # +inf at a trial point is a value the line searches can back away from, as in
+    # scipy; if the run then fails, it ends as for a NaN (see _stop_nonfinite).
+    if f == math.inf:
+        iws[_INF] = 1
+    elif f < ws[_FB]:
+        _best(ws, iws, f)
     for i in range(n):
         ws[xl + i] = ws[xt + i]
     ws[_FL] = f
     while True:
         _consume(ws, iws, f)
         if iws[W.TASK] != W.EVALUATE:
+            if iws[_INF] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
+                # The line searches failed after +inf values (or took one): status 5
+                # at the best point evaluated, as for a NaN, not "precision loss".
+                _stop_nonfinite(ws, iws, f)
             return
         for i in range(n):
             if ws[xt + i] != ws[xl + i]:
@@ -300,7 +385,7 @@ def _consume(ws, iws, f):
         W.finish(iws, 2)
         return
     rho = 1000.0 if sy == 0.0 else 1.0 / sy
-    _update_inverse_hessian(ws, n, hk, pk, yk, xt, rho)
+    _update_inverse_hessian(ws, n, hk, pk, yk, xt, _more_offsets(n)[2], rho)
     if iws[W.NIT] >= iws[_MAXITER]:
         W.finish(iws, 1)
     elif gnorm != gnorm:
@@ -312,7 +397,7 @@ def _consume(ws, iws, f):
 def _pack(o, n, lower, upper):
     if not (0 < o["c1"] < o["c2"] < 1):   # scipy's line searches raise this
         raise ValueError("'c1' and 'c2' do not satisfy'0 < c1 < c2 < 1'.")
-    maxiter = 200 * n if o["maxiter"] is None else int(o["maxiter"])
+    maxiter = 200 * n if o["maxiter"] is None else count_option(o["maxiter"], "maxiter", "BFGS")
     h0 = _hess_inv0(o["hess_inv0"], n)
     fopts = np.array([o["gtol"], o["norm"], o["xrtol"], o["c1"], o["c2"], h0 is not None],
                      dtype=np.float64)

@@ -45,8 +45,12 @@ Notes
 -----
 Statuses follow scipy's order of tests: 2 if the line searches failed; else 1 if ``maxiter``
 iterations were made (even if the last one converged); else 3 if the gradient norm, f or x
-is NaN; else 0. An objective that returns NaN stops the run at the last accepted iterate
-(reason 5), where scipy's line searches would go on.
+is NaN; else 0. An objective that returns NaN (or +inf at x0) stops the run (reason 5) at
+the best point evaluated (a trial point of the line search if it was lower than the
+iterate), with the value returned there (at x0: the NaN or inf itself), where scipy's line
+searches would go on. +inf at a trial point is a value the line searches back away from, as
+in scipy; a run that then fails ends the same way (status 5 at the best point evaluated)
+where scipy reports "precision loss" at its last iterate.
 
 Counting as scipy does: scipy evaluates through a ``ScalarFunction`` that remembers the last
 point; a trial point equal to the point evaluated last (typically the second search starting
@@ -75,7 +79,7 @@ from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._registry import Method
+from ._registry import Method, count_option
 from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
@@ -87,7 +91,8 @@ _SIGMA3 = 0.01      # scipy's sufficient-descent constant
 # Integer state (iws, after the header).
 _PHASE = W.HEADER_INTS
 _MAXITER = _PHASE + 1
-_NI = _MAXITER + 1
+_INF = _MAXITER + 1     # 1 once the objective returned +inf at a trial point
+_NI = _INF + 1
 _INITIAL, _WOLFE1, _WOLFE2 = 0, 1, 2
 
 # Float state (ws, after the header).
@@ -101,12 +106,13 @@ _DERPHI0 = _PHI0 + 1    # g_k . p_k
 _DELTAK = _DERPHI0 + 1  # g_k . g_k
 _GNORM = _DELTAK + 1    # norm of g_k
 _FL = _GNORM + 1        # f at the point evaluated last
-_NS = _FL + 1
+_FB = _FL + 1           # the lowest f evaluated (see _best)
+_NS = _FB + 1
 
 
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
-    return _NS + 8 * n + LS_SIZE + W2_SIZE, _NI
+    return _NS + 10 * n + LS_SIZE + W2_SIZE, _NI
 
 
 @register_jitable
@@ -122,6 +128,13 @@ def _offsets(n):
     ls = pn + n         # Moré-Thuente state
     l2 = ls + LS_SIZE   # wolfe2 state
     return xk, gk, pk, xt, gt, xl, yk, pn, ls, l2
+
+
+@register_jitable
+def _best_offsets(n):
+    """The best point evaluated and its gradient (after ``_offsets``'s buffers)."""
+    xb = _NS + 8 * n + LS_SIZE + W2_SIZE
+    return xb, xb + n
 
 
 @register_jitable
@@ -176,9 +189,11 @@ def init(ws, iws, x0, fopts, iopts):
     ws[_NORM] = fopts[NORM]
     ws[_C1] = fopts[C1]
     ws[_C2] = fopts[C2]
+    ws[_FB] = np.inf
     for i in range(n):
         ws[xt + i] = x0[i]
         ws[xk + i] = x0[i]
+    iws[_INF] = 0
     iws[_PHASE] = _INITIAL
     iws[W.TASK] = W.EVALUATE
 
@@ -324,21 +339,59 @@ def _consume(ws, iws, f):
         W.finish(iws, 2)
 
 
+@register_jitable
+def _best(ws, iws, f):
+    """Remember the trial point and its gradient: the lowest f evaluated so far."""
+    n = iws[W.N]
+    xt, gt = _offsets(n)[3:5]
+    xb, gb = _best_offsets(n)
+    for i in range(n):
+        ws[xb + i] = ws[xt + i]
+        ws[gb + i] = ws[gt + i]
+    ws[_FB] = f
+
+
+@register_jitable
+def _stop_nonfinite(ws, iws, f):
+    """The objective returned NaN (or +inf at x0), or the run failed after +inf values:
+    stop (reason 5) at the best point evaluated, with the f it returned there (at x0,
+    the NaN or inf itself)."""
+    n = iws[W.N]
+    if iws[_PHASE] == _INITIAL:
+        ws[W.FR] = f
+    elif ws[_FB] < ws[W.FR]:  # a trial point was lower than the iterate
+        xk, gk = _offsets(n)[:2]
+        xb, gb = _best_offsets(n)
+        for i in range(n):
+            ws[xk + i] = ws[xb + i]
+            ws[gk + i] = ws[gb + i]
+        ws[W.FR] = ws[_FB]
+    W.finish(iws, 5)
+
+
 def step(ws, iws, f):
     n = iws[W.N]
     xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
     iws[W.NFEV] += 1
-    if f != f:
-        if iws[_PHASE] == _INITIAL:
-            ws[W.FR] = f
-        W.finish(iws, 5)
+    if f != f or (f == math.inf and iws[_PHASE] == _INITIAL):
+        _stop_nonfinite(ws, iws, f)
         return
+    # +inf at a trial point is a value the line searches can back away from, as in
+    # scipy; if the run then fails, it ends as for a NaN (see _stop_nonfinite).
+    if f == math.inf:
+        iws[_INF] = 1
+    elif f < ws[_FB]:
+        _best(ws, iws, f)
     for i in range(n):
         ws[xl + i] = ws[xt + i]
     ws[_FL] = f
     while True:
         _consume(ws, iws, f)
         if iws[W.TASK] != W.EVALUATE:
+            if iws[_INF] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
+                # The line searches failed after +inf values (or took one): status 5
+                # at the best point evaluated, as for a NaN, not "precision loss".
+                _stop_nonfinite(ws, iws, f)
             return
         for i in range(n):
             if ws[xt + i] != ws[xl + i]:
@@ -351,7 +404,7 @@ def _pack(o, n, lower, upper):
     c1, c2 = float(o["c1"]), float(o["c2"])
     if not (0 < c1 < c2 < 1):
         raise ValueError("'c1' and 'c2' do not satisfy'0 < c1 < c2 < 1'.")
-    maxiter = 200 * n if o["maxiter"] is None else int(o["maxiter"])
+    maxiter = 200 * n if o["maxiter"] is None else count_option(o["maxiter"], "maxiter", "CG")
     fopts = np.array([o["gtol"], o["norm"], c1, c2], dtype=np.float64)
     return fopts, np.array([maxiter], dtype=np.int64)
 
