@@ -22,8 +22,11 @@ Differences from scipy, deliberate:
   one does not (it is scipy's with ``np.argsort(..., kind="stable")``).
 - A NaN from the objective stops the run (reason 5) at the best vertex so far; scipy
   goes on with NaN sorted last. Infinite values are ordinary values, as in scipy.
-- The computation is in float64 whatever the dtype of ``x0`` (scipy keeps a float32
-  simplex for a float32 ``x0``).
+- With a float32 ``x0`` the vertices are float32 numbers, as scipy's (each point is
+  rounded to float32 before it is evaluated, and a Python objective gets it as a
+  float32 array; ``x`` and ``final_simplex`` are float32), but the arithmetic that
+  makes them is float64, where scipy's is float32: the runs agree to float32 rounding,
+  not bit for bit. Other dtypes (float16) run in float64 and are cast at the end.
 """
 import math
 import sys
@@ -34,16 +37,13 @@ from numba.extending import register_jitable
 from scipy.optimize import OptimizeWarning
 
 from . import _workspace as W
-from ._registry import Method
+from ._registry import UNLIMITED, Method, count_option
 
 # Option arrays given to init. fopts: the six scalars below, then the bounds (lower and
 # upper, n each) when bounded, then the initial simplex ((n + 1) * n, row-major) when given.
 XATOL, FATOL, RHO, CHI, PSI, SIGMA = range(6)
 _NFOPTS = 6
-MAXITER, MAXFEV, BOUNDED, SIMPLEX = range(4)   # iopts
-
-# "No limit" for maxiter/maxfev (scipy's np.inf).
-UNLIMITED = 2 ** 62
+MAXITER, MAXFEV, BOUNDED, SIMPLEX, FLOAT32 = range(5)   # iopts
 
 # Termination reasons (numopt._result.REASONS).
 _CONVERGED = 0
@@ -57,7 +57,8 @@ _MAXIT = _PHASE + 1
 _MAXFE = _MAXIT + 1
 _BOUND = _MAXFE + 1
 _J = _BOUND + 1        # the vertex being evaluated (initial simplex, shrink)
-_PERM = _J + 1         # n + 1 row indices, best vertex first
+_F32 = _J + 1          # 1: each point is rounded to float32 before it is evaluated
+_PERM = _F32 + 1       # n + 1 row indices, best vertex first
 
 # phases
 _INITIAL, _REFLECT, _EXPAND, _CONTRACT_OUT, _CONTRACT_IN, _SHRINK = range(6)
@@ -106,6 +107,7 @@ def init(ws, iws, x0, fopts, iopts):
     iws[_MAXFE] = iopts[MAXFEV]
     bounded = iopts[BOUNDED] != 0
     iws[_BOUND] = 1 if bounded else 0
+    iws[_F32] = iopts[FLOAT32]
     ws[_XATOL] = fopts[XATOL]
     ws[_FATOL] = fopts[FATOL]
     ws[_RHO] = fopts[RHO]
@@ -189,6 +191,9 @@ def _ask(ws, iws, src):
         W.finish(iws, _MAXFEV)
         return
     xt = iws[W.X]
+    if iws[_F32] != 0:  # a float32 x0: the point (and so the vertex) is float32's
+        for i in range(n):
+            ws[src + i] = np.float32(ws[src + i])
     if src != xt:
         for i in range(n):
             ws[xt + i] = ws[src + i]
@@ -376,24 +381,21 @@ def step(ws, iws, f):
             _end_iteration(ws, iws)
 
 
-def _limit(v):
-    """maxiter/maxfev as an int64 (scipy compares counts with ``<``, so 2.5 acts as 3)."""
-    v = float(v)
-    if v == np.inf:
-        return UNLIMITED
-    return max(-UNLIMITED, min(UNLIMITED, math.ceil(v)))
-
-
 def limits(maxiter, maxfev, n):
     """scipy's maxiter/maxfev: both 200 n if neither is given; if one is given, the other
-    is unlimited unless the given one is infinite (then the other is 200 n)."""
+    is unlimited unless the given one is infinite (then the other is 200 n). scipy
+    compares counts with ``<``, so 2.5 acts as 3 (see ``count_option``)."""
+    if maxiter is not None:
+        maxiter = count_option(maxiter, "maxiter", "Nelder-Mead")
+    if maxfev is not None:
+        maxfev = count_option(maxfev, "maxfev", "Nelder-Mead")
     if maxiter is None and maxfev is None:
         maxiter = maxfev = 200 * n
     elif maxiter is None:
-        maxiter = 200 * n if maxfev == np.inf else np.inf
+        maxiter = 200 * n if maxfev == UNLIMITED else UNLIMITED
     elif maxfev is None:
-        maxfev = 200 * n if maxiter == np.inf else np.inf
-    return _limit(maxiter), _limit(maxfev)
+        maxfev = 200 * n if maxiter == UNLIMITED else UNLIMITED
+    return maxiter, maxfev
 
 
 def initial_simplex(value, n):
@@ -429,7 +431,8 @@ def _pack(o, n, lower, upper):
     if simplex:
         parts.append(initial_simplex(o["initial_simplex"], n).ravel())
     fopts = np.concatenate(parts).astype(np.float64)
-    iopts = np.array([maxiter, maxfev, int(bounded), int(simplex)], dtype=np.int64)
+    iopts = np.array([maxiter, maxfev, int(bounded), int(simplex), int(bool(o.get("_float32")))],
+                     dtype=np.int64)
     return fopts, iopts
 
 
