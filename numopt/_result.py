@@ -41,6 +41,8 @@ REASONS = {
     5: (5, False, "The objective returned NaN or infinity; the result is the best finite point seen."),
     6: (99, False, "`callback` raised `StopIteration`."),
     7: (2, False, "Maximum number of iterations has been exceeded."),  # Nelder-Mead, Powell
+    # minimize's front door: L-BFGS-B with lb == ub for every variable runs nothing
+    9: (0, True, "All independent variables were fixed by bounds."),
     # L-BFGS-B, in scipy's words
     20: (0, True, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"),
     21: (0, True, "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"),

@@ -1,5 +1,7 @@
 """``numopt.minimize``: scipy.optimize.minimize's interface over compiled state machines."""
+import contextvars
 import inspect
+import numbers
 import warnings
 
 import numpy as np
@@ -10,7 +12,7 @@ from . import _drivers
 from . import _registry
 from . import _workspace as W
 from . import _finite_diff
-from ._objective import gradient_kind, make_fg
+from ._objective import gradient_kind, is_compiled, make_fg
 
 __all__ = ["minimize"]
 
@@ -31,30 +33,133 @@ def _prepare_x0(x0):
 
 def _bounds_arrays(bounds, n):
     """scipy's bounds (a ``Bounds`` or a sequence of ``(min, max)`` with None for
-    unbounded) as two float64 arrays, or ``(None, None)``."""
+    unbounded) as two float64 arrays of length ``n``, or ``(None, None)``.
+
+    As scipy, a single pair (or ``Bounds`` of scalars) applies to every variable, and a
+    NaN bound is no bound (scipy's L-BFGS-B only tests ``isinf``: scikit-learn passes
+    NaN). The messages are scipy's.
+    """
     if bounds is None:
         return None, None
     if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
-        lower = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (n,)).copy()
-        upper = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (n,)).copy()
+        lb, ub = bounds.lb, bounds.ub
     else:
-        bounds = list(bounds)
-        if len(bounds) != n:
-            raise ValueError(f"length of bounds ({len(bounds)}) must equal the number of "
-                             f"variables ({n})")
-        lower = np.array([-np.inf if b[0] is None else b[0] for b in bounds], dtype=np.float64)
-        upper = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=np.float64)
-    if np.any(lower > upper):
+        try:
+            pairs = list(bounds)
+        except TypeError:
+            raise TypeError("bounds must be a scipy.optimize.Bounds or a sequence of "
+                            f"(min, max) pairs, got {type(bounds).__name__}") from None
+        for i, b in enumerate(pairs):
+            if isinstance(b, (str, bytes)) or not hasattr(b, "__len__") or len(b) != 2:
+                raise ValueError("bounds must be a sequence of (min, max) pairs (None for "
+                                 f"no bound); bounds[{i}] is {b!r}")
+        lb = [-np.inf if b[0] is None else b[0] for b in pairs]
+        ub = [np.inf if b[1] is None else b[1] for b in pairs]
+    try:
+        lower = np.asarray(lb, dtype=np.float64)
+        upper = np.asarray(ub, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"bounds must be real numbers (or None): {e}") from None
+    if np.any(upper < lower):
         raise ValueError("An upper bound is less than the corresponding lower bound.")
+    try:
+        lower = np.broadcast_to(lower, (n,)).copy()
+        upper = np.broadcast_to(upper, (n,)).copy()
+    except ValueError:
+        raise ValueError("The number of bounds is not compatible with the length of `x0`.") \
+            from None
+    lower[np.isnan(lower)] = -np.inf
+    upper[np.isnan(upper)] = np.inf
     return lower, upper
 
 
 def _new_style_callback(callback):
+    """scipy's test: a callback whose only parameter is named ``intermediate_result``
+    (positional or keyword-only) gets an ``OptimizeResult``, by keyword."""
     try:
         params = inspect.signature(callback).parameters
     except (TypeError, ValueError):
         return False
     return set(params) == {"intermediate_result"}
+
+
+def _caller(callback):
+    """``call(x, fun)`` calling the user's ``callback`` as scipy does: new style with
+    ``intermediate_result=OptimizeResult(x=x, fun=fun)``, else legacy ``callback(x)``."""
+    if _new_style_callback(callback):
+        return lambda x, fun: callback(intermediate_result=OptimizeResult(x=x, fun=fun))
+    return lambda x, fun: callback(x)
+
+
+# Set while a front-door feature (return_all, disp, fixed variables) runs minimize again
+# on the prepared problem: the outer call has already given scipy's warnings.
+_INNER = contextvars.ContextVar("numopt_minimize_inner", default=False)
+
+
+def _warn_unused(spec, method, jac, hess, hessp, bounds, constraints):
+    """scipy's warnings for what the method cannot use, naming it as the caller wrote it."""
+    def warn(message):
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+    if constraints is not None and len(constraints if not isinstance(constraints, dict)
+                                       else [constraints]) and not spec.constraints:
+        warn(f"Method {method} cannot handle constraints.")
+    if bounds is not None and not spec.bounds:
+        warn(f"Method {method} cannot handle bounds.")
+    if hess is not None and not spec.hess:
+        warn(f"Method {method} does not use Hessian information (hess).")
+    if hessp is not None and not spec.hess:
+        warn(f"Method {method} does not use Hessian-vector product information (hessp).")
+    if not spec.uses_gradient and bool(jac):
+        warn(f"Method {method} does not use gradient information (jac).")
+
+
+def _scalar_value(fx):
+    """scipy's reading of a Python objective's value (``ScalarFunction``): a scalar, or
+    anything ``np.asarray(fx).item()`` reads (an array of one element); a value that is
+    not a number (a string, None) raises ``TypeError``."""
+    if type(fx) is float:
+        return fx
+    if not np.isscalar(fx):
+        try:
+            fx = np.asarray(fx).item()
+        except (TypeError, ValueError) as e:
+            raise ValueError("The user-provided objective function must return a scalar "
+                             "value.") from e
+    if not isinstance(fx, (numbers.Number, np.bool_)):  # complex: jac="cs" differences
+        raise TypeError("The user-provided objective function must return a real scalar "
+                        f"value; it returned {type(fx).__name__} {fx!r:.40}")
+    return fx
+
+
+def _as_scipy_calls(fun, jac, kind, dtype=None):
+    """A Python ``fun`` (and ``jac``) called as scipy's ``ScalarFunction`` calls them: on
+    a copy of x (an objective may write into its argument: finite differences and the
+    gradient call must not see that), of ``dtype`` when given (Nelder-Mead keeps a
+    float32 ``x0`` float32), with scipy's reading of the value. Compiled objectives are
+    returned as they are (they get float64 arrays)."""
+    if is_compiled(fun):
+        return fun, jac
+    cast = None if dtype is None or dtype == np.float64 else dtype
+
+    def copy(x):
+        return np.array(x, dtype=cast) if cast is not None else x.copy()
+
+    if kind in ("tuple", "value-tuple"):
+        def f(x, *args):
+            out = fun(copy(x), *args)
+            if isinstance(out, tuple) and len(out) == 2:
+                return _scalar_value(out[0]), out[1]
+            return out  # not a pair: the adapter says so
+    else:
+        def f(x, *args):
+            return _scalar_value(fun(copy(x), *args))
+    if callable(jac) and not isinstance(jac, str) and not is_compiled(jac):
+        user_jac = jac
+
+        def jac(x, *args):
+            return user_jac(copy(x), *args)
+    return f, jac
 
 
 def _options(method, options, tol, n):
@@ -77,21 +182,26 @@ def _options(method, options, tol, n):
 _DEFAULT_CALLS = {}
 
 
-def _prepare(spec, options, tol, n, lower, upper):
+def _prepare(spec, options, tol, n, lower, upper, dtype=np.float64):
     """``(opts, fopts, iopts, sizes, step)``: the merged options, the method's option
     arrays, workspace sizes and ``step``. With the defaults and no bounds they are made
-    once per method and size: packing them again costs a fifth of a small solve. The
-    option arrays are only ever read (by ``init``), so calls can share them."""
+    once per method, size and dtype of ``x0``: packing them again costs a fifth of a
+    small solve. The option arrays are only ever read (by ``init``), so calls can share
+    them. Nelder-Mead reads the dtype (``opts["_float32"]``: a float32 ``x0`` keeps
+    float32 vertices, as scipy's)."""
     memo = options is None and tol is None and lower is None
+    key = (spec.name, n, np.dtype(dtype).str)
     if memo:
-        hit = _DEFAULT_CALLS.get((spec.name, n))
+        hit = _DEFAULT_CALLS.get(key)
         if hit is not None:
             return hit
     opts = _options(spec, options, tol, n)
+    if not spec.uses_gradient:
+        opts["_float32"] = np.dtype(dtype) == np.float32
     fopts, iopts = spec.pack(opts, n, lower, upper)
     out = (opts, fopts, iopts, spec.module.sizes(n, fopts, iopts), spec.step_for(iopts))
     if memo:
-        _DEFAULT_CALLS[(spec.name, n)] = out
+        _DEFAULT_CALLS[key] = out
     return out
 
 
@@ -144,30 +254,25 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
         raise ValueError("method must be a string; numopt does not accept callables as methods")
     spec = _registry.get(method)
     name = spec.name
-    # scipy's warnings, with the method named as the caller wrote it.
-    if constraints is not None and len(constraints if not isinstance(constraints, dict) else [constraints]) \
-            and not spec.constraints:
-        warnings.warn(f"Method {method} cannot handle constraints.", RuntimeWarning, stacklevel=2)
-    if bounds is not None and not spec.bounds:
-        warnings.warn(f"Method {method} cannot handle bounds.", RuntimeWarning, stacklevel=2)
-    if hess is not None and not spec.hess:
-        warnings.warn(f"Method {method} does not use Hessian information (hess).", RuntimeWarning,
-                      stacklevel=2)
-    if hessp is not None and not spec.hess:
-        warnings.warn(f"Method {method} does not use Hessian-vector product information (hessp).",
-                      RuntimeWarning, stacklevel=2)
-    if not spec.uses_gradient and bool(jac):
-        warnings.warn(f"Method {method} does not use gradient information (jac).", RuntimeWarning,
-                      stacklevel=2)
     if not isinstance(args, tuple):
         args = (args,)
-    lower, upper = _bounds_arrays(bounds, n) if spec.bounds else (None, None)
-    opts, fopts, iopts, sizes, method_step = _prepare(spec, options, tol, n, lower, upper)
+    if not _INNER.get():  # a front-door feature calling minimize again has warned already
+        _warn_unused(spec, method, jac, hess, hessp, bounds, constraints)
+    # scipy validates bounds whatever the method; only the methods with bounds use them.
+    lower, upper = _bounds_arrays(bounds, n)
+    if not spec.bounds:
+        lower = upper = None
+    jac = jac if spec.uses_gradient or jac is True else None
+    kind = gradient_kind(fun, jac, need_gradient=spec.uses_gradient)
+    special = _front_door(spec, fun, x0, args, jac, kind, lower, upper, callback, options, tol)
+    if special is not None:
+        return special(method)
+    fun, jac = _as_scipy_calls(fun, jac, kind, x0.dtype if not spec.uses_gradient else None)
+    opts, fopts, iopts, sizes, method_step = _prepare(spec, options, tol, n, lower, upper,
+                                                      x0.dtype)
     check = getattr(spec.module, "check", None)
     if check is not None:
         check(x0, opts, lower, upper)  # method-specific warnings before the run
-    jac = jac if spec.uses_gradient or jac is True else None
-    kind = gradient_kind(fun, jac, need_gradient=spec.uses_gradient)
     fd = None
     if kind == "fd":  # the steps and bounds ride along as a last argument
         fd, fd_step = _finite_diff.choose(jac, opts, scipy_steps=spec.fd_options)
@@ -192,30 +297,189 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     return _result(ws, iws, n, x0.dtype, fev, spec)
 
 
+# -- front-door features that run minimize again on a prepared problem -------------------
+# Methods whose scipy versions honour return_all (allvecs) and disp (a message).
+_REPORTING = ("BFGS", "CG", "Nelder-Mead")
+
+
+def _front_door(spec, fun, x0, args, jac, kind, lower, upper, callback, options, tol):
+    """What scipy's ``minimize`` does around the method itself, where it applies:
+    ``special(method) -> OptimizeResult`` running it, else None.
+
+    - L-BFGS-B with every variable fixed by equal bounds: no run (scipy's result).
+    - L-BFGS-B with some variables fixed and a finite-difference gradient: scipy removes
+      them from the problem (a difference cannot step within lb == ub) and puts them
+      back in the result, with NaN in ``jac``.
+    - ``return_all`` (``allvecs``) and ``disp`` (scipy's message, warning or print) of
+      BFGS, CG and Nelder-Mead.
+    """
+    if spec.name == "L-BFGS-B" and lower is not None:
+        fixed = lower == upper
+        if fixed.all():
+            return lambda method: _all_fixed(fun, kind, lower, args, x0.dtype)
+        if fixed.any() and kind == "fd":
+            return lambda method: _without_fixed(fun, x0, args, method, jac, lower, upper,
+                                                 fixed, callback, options, tol)
+    opts = options or {}
+    if spec.name in _REPORTING and (opts.get("return_all") or opts.get("disp")):
+        return lambda method: _reporting(spec, fun, x0, args, method, jac, lower, upper,
+                                         callback, options, tol)
+    return None
+
+
+def _again(fun, x0, args, method, jac, bounds, callback, options, tol):
+    """``minimize`` on a prepared problem, without giving scipy's warnings again."""
+    token = _INNER.set(True)
+    try:
+        return minimize(fun, x0, args=args, method=method, jac=jac, bounds=bounds, tol=tol,
+                        callback=callback, options=options)
+    finally:
+        _INNER.reset(token)
+
+
+def _all_fixed(fun, kind, lower, args, dtype):
+    """scipy's ``_optimize_result_for_equal_bounds``: x is the bounds, one evaluation."""
+    x = lower.copy()
+    if kind in ("grad", "value-grad"):  # @numopt.objective(grad=True)
+        value = fun(x.copy(), np.zeros(x.size), *args)
+    else:
+        value = fun(x.copy(), *args)
+        if kind in ("tuple", "value-tuple"):
+            value = value[0]
+    status, success, message = describe(_ALL_FIXED)
+    return OptimizeResult(x=_cast(x, dtype), fun=float(_scalar_value(value)), nit=0, nfev=1,
+                          njev=0, nhev=0, status=status, success=success, message=message)
+
+
+_ALL_FIXED = 9  # the reason of numopt._result.REASONS
+
+
+def _without_fixed(fun, x0, args, method, jac, lower, upper, fixed, callback, options, tol):
+    """L-BFGS-B over the free variables only (scipy's ``_Remove_From_Func``), the fixed
+    ones put back into ``x`` (their ``jac`` NaN, ``hess_inv`` None, as scipy). A
+    compiled objective is called from Python here."""
+    free = ~fixed
+    values = lower[fixed]
+
+    def full(xr):
+        x = np.empty(fixed.size, dtype=xr.dtype)
+        x[fixed] = values
+        x[free] = xr
+        return x
+
+    def reduced(xr, *a):
+        return fun(full(xr), *a)
+
+    cb = None
+    if callback is not None:
+        call = _caller(callback)
+
+        def cb(intermediate_result):
+            call(full(intermediate_result.x), intermediate_result.fun)
+
+    from scipy.optimize import Bounds
+    res = _again(reduced, x0[free], args, method, jac, Bounds(lower[free], upper[free]), cb,
+                 options, tol)
+    res.x = full(res.x)
+    jac_full = np.full(fixed.size, np.nan)
+    jac_full[free] = res.jac
+    res.jac = jac_full
+    if "hess_inv" in res:
+        res.hess_inv = None  # unknown for the fixed variables, as in scipy
+    return res
+
+
+def _reporting(spec, fun, x0, args, method, jac, lower, upper, callback, options, tol):
+    """The run, then scipy's ``allvecs`` (``return_all``: x0, then the iterate after
+    each iteration, as the callback sees it) and ``disp`` output."""
+    options = dict(options)
+    return_all = bool(options.pop("return_all", False))
+    disp = bool(options.pop("disp", False))
+    allvecs = None
+    cb = callback
+    if return_all:
+        first = x0.copy()
+        sim = options.get("initial_simplex")
+        if spec.name == "Nelder-Mead" and sim is not None:
+            first = np.array(np.atleast_2d(sim)[0], dtype=x0.dtype)
+        elif lower is not None:
+            first = np.clip(x0, lower, upper).astype(x0.dtype)
+        allvecs = [first]
+        call = None if callback is None else _caller(callback)
+
+        def cb(intermediate_result):
+            allvecs.append(np.copy(intermediate_result.x))
+            if call is not None:
+                call(intermediate_result.x, intermediate_result.fun)
+
+    bounds = None if lower is None else _bounds_object(lower, upper)
+    res = _again(fun, x0, args, method, jac, bounds, cb, options, tol)
+    if allvecs is not None:
+        res["allvecs"] = allvecs
+    if disp:
+        _display(spec, res)
+    return res
+
+
+def _bounds_object(lower, upper):
+    from scipy.optimize import Bounds
+    return Bounds(lower, upper)
+
+
+def _display(spec, res):
+    """scipy's ``disp=True``: a warning if the run failed, else the message printed;
+    then the counts."""
+    if not res.success:
+        # Nelder-Mead warns with RuntimeWarning, the gradient methods OptimizeWarning.
+        kind = RuntimeWarning if spec.name == "Nelder-Mead" else OptimizeWarning
+        warnings.warn(res.message, kind, stacklevel=5)
+        if spec.name == "Nelder-Mead":
+            return
+    else:
+        print(res.message)
+    print(f"         Current function value: {res.fun:f}")
+    print(f"         Iterations: {res.nit:d}")
+    print(f"         Function evaluations: {res.nfev:d}")
+    if spec.uses_gradient:
+        print(f"         Gradient evaluations: {res.njev:d}")
+
+
 def _iteration_hook(callback, n, dtype):
     """``on_iteration(ws, iws) -> stop`` calling the user's ``callback`` after each
     iteration, new style or legacy; ``StopIteration`` from it stops the run."""
-    new_style = _new_style_callback(callback)
+    call = _caller(callback)
 
     def on_iteration(ws, iws):
         xo = iws[W.XR]
-        xk = ws[xo:xo + n].astype(dtype)
+        xk = _cast(ws[xo:xo + n], dtype)
         try:
-            if new_style:
-                callback(OptimizeResult(x=xk, fun=float(ws[W.FR])))
-            else:
-                callback(xk)
+            call(xk, float(ws[W.FR]))
         except StopIteration:
             return True
         return False
     return on_iteration
 
 
+def _cast(x, dtype):
+    """``x`` (float64) as ``dtype``, a copy; kept float64 where the cast would turn a
+    finite value infinite (a float32 or float16 ``x0`` whose run went beyond that
+    type's range): a wrong solution is worse than a wider dtype."""
+    with np.errstate(over="ignore"):
+        out = x.astype(dtype, copy=True)
+    if dtype != np.float64 and np.isinf(out).any() and not np.isinf(x[np.isinf(out)]).all():
+        return x.copy()
+    return out
+
+
 def _result(ws, iws, n, dtype, fev, spec):
     status, success, message = describe(iws[W.REASON])
     xo, go = iws[W.XR], iws[W.GR]
+    x = _cast(ws[xo:xo + n], dtype)
+    if x.dtype != dtype:
+        message = (f"{message} (x is float64: the point found is beyond the range of "
+                   f"the {np.dtype(dtype).name} of x0)")
     res = OptimizeResult(
-        x=ws[xo:xo + n].astype(dtype, copy=True),
+        x=x,
         fun=float(ws[W.FR]),
         nit=int(iws[W.NIT]),
         nfev=int(iws[W.NFEV]) * fev,
