@@ -364,7 +364,9 @@ def test_options_are_scipys():
     ({"maxls": 0}, ValueError, "maxls must be positive"),
     ({"maxcor": 0}, ValueError, "maxcor must be positive"),
     ({"ftol": -1.0}, ValueError, "ftol"),
-    ({"maxiter": 2.5}, ValueError, "integer"),
+    ({"maxcor": 2.5}, ValueError, "integer"),
+    ({"maxiter": "5"}, TypeError, "maxiter"),
+    ({"maxfun": np.nan}, ValueError, "maxfun"),
 ])
 def test_bad_options(options, exc, msg):
     with pytest.raises(exc, match=msg):
@@ -378,13 +380,103 @@ def test_ignored_options_are_accepted():
 
 
 @pytest.mark.parametrize("bounds,msg", [
-    ([(1.0, 0.0), (None, None)], "upper bound is less than"),
-    ([(0.0, 1.0)], "length of bounds"),
-    ([(np.nan, 1.0), (None, None)], "NaN"),
+    ([(1.0, 0.0), (None, None)], "An upper bound is less than the corresponding lower bound."),
+    ([(0.0, 1.0)] * 3, "The number of bounds is not compatible with the length of `x0`."),
+    (so.Bounds([0.0, 0.0, 0.0], [1.0, 1.0, 1.0]), "The number of bounds is not compatible"),
+    ([(0.0,), (0.0,)], r"bounds must be a sequence of \(min, max\) pairs.*bounds\[0\]"),
 ])
 def test_invalid_bounds(bounds, msg):
-    with pytest.raises(ValueError, match=msg):
+    """scipy's messages (the last case: scipy's is an unpacking error)."""
+    if msg.startswith(("An upper", "The number")):
+        with pytest.raises(ValueError, match=msg.replace("(", r"\(").replace("`", ".")):
+            so.minimize(so.rosen, [0.0, 0.0], method=METHOD, bounds=bounds)
+    with pytest.raises(ValueError, match=msg.replace("`", ".")):
         _ours(rosen_py, [0.0, 0.0], args=(1.0, 100.0), jac=True, bounds=bounds)
+
+
+@pytest.mark.parametrize("bounds", [
+    [(0.0, 0.5)],                                   # one pair for every variable
+    [(np.nan, np.nan), (0.0, 1.0)],                 # NaN: no bound, as scipy
+    [(np.nan, 5.0), (np.nan, 1.0)],
+    [(0.0, np.nan), (-1.0, 1.0)],
+    so.Bounds([np.nan, -np.inf], [np.nan, 0.8]),
+])
+def test_bounds_read_as_scipy_reads_them(bounds):
+    ref = so.minimize(so.rosen, [1.0, 0.5], method=METHOD, bounds=bounds)
+    res = _ours(so.rosen, [1.0, 0.5], bounds=bounds)
+    assert (res.nit, res.nfev, res.status) == (ref.nit, ref.nfev, ref.status)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("maxiter", [2.5, 3.0, np.inf, 10 ** 20, np.float32(4.2)])
+def test_maxiter_as_scipy_reads_it(maxiter):
+    """A real maxiter acts as its ceiling (scipy's loop tests nit >= maxiter), np.inf
+    and huge integers as no limit (numopt counts in int64)."""
+    ref = so.minimize(so.rosen, [0.0, 0.0], method=METHOD, options={"maxiter": maxiter})
+    res = _ours(so.rosen, [0.0, 0.0], options={"maxiter": maxiter})
+    assert (res.nit, res.nfev, res.status, res.message) == \
+        (ref.nit, ref.nfev, ref.status, ref.message)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-6)  # differenced: rounding apart
+
+
+_LB = np.array([0.0, 2.0, -1.0, -1.0])
+_UB = np.array([3.0, 2.0, 2.0, -1.0])
+_X0 = np.random.default_rng(12223).random(4)
+
+
+@njit
+def _rosen_compiled(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+@pytest.mark.parametrize("jac", [None, "2-point", "3-point"])
+@pytest.mark.parametrize("bound_type", [list, so.Bounds])
+def test_fixed_variables_with_differences_are_removed_as_scipy(jac, bound_type):
+    """lb == ub for some variables and a finite-difference gradient: scipy takes them out
+    of the problem (a difference cannot step inside lb == ub) and reports NaN for their
+    gradient; so does numopt, with the same counts."""
+    bounds = list(zip(_LB, _UB)) if bound_type is list else so.Bounds(_LB, _UB)
+    seen = []
+
+    def cb(intermediate_result):
+        seen.append(intermediate_result.x.copy())
+
+    ref = so.minimize(so.rosen, _X0, method=METHOD, jac=jac, bounds=bounds)
+    res = _ours(so.rosen, _X0, jac=jac, bounds=bounds, callback=cb)
+    compiled = _ours(_rosen_compiled, _X0, jac=jac, bounds=bounds)
+    for r in (res, compiled):
+        assert r.success and (r.nit, r.nfev, r.status) == (ref.nit, ref.nfev, ref.status)
+        np.testing.assert_allclose(r.x, ref.x, rtol=1e-7)
+        np.testing.assert_array_equal(np.isnan(r.jac), np.isnan(ref.jac))
+        np.testing.assert_allclose(r.jac, ref.jac, rtol=1e-5, atol=1e-6)
+        assert r.hess_inv is None and ref.hess_inv is None
+    fixed = _LB == _UB
+    assert len(seen) == res.nit and all(np.array_equal(x[fixed], _LB[fixed]) for x in seen)
+
+
+def test_fixed_variables_with_a_gradient_stay_in_the_problem():
+    """With an analytic gradient scipy keeps the fixed variables (L-BFGS-B holds them)."""
+    bounds = list(zip(_LB, _UB))
+    ref = so.minimize(so.rosen, _X0, method=METHOD, jac=so.rosen_der, bounds=bounds)
+    res = _ours(so.rosen, _X0, jac=so.rosen_der, bounds=bounds)
+    assert (res.nit, res.nfev, res.status) == (ref.nit, ref.nfev, ref.status)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-7)
+    np.testing.assert_allclose(res.jac, ref.jac, rtol=1e-7)
+
+
+@pytest.mark.parametrize("fun,jac,args", [
+    (lambda x, p=1: np.linalg.norm(x) + p, None, ()),
+    (lambda x, p=1: np.linalg.norm(x) + p, None, (2,)),
+    (lambda x: (np.linalg.norm(x), x / np.linalg.norm(x)), True, ()),
+])
+def test_all_variables_fixed_like_scipy(fun, jac, args):
+    bounds = [(1, 1), (2, 2)]
+    ref = so.minimize(fun, (1.0, 3.0), method=METHOD, jac=jac, bounds=bounds, args=args)
+    res = _ours(fun, (1.0, 3.0), jac=jac, bounds=bounds, args=args)
+    for key in ("success", "message", "nfev", "njev", "fun"):
+        assert res[key] == ref[key], key
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert res.status == 0 and res.nit == 0
 
 
 def test_workspace_does_not_grow_with_iterations():

@@ -388,7 +388,8 @@ def test_calls_with_default_options_share_read_only_option_arrays(method):
 
     x0 = np.array([-1.2, 1.0])
     first = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
-    _, fopts, iopts, _, _ = M._DEFAULT_CALLS[(numopt._minimize._registry.get(method).name, 2)]
+    key = (numopt._minimize._registry.get(method).name, 2, x0.dtype.str)
+    _, fopts, iopts, _, _ = M._DEFAULT_CALLS[key]
     saved = fopts.copy(), iopts.copy()
     numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method, options={"maxiter": 3})
     again = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
@@ -396,3 +397,179 @@ def test_calls_with_default_options_share_read_only_option_arrays(method):
     np.testing.assert_array_equal(iopts, saved[1])
     assert (again.nit, again.nfev) == (first.nit, first.nfev)
     np.testing.assert_array_equal(again.x, first.x)
+
+
+# --- the front door answers odd input as scipy does ---------------------------------------
+
+@pytest.mark.parametrize("method", ["BFGS", "CG", "L-BFGS-B", "Nelder-Mead"])
+def test_objective_returning_one_element_array_is_a_scalar(method):
+    def f(x):
+        return np.array([np.sum((x - 1.5) ** 2)])   # shape (1,), as scipy accepts
+
+    ref = so.minimize(f, [0.0, 0.0], method=method)
+    res = numopt.minimize(f, [0.0, 0.0], method=method)
+    assert (res.nit, res.nfev, res.status) == (ref.nit, ref.nfev, ref.status)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-7)
+    assert type(res.fun) is float
+
+
+def test_objective_returning_a_vector_or_a_string_raises():
+    msg = "The user-provided objective function must return a scalar value."
+    for minimize in (so.minimize, numopt.minimize):
+        with pytest.raises(ValueError, match=msg):
+            minimize(lambda x: x, np.array([1.0, 1.0]), method="BFGS")
+    with pytest.raises(TypeError, match="real scalar value; it returned str '1.0'"):
+        numopt.minimize(lambda x: "1.0", [1.0, 2.0], method="BFGS")
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG", "L-BFGS-B", "Nelder-Mead"])
+def test_keyword_only_new_style_callback(method):
+    """scipy's test: the only parameter is named intermediate_result (here keyword-only),
+    so it is called with intermediate_result=OptimizeResult(x, fun)."""
+    def run(minimize):
+        seen = []
+
+        def callback(*, intermediate_result):
+            assert intermediate_result.fun == so.rosen(intermediate_result.x)
+            seen.append(intermediate_result.x.copy())
+            if len(seen) == 3:
+                raise StopIteration
+
+        res = minimize(so.rosen, [1.1] * 3, method=method, callback=callback)
+        return res, seen
+
+    (res, ours), (ref, theirs) = run(numopt.minimize), run(so.minimize)
+    assert res.status == ref.status == 99 and res.nit == ref.nit
+    np.testing.assert_allclose(np.array(ours), np.array(theirs), rtol=1e-7)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG", "Nelder-Mead", "L-BFGS-B"])
+@pytest.mark.parametrize("maxiter", [3.5, np.inf, 10 ** 20])
+def test_maxiter_non_integer_or_unlimited_like_scipy(method, maxiter):
+    opts = {"maxiter": maxiter}
+    ref = so.minimize(so.rosen, [1.3, 0.7, 0.8], method=method, options=opts)
+    res = numopt.minimize(so.rosen, [1.3, 0.7, 0.8], method=method, options=opts)
+    assert (res.nit, res.status) == (ref.nit, ref.status)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG", "Nelder-Mead", "L-BFGS-B"])
+@pytest.mark.parametrize("maxiter,exc", [("5", TypeError), (True, TypeError), (np.nan, ValueError),
+                                         ([5], TypeError)])
+def test_maxiter_that_is_not_a_number_raises_naming_it(method, maxiter, exc):
+    with pytest.raises(exc, match="maxiter"):
+        numopt.minimize(so.rosen, [1.3, 0.7], method=method, options={"maxiter": maxiter})
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG"])
+def test_bounds_are_validated_for_every_method_as_scipy(method):
+    """scipy checks bounds before it warns that the method ignores them."""
+    for bounds, exc, msg in ((so.Bounds([1, 2], [3, 4]), ValueError, "The number of bounds"),
+                             ([(3, 1), (0, 1), (0, 1)], ValueError, "An upper bound is less"),
+                             ([(0.0,), (0.0,), (0.0,)], ValueError, r"bounds\[0\]")):
+        with pytest.raises(exc, match=msg), pytest.warns(RuntimeWarning, match="cannot handle"):
+            numopt.minimize(so.rosen, [1.0, 2.0, 3.0], method=method, bounds=bounds)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG", "L-BFGS-B", "Nelder-Mead"])
+def test_objective_that_writes_into_x_sees_a_copy(method):
+    """scipy's test_x_overwritten_user_function: the objective works in place on x."""
+    def fquad(x):
+        x -= np.arange(x.size)
+        x *= x
+        return np.sum(x)
+
+    x0 = np.ones(5) * 1.5
+    ref = so.minimize(fquad, x0, method=method)
+    res = numopt.minimize(fquad, x0, method=method)
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-6)
+    assert (res.nit, res.nfev) == (ref.nit, ref.nfev)
+    np.testing.assert_array_equal(x0, 1.5)
+
+
+def test_bfgs_nan_at_x0_reports_that_nan():
+    ref = so.minimize(lambda x: np.nan, [1.0], method="BFGS")
+    for fun in (lambda x: np.nan, njit(lambda x: np.nan)):
+        res = numopt.minimize(fun, [1.0], method="BFGS")
+        assert np.isnan(res.fun) and np.isnan(ref.fun)   # the value really evaluated
+        assert res.status == 5 and not res.success
+        np.testing.assert_array_equal(res.x, [1.0])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_bfgs_nonfinite_mid_run_is_status_5_at_the_best_point(bad):
+    """NaN and +inf end the same way: status 5 at the best finite point evaluated (a trial
+    point of the line search, better than scipy's last iterate)."""
+    seen = []
+
+    def f(x):
+        value = float(np.sum((x - 3.0) ** 2)) if x[0] < 2.5 else bad
+        seen.append((value, x.copy()))
+        return value
+
+    def g(x):
+        return 2.0 * (x - 3.0)
+
+    ref = so.minimize(f, [0.0, 0.0], jac=g, method="BFGS")
+    seen.clear()
+    for fun in (f,):
+        res = numopt.minimize(fun, [0.0, 0.0], jac=g, method="BFGS")
+        assert res.status == 5 and not res.success
+        best, x_best = min((t for t in seen if np.isfinite(t[0])), key=lambda t: t[0])
+        assert res.fun == best and np.isfinite(res.fun)
+        np.testing.assert_array_equal(res.x, x_best)
+        np.testing.assert_array_equal(res.jac, g(x_best))
+        assert res.fun <= ref.fun or not np.isfinite(ref.fun)
+
+
+def test_bfgs_inverse_hessian_update_keeps_a_badly_scaled_problem():
+    """f = 1e50 (x - 1)^2: the first update must replace H = I by about 1/(2e50); the
+    expanded O(n^2) update would leave rounding errors of H's size (scipy's factored
+    form, and numopt's for such updates, do not)."""
+    scale = 1e50
+    kw = dict(jac=lambda x: np.array([scale * (x[0] - 1)]), method="BFGS",
+              options={"gtol": scale * 1e-8})
+    ref = so.minimize(lambda x: scale * (x[0] - 1) ** 2, [-1.0], **kw)
+    res = numopt.minimize(lambda x: scale * (x[0] - 1) ** 2, [-1.0], **kw)
+    assert res.success and (res.nit, res.nfev) == (ref.nit, ref.nfev)
+    np.testing.assert_allclose(res.x, [1.0])
+    np.testing.assert_allclose(res.hess_inv, ref.hess_inv, rtol=1e-10)
+
+
+def test_result_beyond_the_range_of_a_float16_x0_stays_float64():
+    """The best point is 1e5, beyond float16's 65504: x is returned in float64 (the cast
+    would say inf) and the message says so."""
+    f = lambda x: ((x[0] - 1e5) * 1e-3) ** 2   # noqa: E731
+    res = numopt.minimize(f, np.zeros(1, np.float16), method="BFGS")
+    assert res.success and res.x.dtype == np.float64
+    np.testing.assert_allclose(res.x, [1e5], rtol=1e-6)
+    assert "float64" in res.message
+    small = numopt.minimize(lambda x: (x[0] - 3.0) ** 2, np.zeros(1, np.float16))
+    assert small.x.dtype == np.float16
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG"])
+def test_disp_warns_or_prints_as_scipy(method, capsys):
+    opts = {"disp": True, "maxiter": 10}
+    with pytest.warns(OptimizeWarning, match="Maximum number of iterations"):
+        numopt.minimize(so.rosen, [0.0, 0.0], jac=so.rosen_der, method=method, options=opts)
+    capsys.readouterr()
+    so.minimize(so.rosen, [0.0, 0.0], jac=so.rosen_der, method=method, options={"disp": True})
+    theirs = capsys.readouterr().out
+    numopt.minimize(so.rosen, [0.0, 0.0], jac=so.rosen_der, method=method, options={"disp": True})
+    ours = capsys.readouterr().out
+    assert ours.splitlines()[0] == theirs.splitlines()[0] == "Optimization terminated successfully."
+    assert [line.split(":")[0] for line in ours.splitlines()] == \
+        [line.split(":")[0] for line in theirs.splitlines()]
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG", "Nelder-Mead"])
+def test_return_all_gives_scipys_allvecs(method):
+    jac = None if method == "Nelder-Mead" else so.rosen_der
+    ref = so.minimize(so.rosen, [1.3, 0.7, 0.8], jac=jac, method=method,
+                      options={"return_all": True})
+    res = numopt.minimize(so.rosen, [1.3, 0.7, 0.8], jac=jac, method=method,
+                          options={"return_all": True})
+    # x0, then one iterate per iteration (Nelder-Mead's nit counts from 1, as scipy's)
+    assert len(res.allvecs) == len(ref.allvecs) == ref.nit + (method != "Nelder-Mead")
+    np.testing.assert_allclose(np.array(res.allvecs), np.array(ref.allvecs), rtol=1e-7)

@@ -397,7 +397,56 @@ def test_infinite_values_are_ordinary():
 
 
 def test_float32_x0_keeps_its_dtype():
-    res = nm(rosen, [-1.2, 1.0])
-    res32 = numopt.minimize(rosen, np.array([-1.2, 1.0], dtype=np.float32), method="nelder-mead")
-    assert res32.x.dtype == np.float32 and res32.success
-    np.testing.assert_allclose(res32.x, res.x, rtol=1e-6)
+    """float32 vertices as scipy's (not the float64 run cast at the end)."""
+    x0 = np.array([-1.2, 1.0], dtype=np.float32)
+    ref = so.minimize(rosen, x0, method="nelder-mead")
+    res32 = numopt.minimize(rosen, x0, method="nelder-mead")
+    assert res32.x.dtype == ref.x.dtype == np.float32 and res32.success
+    np.testing.assert_allclose(res32.x, ref.x, atol=1e-3)
+    assert np.array_equal(res32.final_simplex[0], res32.final_simplex[0].astype(np.float32))
+
+
+# --- scipy's behaviour at the front door ----------------------------------------------------
+
+def test_float32_x0_keeps_float32_points_like_scipy():
+    """scipy keeps a float32 simplex: the objective gets float32 points, the result is
+    float32 (numopt's arithmetic is float64, its vertices rounded to float32)."""
+    dtypes = set()
+
+    def f(x):
+        dtypes.add(x.dtype)
+        return so.rosen(x)
+
+    x0 = np.array([5.0, 4.0], dtype=np.float32)
+    ref = so.minimize(f, x0, method="Nelder-Mead")
+    assert dtypes == {np.dtype(np.float32)}
+    res = numopt.minimize(f, x0, method="Nelder-Mead")
+    assert dtypes == {np.dtype(np.float32)}
+    assert res.x.dtype == ref.x.dtype == np.float32
+    assert res.final_simplex[0].dtype == np.float32
+    assert res.success and ref.success
+    np.testing.assert_allclose(res.x, ref.x, atol=2e-3)
+    np.testing.assert_allclose(res.fun, f(res.x), rtol=1e-6)   # fun is f at x itself
+
+
+def test_return_all_and_initial_simplex_like_scipy():
+    sim = np.array([[0.0, 0.0, 0.0], [0.1, 0.0, 0.0], [0.0, 0.1, 0.0], [0.0, 0.0, 0.1]])
+    opts = {"return_all": True, "initial_simplex": sim}
+    ref = so.minimize(so.rosen, np.zeros(3), method="Nelder-Mead", options=opts)
+    res = numopt.minimize(so.rosen, np.zeros(3), method="Nelder-Mead", options=opts)
+    np.testing.assert_array_equal(res.allvecs[0], sim[0])
+    np.testing.assert_array_equal(np.array(res.allvecs), np.array(ref.allvecs))
+
+
+def test_disp_warns_on_the_iteration_limit_like_scipy():
+    for minimize in (so.minimize, numopt.minimize):
+        with pytest.warns(RuntimeWarning, match="Maximum number of iterations"):
+            minimize(so.rosen, np.zeros(4), method="Nelder-Mead",
+                     options={"maxiter": 1, "disp": True})
+
+
+@pytest.mark.parametrize("opts,exc", [({"maxiter": "5"}, TypeError), ({"maxfev": "5"}, TypeError),
+                                      ({"maxfev": np.nan}, ValueError)])
+def test_limits_that_are_not_numbers_raise_naming_them(opts, exc):
+    with pytest.raises(exc, match=next(iter(opts))):
+        numopt.minimize(so.rosen, np.zeros(2), method="Nelder-Mead", options=opts)
