@@ -1,6 +1,7 @@
 """Adadelta."""
 from .._rules.adadelta import adadelta as _adadelta_rule
-from .optimizer import Optimizer, _check_eps, _check_lr, _check_torch_only, _check_weight_decay
+from .optimizer import (Optimizer, _check_eps, _check_lr, _check_torch_only, _check_weight_decay,
+                        _real)
 
 __all__ = ["Adadelta"]
 
@@ -43,18 +44,22 @@ class Adadelta(Optimizer):
     """
 
     _rule = staticmethod(_adadelta_rule)
+    _load_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        _check_lr(lr)
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        _check_eps(eps)
-        _check_weight_decay(weight_decay)
-        _check_torch_only(capturable=capturable, differentiable=differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        rho = _real(h["rho"], "rho")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        _check_eps(h)
+        _check_weight_decay(h)
+        _check_torch_only(h, "capturable", "differentiable")
 
     def _state_rows(self, group):
         return ("square_avg", "acc_delta")

@@ -1,6 +1,7 @@
 """Adagrad."""
 from .._rules.adagrad import adagrad as _adagrad_rule
-from .optimizer import Optimizer, _check_eps, _check_lr, _check_torch_only, _check_weight_decay
+from .optimizer import (Optimizer, _check_eps, _check_lr, _check_nonnegative, _check_torch_only,
+                        _check_weight_decay)
 
 __all__ = ["Adagrad"]
 
@@ -45,29 +46,29 @@ class Adagrad(Optimizer):
     """
 
     _rule = staticmethod(_adagrad_rule)
+    _load_defaults = dict(foreach=None, maximize=False, differentiable=False, fused=None)
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
                  differentiable=False, fused=None):
-        _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        _check_weight_decay(weight_decay)
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        _check_eps(eps)
-        _check_torch_only(differentiable=differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        initial_accumulator_value = self.defaults["initial_accumulator_value"]
         for group, buckets in zip(self.param_groups, self._buckets):
             for b in buckets:
                 b.ensure_rows(self._state_rows(group), lambda name: 0)
                 for j in range(len(b.params)):
                     b.init_param(j, lambda name: initial_accumulator_value, {"step": 0})
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        _check_nonnegative(h, "lr_decay")
+        _check_weight_decay(h)
+        _check_nonnegative(h, "initial_accumulator_value")
+        _check_eps(h)
+        _check_torch_only(h, "differentiable")
 
     def _state_rows(self, group):
         return ("sum",)

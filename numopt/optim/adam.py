@@ -1,7 +1,7 @@
 """Adam."""
 from .._rules.adam import adam as _adam_rule
-from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_torch_only,
-                        _check_weight_decay, _lerp_weight)
+from .optimizer import (Optimizer, _check_betas, _check_betas_kind, _check_eps, _check_lr,
+                        _check_torch_only, _check_weight_decay, _lerp_weight)
 
 __all__ = ["Adam"]
 
@@ -57,20 +57,27 @@ class Adam(Optimizer):
     """
 
     _rule = staticmethod(_adam_rule)
+    # torch's __setstate__ also fills in amsgrad (for state dicts older than 2018); here
+    # it must be there, so that RAdam's state dict, with the same keys, is not taken.
+    _load_defaults = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
+                          decoupled_weight_decay=False, fused=None)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
-        _check_torch_only(capturable=capturable, differentiable=differentiable)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        _check_eps(h)
+        _check_betas(h)
+        _check_weight_decay(h)
+        _check_betas_kind(h)
+        _check_torch_only(h, "capturable", "differentiable")
 
     def _state_rows(self, group):
         rows = ("exp_avg", "exp_avg_sq")

@@ -24,6 +24,9 @@ class AdamW(Adam):
     array([0.9999, 0.9999, 0.9999], dtype=float32)
     """
 
+    # A loaded group without the key is decoupled: torch's AdamW makes every group so.
+    _load_defaults = dict(Adam._load_defaults, decoupled_weight_decay=True)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
                  differentiable=False, fused=None):

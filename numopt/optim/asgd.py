@@ -1,6 +1,7 @@
 """ASGD."""
 from .._rules.asgd import asgd as _asgd_rule
-from .optimizer import Optimizer, _check_lr, _check_torch_only, _check_weight_decay
+from .optimizer import (Optimizer, _check_lr, _check_number, _check_torch_only,
+                        _check_weight_decay)
 
 __all__ = ["ASGD"]
 
@@ -48,16 +49,22 @@ class ASGD(Optimizer):
     """
 
     _rule = staticmethod(_asgd_rule)
+    _load_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
-        _check_lr(lr)
-        _check_weight_decay(weight_decay)
-        _check_torch_only(capturable=capturable, differentiable=differentiable)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        # torch checks only lr and weight_decay; lambd, alpha and t0 must be numbers too.
+        for name in ("lambd", "alpha", "t0"):
+            _check_number(h, name)
+        _check_weight_decay(h)
+        _check_torch_only(h, "capturable", "differentiable")
 
     def _state_rows(self, group):
         return ("ax",)

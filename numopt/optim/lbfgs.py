@@ -1,16 +1,25 @@
 """L-BFGS, as ``torch.optim.LBFGS``, driving the state machine of ``minimize(method="LBFGS")``."""
+import math
+import numbers
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from .._minimize import _lbfgs as L
 from .._minimize import _workspace as W
 from .._minimize._drivers import jitted
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_lr, _describe, _not_nan, _real, _state_scalar
 
 __all__ = ["LBFGS"]
 
 _GROUP_ERROR = "LBFGS doesn't support per-parameter options (parameter groups)"
+# max_iter or max_eval = inf (no limit, as in torch) as the state machine's integer.
+_UNLIMITED = 2 ** 62
+# torch's state of the first parameter once a direction exists, besides the counters.
+_DIRECTION_KEYS = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad",
+                   "prev_loss")
+_STATE_KEYS = ("func_evals", "n_iter") + _DIRECTION_KEYS + ("al",)
 
 
 class LBFGS(Optimizer):
@@ -44,9 +53,14 @@ class LBFGS(Optimizer):
 
     Raises
     ------
+    TypeError
+        A hyperparameter that is not a number (``line_search_fn`` is checked when
+        ``step()`` starts, as in torch).
     ValueError
         A negative ``lr``, more than one parameter group, parameters of different
-        dtypes, ``history_size < 1``.
+        dtypes, ``history_size < 1``, a ``max_iter``, ``max_eval`` or ``history_size``
+        that is not a whole number (``max_iter`` and ``max_eval`` may be ``inf``), a
+        NaN tolerance.
 
     Notes
     -----
@@ -95,14 +109,6 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
-        if isinstance(lr, np.ndarray) and lr.size != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if max_eval is None:
-            max_eval = max_iter * 5 // 4
-        if not history_size >= 1:
-            raise ValueError(f"Invalid history_size value: {history_size}")
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
                         tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
                         history_size=history_size, line_search_fn=line_search_fn)
@@ -120,6 +126,19 @@ class LBFGS(Optimizer):
         self._ws = None     # the state machine's workspaces, after the first step
         self._iws = None
 
+    def _check_hyper(self, h):
+        _check_lr(h)
+        max_iter = h["max_iter"] = _count(h["max_iter"], "max_iter")
+        if h["max_eval"] is None:  # torch's default, inf for an unlimited max_iter
+            h["max_eval"] = max_iter if max_iter == math.inf else max_iter * 5 // 4
+        h["max_eval"] = _count(h["max_eval"], "max_eval")
+        for name in ("tolerance_grad", "tolerance_change"):
+            h[name] = _not_nan(_real(h[name], name), name)
+        history_size = h["history_size"] = _count(h["history_size"], "history_size",
+                                                  unlimited=False)
+        if not history_size >= 1:
+            raise ValueError(f"Invalid history_size value: {history_size}")
+
     # -- the step ---------------------------------------------------------------------
     def _bucket(self):
         if len(self.param_groups) != 1 or len(self._buckets) != 1:
@@ -135,6 +154,7 @@ class LBFGS(Optimizer):
 
     def _options(self, b):
         group = self.param_groups[0]
+        self._explain_group(0, group)  # values edited into the group since it was checked
         line_search_fn = group["line_search_fn"]
         if line_search_fn not in (None, "strong_wolfe"):
             raise RuntimeError("only 'strong_wolfe' is supported")
@@ -146,7 +166,7 @@ class LBFGS(Optimizer):
         lr = float(lr.item() if isinstance(lr, np.ndarray) else lr)
         fopts = np.array([lr, group["tolerance_grad"], group["tolerance_change"]],
                          dtype=np.float64)
-        iopts = np.array([group["max_iter"], group["max_eval"], m,
+        iopts = np.array([_limit(group["max_iter"]), _limit(group["max_eval"]), m,
                           0 if line_search_fn is None else 1,
                           1 if b.dtype == np.float32 else 0, 0, 0], dtype=np.int64)
         return fopts, iopts
@@ -197,7 +217,7 @@ class LBFGS(Optimizer):
                 loss = closure()
                 if first:
                     orig_loss, first = loss, False
-                f = float(loss)
+                f = _loss_value(loss)
                 self._gather_grad(b, ws[go:go + n])
                 advance(ws, iws, f)
         except BaseException:
@@ -289,31 +309,54 @@ class LBFGS(Optimizer):
         """Load a state produced by :meth:`state_dict` (torch's lists of tensors may also
         be given as lists of arrays, and ``al`` with ``None`` entries).
 
+        Everything is checked before anything changes: a dict that does not fit leaves
+        the optimizer exactly as it was.
+
         Raises
         ------
         ValueError
-            Parameter groups that differ from this optimizer's, or state arrays whose
-            sizes do not fit its parameters and history size.
+            Parameter groups that differ from this optimizer's or lack one of its
+            options (the state dict of another optimizer); a state with entries LBFGS
+            does not keep, or lacking some of those that come together; state arrays
+            whose sizes do not fit its parameters and history size, or that are not
+            floating point.
         """
-        groups = state_dict["param_groups"]
-        if len(groups) != 1:
-            raise ValueError("loaded state dict has a different number of parameter groups")
-        if len(groups[0]["params"]) != len(self._params):
-            raise ValueError("loaded state dict contains a parameter group that doesn't match "
-                             "the size of optimizer's group")
-        b = self._buckets[0][0]
-        entry = dict(state_dict["state"].get(0, {}))
+        groups, ids = self._loaded_groups(state_dict)
+        saved_state = state_dict["state"]
+        if not isinstance(saved_state, Mapping):
+            raise ValueError("loaded state dict's 'state' must be a dict, got "
+                             f"{type(saved_state).__name__}")
+        first = ids[0][0] if ids[0] else None
+        for pid in saved_state:
+            if pid != first:
+                raise ValueError(f"loaded state dict has state for parameter {pid!r}; LBFGS "
+                                 f"keeps all of its state under the first parameter ({first})")
+        entry = saved_state.get(first, {})
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"loaded state of parameter {first} must be a dict, got "
+                             f"{type(entry).__name__}")
         ws = iws = None
         if entry:
-            ws, iws = self._workspace_from(entry, b, int(groups[0]["history_size"]))
-        super().load_state_dict({"state": {}, "param_groups": groups})
+            ws, iws = self._workspace_from(entry, self._buckets[0][0],
+                                           int(groups[0]["history_size"]))
+        # Nothing below can fail.
+        self.param_groups[0] = groups[0]
         self._ws, self._iws = ws, iws
 
     @staticmethod
     def _workspace_from(entry, b, m):
+        """The state machine's workspaces holding torch's state ``entry`` (checked)."""
         n = b.param.size
-        if m < 1:
-            raise ValueError(f"Invalid history_size value: {m}")
+        extra = [k for k in entry if k not in _STATE_KEYS]
+        if extra:
+            raise ValueError(f"loaded state has {', '.join(map(repr, extra))}, which LBFGS does "
+                             f"not keep (it keeps {', '.join(map(repr, _STATE_KEYS))}): is it "
+                             "the state of another optimizer?")
+        present = [k for k in _DIRECTION_KEYS if k in entry]
+        if present and len(present) != len(_DIRECTION_KEYS):
+            missing = [k for k in _DIRECTION_KEYS if k not in entry]
+            raise ValueError(f"loaded state has {', '.join(map(repr, present))} but not "
+                             f"{', '.join(map(repr, missing))}")
         iopts = np.zeros(L.N_IOPTS, dtype=np.int64)
         iopts[L.HISTORY_SIZE] = m
         lw, li = L.sizes(n, None, iopts)
@@ -322,16 +365,27 @@ class LBFGS(Optimizer):
         iws[W.N] = n
         ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls = L.offsets(n, m)
 
+        def floats(key, v):
+            v = np.asarray(v)
+            if v.dtype.kind != "f":
+                raise ValueError(f"state '{key}' has dtype {v.dtype}, expected a "
+                                 "floating-point array")
+            return v.astype(np.float64)
+
         def vector(key):
-            v = np.asarray(entry[key], dtype=np.float64).reshape(-1)
+            v = floats(key, entry[key]).reshape(-1)
             if v.size != n:
                 raise ValueError(f"state '{key}' has {v.size} elements, expected {n}")
             return v
 
         def rows(key):
             v = entry[key]
-            v = np.asarray([np.asarray(r, dtype=np.float64).reshape(-1) for r in v]
-                           if isinstance(v, (list, tuple)) else v, dtype=np.float64)
+            if isinstance(v, (list, tuple)):
+                v = [floats(key, r).reshape(-1) for r in v]
+                if len({r.size for r in v}) > 1:
+                    raise ValueError(f"state '{key}' holds arrays of different sizes")
+                v = np.array(v, dtype=np.float64)
+            v = floats(key, v)
             if v.size == 0:
                 v = np.zeros((0, n))
             if v.ndim != 2 or v.shape[1] != n or v.shape[0] > m:
@@ -339,31 +393,87 @@ class LBFGS(Optimizer):
                                  f"with k <= history_size = {m}")
             return v
 
-        iws[L.FUNC_EVALS] = int(entry.get("func_evals", 0))
-        iws[L.N_ITER] = int(entry.get("n_iter", 0))
+        def number(key):
+            return _state_scalar(entry[key], f"state {key!r}")
+
+        for key, slot in (("func_evals", L.FUNC_EVALS), ("n_iter", L.N_ITER)):
+            if key in entry:
+                iws[slot] = int(_state_scalar(entry[key], f"state {key!r}", integer=True))
         ws[L.H_DIAG] = 1.0
-        if "d" in entry:
+        if present:
             ws[d:d + n] = vector("d")
             ws[pg:pg + n] = vector("prev_flat_grad")
             old_dirs, old_stps = rows("old_dirs"), rows("old_stps")
-            ro_values = np.asarray([float(r) for r in np.ravel(entry["ro"])], dtype=np.float64)
+            ro_values = entry["ro"]
+            if isinstance(ro_values, (list, tuple)):
+                ro_values = [_number_of(r, "ro") for r in ro_values]
+            ro_values = floats("ro", ro_values).reshape(-1)
             k = old_dirs.shape[0]
             if old_stps.shape[0] != k or ro_values.size != k:
                 raise ValueError("state 'old_dirs', 'old_stps' and 'ro' have different lengths")
             ws[ys:ys + k * n] = old_dirs.reshape(-1)
             ws[ss:ss + k * n] = old_stps.reshape(-1)
             ws[ro:ro + k] = ro_values
-            ws[L.T] = float(entry["t"])
-            ws[L.H_DIAG] = float(entry["H_diag"])
-            ws[L.PREV_LOSS] = float(entry["prev_loss"])
+            ws[L.T] = number("t")
+            ws[L.H_DIAG] = number("H_diag")
+            ws[L.PREV_LOSS] = number("prev_loss")
             iws[L.K] = k
             iws[L.HAS_D] = 1
         if "al" in entry:
-            values = [np.nan if v is None else float(v) for v in np.ravel(np.asarray(
-                entry["al"], dtype=object))]
+            al_values = entry["al"]
+            if isinstance(al_values, np.ndarray) and al_values.dtype.kind != "O":
+                values = list(floats("al", al_values).reshape(-1))
+            elif isinstance(al_values, np.ndarray):
+                values = [np.nan if v is None else _number_of(v, "al")
+                          for v in al_values.reshape(-1)]
+            elif isinstance(al_values, Sequence) and not isinstance(al_values, str):
+                values = [np.nan if v is None else _number_of(v, "al") for v in al_values]
+            else:
+                raise ValueError(f"state 'al' must be an array or a list, got "
+                                 f"{_describe(al_values)}")
             if len(values) != m:
                 raise ValueError(f"state 'al' has {len(values)} entries, expected "
                                  f"history_size = {m}")
             ws[al:al + m] = values
             iws[L.HAS_AL] = 1
         return ws, iws
+
+
+def _number_of(value, key):
+    """An entry of the list-valued state ``key`` (a number or a 1-element array)."""
+    return _state_scalar(value, f"an entry of state {key!r}")
+
+
+def _count(value, name, unlimited=True):
+    """A whole number of iterations or evaluations (``unlimited``: or inf, as torch allows)."""
+    value = _not_nan(_real(value, name), name)
+    if unlimited and value == math.inf:
+        return math.inf
+    if not float(value).is_integer():
+        if unlimited:
+            raise ValueError(f"{name} must be a whole number or inf, got {value!r}")
+        raise ValueError(f"{name} must be a whole number, got {value!r} (numopt keeps the "
+                         "history in a buffer of that many pairs)")
+    return int(value)
+
+
+def _limit(count):
+    """A count for the state machine's int64 options: inf (or more) becomes a bound no
+    run reaches."""
+    return max(min(count, _UNLIMITED), -_UNLIMITED)
+
+
+def _loss_value(loss):
+    """The closure's loss as a float, as torch's ``float(closure())``, refusing what is
+    not a real number (a string that would parse, a complex number, a longer array)."""
+    if isinstance(loss, numbers.Real):
+        return float(loss)
+    if isinstance(loss, np.ndarray):
+        if loss.size == 1 and loss.dtype.kind in "fiu":
+            return float(loss.reshape(()))
+    elif not isinstance(loss, (str, bytes, numbers.Complex)) and hasattr(loss, "__float__"):
+        try:  # a torch tensor, say
+            return float(loss)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"closure must return the loss as a real number, got {_describe(loss)}")

@@ -1,7 +1,7 @@
 """NAdam."""
 from .._rules.nadam import nadam as _nadam_rule
-from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_torch_only,
-                        _check_weight_decay, _lerp_weight)
+from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_nonnegative,
+                        _check_torch_only, _check_weight_decay, _lerp_weight)
 
 __all__ = ["NAdam"]
 
@@ -51,22 +51,25 @@ class NAdam(Optimizer):
     """
 
     _rule = staticmethod(_nadam_rule)
+    _load_defaults = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
+                          decoupled_weight_decay=False)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
-        _check_torch_only(capturable=capturable, differentiable=differentiable)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        _check_eps(h)
+        _check_betas(h)
+        _check_weight_decay(h)
+        _check_nonnegative(h, "momentum_decay")
+        _check_torch_only(h, "capturable", "differentiable")
 
     def _state_rows(self, group):
         return ("exp_avg", "exp_avg_sq")

@@ -11,7 +11,9 @@ Per-parameter scalars (the step count, NAdam's ``mu_product``, ASGD's ``eta`` an
 all of them) share one call; parameters skipped on some steps (their ``grad`` was
 ``None``) fall out of step with the others and are updated by calls of their own.
 """
-from collections.abc import Mapping
+import inspect
+import numbers
+from collections.abc import Mapping, Sequence
 from copy import deepcopy
 
 import numpy as np
@@ -100,9 +102,6 @@ class _Bucket:
             self.scalars[name][j] = value
         self.has_state[j] = True
 
-    def param_scalars(self, j):
-        return {name: arr[j] for name, arr in self.scalars.items()}
-
 
 class _StateView(Mapping):
     """``optimizer.state``: Parameter -> dict of its state, as torch's ``state``.
@@ -155,7 +154,15 @@ class Optimizer:
     - ``_row_init(group, name)``: the initial value of a state array (default 0);
     - ``_hyper(group, scalars, fresh)``: advance ``scalars`` by one step (in place)
       and return ``(hyper, flags)``: the per-step scalars the rule reads, and the tuple
-      of booleans it is compiled with (see :mod:`numopt._rules`).
+      of booleans it is compiled with (see :mod:`numopt._rules`);
+    - ``_check_hyper(h)``: check a dict of hyperparameters (the defaults, a parameter
+      group, a loaded group), with torch's messages, before any of them is used;
+    - ``_load_defaults``: the group keys a loaded state dict may lack (torch's
+      ``__setstate__`` fills them in for state dicts of older torch versions).
+
+    ``step()`` plans every bucket's update before it applies any, and
+    ``load_state_dict()`` checks the whole dict before it loads anything: an error
+    leaves the optimizer as it was.
 
     Parameters
     ----------
@@ -166,8 +173,12 @@ class Optimizer:
     """
 
     _rule = None
+    # Group keys that torch's ``__setstate__`` fills in when a state dict (of an older
+    # torch) lacks them; every other hyperparameter must be in a loaded group.
+    _load_defaults = {}
 
     def __init__(self, params, defaults):
+        self._check_hyper(defaults)
         self.defaults = defaults
         if isinstance(params, (Parameter, np.ndarray)):
             raise TypeError(
@@ -239,6 +250,7 @@ class Optimizer:
                     f"parameter {name}"
                 )
             param_group.setdefault(name, default)
+        self._check_hyper(param_group)
         if len({id(p) for p in tensors}) != len(tensors):
             # torch only warns here, but one flat buffer cannot hold a parameter twice.
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
@@ -285,6 +297,15 @@ class Optimizer:
             the loss. It runs before anything is updated, so if it raises, parameters
             and state are left exactly as they were.
 
+        Raises
+        ------
+        TypeError, ValueError
+            A parameter group holds a value edited in since it was checked that the
+            update cannot use. Raised before any parameter or state changes.
+        RuntimeError
+            A parameter has been taken over by another optimizer (also before anything
+            changes).
+
         Returns
         -------
         The closure's return value, or None.
@@ -292,9 +313,20 @@ class Optimizer:
         loss = None
         if closure is not None:
             loss = closure()
-        for group, buckets in zip(self.param_groups, self._buckets):
+        # Everything that can fail (a parameter taken over by another optimizer, a bad
+        # value edited into a group) fails while planning, before any bucket changes.
+        plans = []
+        for i, (group, buckets) in enumerate(zip(self.param_groups, self._buckets)):
             for bucket in buckets:
-                self._step_bucket(group, bucket)
+                try:
+                    plan = self._plan_bucket(group, bucket)
+                except (TypeError, ValueError, KeyError, IndexError, ArithmeticError):
+                    self._explain_group(i, group)
+                    raise
+                if plan is not None:
+                    plans.append(plan)
+        for plan in plans:
+            self._apply_plan(*plan)
         return loss
 
     def state_dict(self):
@@ -325,7 +357,11 @@ class Optimizer:
         return {"state": dict(sorted(state.items())), "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Load a state produced by :meth:`state_dict` (of an optimizer of this class).
+        """Load a state produced by :meth:`state_dict` (of an optimizer of this class:
+        numopt's, or torch's with its tensors made NumPy arrays).
+
+        Everything is checked before anything changes: a dict that does not fit leaves
+        the optimizer exactly as it was.
 
         Parameters
         ----------
@@ -334,55 +370,147 @@ class Optimizer:
         Raises
         ------
         ValueError
-            If the groups or parameter shapes differ from this optimizer's.
+            If the dict lacks ``"state"`` or ``"param_groups"``; if its groups or their
+            sizes differ from this optimizer's (torch's messages); if a group lacks a
+            hyperparameter of this optimizer or holds an invalid one (a state dict of
+            another optimizer, say); if a parameter's state lacks an entry this
+            optimizer keeps or has one it does not keep, or holds an array whose shape
+            is not the parameter's or whose dtype is not floating point.
         """
-        saved_groups = deepcopy(state_dict["param_groups"])
+        groups, ids = self._loaded_groups(state_dict)
+        contents = self._loaded_buckets(state_dict["state"], groups, ids)
+        # Nothing below can fail: the new groups and buffers replace the old ones.
+        for i, group in enumerate(groups):
+            self.param_groups[i] = group
+        for buckets, new in zip(self._buckets, contents):
+            for b, (rows, state, has_state, scalars) in zip(buckets, new):
+                b.rows, b.state, b.has_state, b.scalars = rows, state, has_state, scalars
+                b.uniform = all((a == a[0]).all() for a in scalars.values())
+
+    def _loaded_groups(self, state_dict):
+        """The parameter groups of ``state_dict``, checked and holding this optimizer's
+        parameters, and each group's saved parameter numbers. Changes nothing."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        for key in ("state", "param_groups"):
+            if key not in state_dict:
+                raise ValueError(f"loaded state dict has no {key!r} entry (expected the "
+                                 f"result of {type(self).__name__}.state_dict())")
+        saved_groups = state_dict["param_groups"]
+        if (not isinstance(saved_groups, Sequence) or isinstance(saved_groups, str)
+                or not all(isinstance(s, Mapping) for s in saved_groups)):
+            raise ValueError("loaded state dict's 'param_groups' must be a list of dicts")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
+        for i, s in enumerate(saved_groups):
+            if "params" not in s:
+                raise ValueError(f"loaded state dict's parameter group {i} has no 'params'")
         for g, s in zip(self.param_groups, saved_groups):
             if len(g["params"]) != len(s["params"]):
                 raise ValueError(
                     "loaded state dict contains a parameter group that doesn't match "
                     "the size of optimizer's group"
                 )
-        saved_state = state_dict["state"]
-        new_groups = []
-        for g, s in zip(self.param_groups, saved_groups):
-            s = dict(s)
-            ids = s.pop("params")
-            s["params"] = g["params"]
-            if "param_names" in g and "param_names" not in s:
-                s["param_names"] = g["param_names"]
-            new_groups.append((s, ids))
-        # Validate every array before touching anything, so a bad dict changes nothing.
-        for (s, ids), buckets in zip(new_groups, self._buckets):
-            for p, pid in zip(s["params"], ids):
-                for key, value in saved_state.get(pid, {}).items():
-                    if isinstance(value, np.ndarray) and value.shape != p.shape:
-                        raise ValueError(
-                            f"state '{key}' of parameter {pid} has shape {value.shape}, "
-                            f"expected {p.shape}"
-                        )
-        for i, ((s, ids), buckets) in enumerate(zip(new_groups, self._buckets)):
-            self.param_groups[i] = s
-            pid_of = {id(p): pid for p, pid in zip(s["params"], ids)}
+        ids, seen = [], set()
+        for i, s in enumerate(saved_groups):
+            group_ids = list(s["params"])
+            for pid in group_ids:
+                if not isinstance(pid, numbers.Integral) or isinstance(pid, bool):
+                    raise ValueError(f"loaded state dict's parameter group {i} lists {pid!r} "
+                                     "in its 'params', where parameter numbers belong")
+                if pid in seen:
+                    raise ValueError(f"loaded state dict lists parameter {pid} more than once")
+                seen.add(pid)
+            ids.append(group_ids)
+        groups, known = [], _hyperparameter_names()
+        for i, (g, s) in enumerate(zip(self.param_groups, saved_groups)):
+            new = deepcopy({k: v for k, v in s.items() if k != "params"})
+            for key, value in self._load_defaults.items():
+                new.setdefault(key, value)
+            missing = [k for k in self.defaults if k not in new]
+            if missing:
+                raise ValueError(
+                    f"loaded state dict's parameter group {i} has no "
+                    f"{', '.join(map(repr, missing))}, which {type(self).__name__} needs: "
+                    "is it the state dict of another optimizer?"
+                )
+            # Keys of its own (a scheduler's initial_lr, a name) are kept, as torch keeps
+            # them, but not another optimizer's hyperparameters.
+            foreign = [k for k in new if k not in self.defaults and k in known]
+            if foreign:
+                raise ValueError(
+                    f"loaded state dict's parameter group {i} has "
+                    f"{', '.join(map(repr, foreign))}, which {type(self).__name__} does not "
+                    "have: is it the state dict of another optimizer?"
+                )
+            try:
+                self._check_hyper(new)
+            except (TypeError, ValueError) as exc:  # all a misfit of the dict: ValueError
+                raise ValueError(f"loaded state dict's parameter group {i}: {exc}") from exc
+            new["params"] = g["params"]
+            if "param_names" in g and "param_names" not in new:
+                new["param_names"] = g["param_names"]
+            groups.append(new)
+        return groups, ids
+
+    def _loaded_buckets(self, saved_state, groups, ids):
+        """New ``(rows, state, has_state, scalars)`` of every bucket, made from the
+        checked entries of ``saved_state``. Changes nothing."""
+        if not isinstance(saved_state, Mapping):
+            raise ValueError("loaded state dict's 'state' must be a dict, got "
+                             f"{type(saved_state).__name__}")
+        known = {pid for group_ids in ids for pid in group_ids}
+        for pid in saved_state:
+            if pid not in known:
+                raise ValueError(f"loaded state dict has state for parameter {pid!r}, which is "
+                                 "in none of its parameter groups")
+        name = type(self).__name__
+        contents = []
+        for group, group_ids, buckets in zip(groups, ids, self._buckets):
+            rows = tuple(self._state_rows(group))
+            scalar_names = tuple(self._init_scalars(group))
+            keys = scalar_names + rows
+            pid_of = {id(p): pid for p, pid in zip(group["params"], group_ids)}
+            new = []
             for b in buckets:
-                b.has_state[:] = False
-                loaded = [(j, saved_state[pid_of[id(p)]]) for j, p in enumerate(b.params)
-                          if pid_of[id(p)] in saved_state]
-                rows = tuple(k for k in self._state_rows(s))
-                b.ensure_rows(rows, lambda name: self._row_init(s, name))
-                for j, entry in loaded:
-                    b.init_param(j, lambda name: 0, self._init_scalars(s))
+                state = b.xp.empty((len(rows), b.param.size), b.dtype)
+                b.xp.fill(state, 0)
+                has_state = np.zeros(len(b.params), dtype=bool)
+                scalars = {k: np.zeros(len(b.params), dtype=np.float64) for k in scalar_names}
+                for j, p in enumerate(b.params):
+                    pid = pid_of[id(p)]
+                    entry = self._loaded_entry(group, saved_state.get(pid, {}), pid)
+                    if not entry:
+                        continue  # no state yet
+                    missing = [k for k in keys if k not in entry]
+                    extra = [k for k in entry if k not in keys]
+                    if missing or extra:
+                        what = (f"has no {', '.join(map(repr, missing))}" if missing else
+                                f"has {', '.join(map(repr, extra))}, which {name} does "
+                                "not keep")
+                        raise ValueError(
+                            f"loaded state of parameter {pid} {what} ({name} with these "
+                            f"options keeps {', '.join(map(repr, keys))}): is it the state "
+                            "of another optimizer?"
+                        )
                     lo, hi = b.offsets[j], b.offsets[j + 1]
-                    for key, value in entry.items():
-                        if isinstance(value, np.ndarray):
-                            if key not in b.rows:
-                                raise ValueError(f"unexpected state '{key}' for {type(self).__name__}")
-                            b.xp.copy(b.state[b.rows.index(key), lo:hi], value.reshape(-1))
-                        else:
-                            b.scalars.setdefault(key, np.zeros(len(b.params)))[j] = float(value)
-                b.uniform = all((a == a[0]).all() for a in b.scalars.values())
+                    for k, row in enumerate(rows):
+                        value = _state_array(entry[row], p, f"state {row!r} of parameter {pid}")
+                        b.xp.copy(state[k, lo:hi], value.reshape(-1))
+                    for k in scalar_names:
+                        scalars[k][j] = _state_scalar(entry[k], f"state {k!r} of parameter "
+                                                      f"{pid}", integer=k == "step")
+                    has_state[j] = True
+                new.append((rows, state, has_state, scalars))
+            contents.append(new)
+        return contents
+
+    def _loaded_entry(self, group, entry, pid):
+        """A parameter's loaded state, as a dict (empty: no state yet)."""
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"loaded state of parameter {pid} must be a dict, got "
+                             f"{type(entry).__name__}")
+        return entry
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -395,6 +523,10 @@ class Optimizer:
         return "\n".join(lines)
 
     # -- hooks for subclasses ---------------------------------------------------------
+    def _check_hyper(self, h):
+        """Check the hyperparameters in ``h`` (the constructor's, a parameter group's or
+        a loaded group's), normalising them in place; raise TypeError/ValueError."""
+
     def _state_rows(self, group):
         raise NotImplementedError
 
@@ -417,7 +549,19 @@ class Optimizer:
             entry[name] = b.view(b.state[k], j)
         return entry
 
-    def _step_bucket(self, group, b):
+    def _plan_bucket(self, group, b):
+        """What one step of bucket ``b`` will do, computed without changing anything.
+
+        Returns None (no parameter has a gradient) or the arguments of
+        :meth:`_apply_plan`: the state rows (None: stateless) and their initial values,
+        the fresh parameters and their initial scalars, and per run of parameters
+        ``(lo, hi, scalars after the step, the rule's per-step values, its flags)``.
+        """
+        lr, betas = group.get("lr"), group.get("betas", (None, None))
+        if np.ndarray in (type(lr), type(betas[0]), type(betas[1])):
+            # Array hyperparameters (torch's Tensor lr and betas) enter the arithmetic
+            # as the numbers they hold: NumPy's array power is not its scalar power.
+            group = dict(group, lr=_item(lr), betas=tuple(_item(v) for v in betas))
         params = b.params
         active = []
         for p in params:
@@ -429,42 +573,76 @@ class Optimizer:
             active.append(p._has_grad)
         n_active = sum(active)
         if n_active == 0:
-            return
+            return None
         n = len(params)
         active = np.array(active)
-        fresh = None
+        fresh = init = row_values = None
+        scalars = b.scalars
         rows = tuple(self._state_rows(group))
-        if rows or self._init_scalars(group):  # plain SGD has no state at all
-            b.ensure_rows(rows, lambda name: self._row_init(group, name))
+        stateful = bool(rows or self._init_scalars(group))  # plain SGD has no state at all
+        if stateful:
             if not b.has_state.all():
                 fresh = active & ~b.has_state
-                for j in np.flatnonzero(fresh):
-                    b.init_param(j, lambda name: self._row_init(group, name),
-                                 self._init_scalars(group))
+                if fresh.any():
+                    init = self._init_scalars(group)
+                    # The scalars as they will be once the fresh parameters are initialised.
+                    scalars = {k: arr.copy() for k, arr in b.scalars.items()}
+                    for k, value in init.items():
+                        scalars.setdefault(k, np.zeros(n, dtype=np.float64))[fresh] = value
+            if init is not None or rows != b.rows:
+                row_values = {k: self._row_init(group, k) for k in rows}
+                for value in row_values.values():
+                    b.dtype.type(value)  # a value the buffers cannot hold fails now
         if fresh is None:
             fresh = np.zeros(n, dtype=bool)
         # The usual case: every parameter active and in step with the others.
-        if n_active == n and b.uniform and (fresh.all() or not fresh.any()):
-            runs = [(0, n)]
-        else:
-            runs = self._runs(b, active, fresh)
+        full = n_active == n and b.uniform and (fresh.all() or not fresh.any())
+        runs = [(0, n)] if full else self._runs(active, fresh, scalars)
         cast = b.dtype.type
+        steps = []
         for lo, hi in runs:
-            scalars = b.param_scalars(lo)
-            hyper, flags = self._hyper(group, scalars, bool(fresh[lo]))
-            for name, value in scalars.items():
-                b.scalars[name][lo:hi] = value
-            hyper = tuple([v if type(v) in _KEEP_TYPES else cast(v) for v in hyper])
+            after = {k: arr[lo] for k, arr in scalars.items()}
+            hyper, flags = self._hyper(group, after, bool(fresh[lo]))
+            # Numbers become the buffer's dtype, so float32 buffers are updated in float32
+            # (a Python int would promote the arithmetic to float64 in numba); booleans
+            # (lerp's form) stay bool; anything else (None, which NumPy would make NaN)
+            # fails here, before any bucket changes.
+            hyper = tuple([cast(v) if type(v) in _NUMBER_TYPES else _flag(v, cast)
+                           for v in hyper])
+            steps.append((lo, hi, after, hyper, flags))
+        return b, (rows if stateful else None), row_values, fresh, init, steps, full
+
+    def _apply_plan(self, b, rows, row_values, fresh, init, steps, full):
+        if rows is not None:
+            if row_values is not None:
+                b.ensure_rows(rows, row_values.__getitem__)
+            if init is not None:
+                for j in np.flatnonzero(fresh):
+                    b.init_param(j, row_values.__getitem__, init)
+        for lo, hi, after, hyper, flags in steps:
+            for k, value in after.items():
+                b.scalars[k][lo:hi] = value
             b.xp.run(self._rule, flags, b.param, b.grad, b.state, hyper,
                      int(b.offsets[lo]), int(b.offsets[hi]))
-        if runs != [(0, n)]:
+        if not full:
             b.uniform = all((a == a[0]).all() for a in b.scalars.values())
 
+    def _explain_group(self, i, group):
+        """Raise a clear error if parameter group ``i`` (edited since it was checked)
+        lacks a hyperparameter or holds an invalid one; return if it looks fine."""
+        missing = [k for k in self.defaults if k not in group]
+        if missing:
+            raise ValueError(f"parameter group {i} has no {', '.join(map(repr, missing))}")
+        try:
+            self._check_hyper(dict(group))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"parameter group {i}: {exc}") from exc
+
     @staticmethod
-    def _runs(b, active, fresh):
+    def _runs(active, fresh, scalars):
         """Split the active parameters into runs of neighbours with equal scalar state."""
         n = len(active)
-        keys = [fresh] + list(b.scalars.values())
+        keys = [fresh] + list(scalars.values())
         runs, j = [], 0
         while j < n:
             if not active[j]:
@@ -478,10 +656,35 @@ class Optimizer:
         return runs
 
 
-# Booleans (lerp's form) stay bool; every other number becomes the buffer's dtype, so
-# float32 buffers are updated in float32 (a Python int would promote the arithmetic to
-# float64 in numba).
-_KEEP_TYPES = (bool, np.bool_)
+_NUMBER_TYPES = frozenset({float, int, np.float64, np.float32})
+
+
+def _flag(value, cast):
+    """A per-step value of a rule that is not a plain number: a flag, or another kind
+    of number, or a value a parameter group should never have held."""
+    if type(value) is bool:
+        return value
+    if type(value) is np.bool_:  # compiled as Python's bool, so that both compile alike
+        return bool(value)
+    if isinstance(value, numbers.Real):
+        return cast(value)
+    raise TypeError(f"a step of the optimizer computed {_describe(value)} from its "
+                    "parameter group, where a number belongs")
+
+
+def _item(value):
+    return value.item() if isinstance(value, np.ndarray) else value
+
+
+def _hyperparameter_names():
+    """The constructor arguments of numopt's optimizers (of all of them)."""
+    names, classes = set(), [Optimizer]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        if cls is not Optimizer and cls.__module__.startswith("numopt."):
+            names.update(inspect.signature(cls.__init__).parameters)
+    return names - {"self", "params"}
 
 
 def _lerp_weight(weight):
@@ -490,37 +693,142 @@ def _lerp_weight(weight):
     return weight, 1 - weight, abs(weight) < 0.5
 
 
-def _check_lr(lr):
+# -- hyperparameter checks ---------------------------------------------------------------
+# Each optimizer's ``_check_hyper(h)`` runs these on a dict of hyperparameters (its
+# constructor's defaults, a parameter group, a loaded group) in torch's order, with
+# torch's messages where torch checks a value. Types are checked first, so a string or
+# None gets a TypeError naming the argument rather than a failed comparison. Values
+# may be normalised in place: a pair becomes a tuple, a 1-element array lr a 0-d view.
+
+def _describe(value):
+    return f"{type(value).__name__} {value!r}"
+
+
+def _real(value, name, arrays=False):
+    """``value`` if it is a real number, else TypeError.
+
+    With ``arrays``, a 1-element real array (torch's Tensor hyperparameter) is accepted
+    too and returned as a 0-d view of itself.
+    """
+    if type(value) is float:
+        return value
+    if arrays and isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise ValueError(f"Tensor {name} must be 1-element")
+        if value.dtype.kind not in "fiu":
+            raise TypeError(f"{name} must be a real number or a 1-element real array, got "
+                            f"an array of dtype {value.dtype}")
+        return value.reshape(()) if value.ndim else value
+    if isinstance(value, numbers.Real):  # int, bool, NumPy's real scalars, Fraction
+        try:
+            float(value)
+        except OverflowError:
+            raise ValueError(f"{name} = {value} is too large for a float") from None
+        return value
+    kind = "a real number or a 1-element real array" if arrays else "a real number"
+    raise TypeError(f"{name} must be {kind}, got {_describe(value)}")
+
+
+def _not_nan(value, name):
+    if value != value:
+        raise ValueError(f"{name} must be a real number, got nan")
+    return value
+
+
+def _pair(value, name, arrays=False):
+    """``value`` (a tuple, list or 1-d array of two real numbers) as a tuple."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a pair of real numbers, got {_describe(value)}")
+    if (isinstance(value, np.ndarray) and value.ndim != 1) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair of real numbers, got {value!r}")
+    return (_real(value[0], f"{name}[0]", arrays), _real(value[1], f"{name}[1]", arrays))
+
+
+def _check_lr(h):
+    lr = h["lr"] = _real(h["lr"], "lr", arrays=True)
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
-def _check_eps(eps):
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+def _check_nonnegative(h, name, what=None):
+    """torch's ``if not 0.0 <= value: raise ValueError("Invalid <what> value: ...")``."""
+    value = h[name] = _real(h[name], name)
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {what or name} value: {value}")
 
 
-def _check_betas(betas):
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+def _check_eps(h):
+    _check_nonnegative(h, "eps", "epsilon")
 
 
-def _check_weight_decay(weight_decay):
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+def _check_weight_decay(h):
+    _check_nonnegative(h, "weight_decay")
 
 
-def _check_torch_only(**flags):
+def _check_number(h, name):
+    """A hyperparameter torch does not check: any real number but NaN."""
+    h[name] = _not_nan(_real(h[name], name), name)
+
+
+def _check_betas(h):
+    """torch's range checks of ``betas``; each may be a number or a 1-element array."""
+    beta1, beta2 = h["betas"] = _pair(h["betas"], "betas", arrays=True)
+    if not 0.0 <= beta1 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {beta1}")
+    if not 0.0 <= beta2 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {beta2}")
+
+
+def _check_betas_kind(h):
+    """torch's Adam (and AdamW): no bools, and not one array and one number."""
+    beta1, beta2 = h["betas"]
+    if (isinstance(beta1, bool) or isinstance(beta2, bool)
+            or isinstance(beta1, np.ndarray) != isinstance(beta2, np.ndarray)):
+        raise ValueError("betas must be either both floats or both Tensors")
+
+
+def _check_torch_only(h, *names):
     """Reject options that only make sense for torch tensors (autograd, CUDA graphs).
 
     ``foreach`` and ``fused`` are accepted and have no effect: numopt always runs one
     fused compiled call per buffer.
     """
-    for name, value in flags.items():
-        if value:
+    for name in names:
+        if h[name]:
             raise ValueError(
                 f"{name}=True is not supported: numopt has no autograd or CUDA graphs "
                 "(options that exist for torch tensors only)"
             )
+
+
+def _state_array(value, p, what):
+    """A loaded state array for parameter ``p``: floating point, of ``p``'s shape, cast
+    to ``p``'s dtype as torch's ``load_state_dict`` casts it."""
+    if not isinstance(value, np.ndarray):
+        if not hasattr(value, "__array__"):
+            raise ValueError(f"{what} must be an array of shape {p.shape}, got "
+                             f"{type(value).__name__}")
+        value = np.asarray(value)
+    if value.dtype.kind != "f":
+        raise ValueError(f"{what} has dtype {value.dtype}, expected a floating-point array "
+                         f"(cast to the parameter's {p.dtype})")
+    if value.shape != p.shape:
+        raise ValueError(f"{what} has shape {value.shape}, expected {p.shape}")
+    return np.ascontiguousarray(value, dtype=p.dtype)
+
+
+def _state_scalar(value, what, integer=False):
+    """A loaded scalar state (a number, or a 1-element array such as torch's ``step``
+    tensor) as a float; ``integer``: a non-negative whole number."""
+    if hasattr(value, "__array__") and not isinstance(value, numbers.Real):
+        value = np.asarray(value)
+        if value.size != 1 or value.dtype.kind not in "fiu":
+            raise ValueError(f"{what} must be a number, got an array of shape {value.shape} "
+                             f"and dtype {value.dtype}")
+        value = value.reshape(()).item()
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise ValueError(f"{what} must be a number, got {_describe(value)}")
+    value = float(value)
+    if integer and not (value >= 0 and value.is_integer()):
+        raise ValueError(f"{what} must be a non-negative whole number, got {value!r}")
+    return value

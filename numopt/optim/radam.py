@@ -1,7 +1,7 @@
 """RAdam."""
 from .._rules.radam import radam as _radam_rule
-from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_torch_only,
-                        _check_weight_decay, _lerp_weight)
+from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr,
+                        _check_torch_only, _check_weight_decay, _lerp_weight)
 
 __all__ = ["RAdam"]
 
@@ -45,20 +45,24 @@ class RAdam(Optimizer):
     """
 
     _rule = staticmethod(_radam_rule)
+    _load_defaults = dict(foreach=None, maximize=False, differentiable=False,
+                          decoupled_weight_decay=False, capturable=False)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
-        _check_torch_only(capturable=capturable, differentiable=differentiable)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        _check_eps(h)
+        _check_betas(h)
+        _check_weight_decay(h)
+        _check_torch_only(h, "capturable", "differentiable")
 
     def _state_rows(self, group):
         return ("exp_avg", "exp_avg_sq")

@@ -1,7 +1,7 @@
 """RMSprop."""
 from .._rules.rmsprop import rmsprop as _rmsprop_rule
-from .optimizer import (Optimizer, _check_eps, _check_lr, _check_torch_only, _check_weight_decay,
-                        _lerp_weight)
+from .optimizer import (Optimizer, _check_eps, _check_lr, _check_nonnegative, _check_torch_only,
+                        _check_weight_decay, _lerp_weight)
 
 __all__ = ["RMSprop"]
 
@@ -49,22 +49,24 @@ class RMSprop(Optimizer):
     """
 
     _rule = staticmethod(_rmsprop_rule)
+    _load_defaults = dict(momentum=0, centered=False, foreach=None, maximize=False,
+                          differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        _check_lr(lr)
-        _check_eps(eps)
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        _check_weight_decay(weight_decay)
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
-        _check_torch_only(capturable=capturable, differentiable=differentiable)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        _check_eps(h)
+        _check_nonnegative(h, "momentum")
+        _check_weight_decay(h)
+        _check_nonnegative(h, "alpha")
+        _check_torch_only(h, "capturable", "differentiable")
 
     def _state_rows(self, group):
         rows = ("square_avg",)

@@ -1,6 +1,6 @@
 """Rprop."""
 from .._rules.rprop import rprop as _rprop_rule
-from .optimizer import Optimizer, _check_lr, _check_torch_only
+from .optimizer import Optimizer, _check_lr, _check_torch_only, _not_nan, _pair
 
 __all__ = ["Rprop"]
 
@@ -44,16 +44,23 @@ class Rprop(Optimizer):
     """
 
     _rule = staticmethod(_rprop_rule)
+    _load_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        _check_lr(lr)
-        if not 0.0 < etas[0] < 1.0 < etas[1]:
-            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        _check_torch_only(capturable=capturable, differentiable=differentiable)
-        defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), foreach=foreach,
+        defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        etaminus, etaplus = h["etas"] = _pair(h["etas"], "etas")
+        if not 0.0 < etaminus < 1.0 < etaplus:
+            raise ValueError(f"Invalid eta values: {etaminus}, {etaplus}")
+        # torch does not check step_sizes; numopt checks they are two numbers.
+        h["step_sizes"] = tuple(_not_nan(v, f"step_sizes[{i}]") for i, v in
+                                enumerate(_pair(h["step_sizes"], "step_sizes")))
+        _check_torch_only(h, "capturable", "differentiable")
 
     def _state_rows(self, group):
         return ("prev", "step_size")

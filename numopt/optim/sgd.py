@@ -1,6 +1,7 @@
 """SGD with momentum."""
 from .._rules.sgd import sgd as _sgd_rule
-from .optimizer import Optimizer, _check_lr, _check_torch_only, _check_weight_decay
+from .optimizer import (Optimizer, _check_lr, _check_nonnegative, _check_number,
+                        _check_torch_only, _check_weight_decay)
 
 __all__ = ["SGD"]
 
@@ -52,21 +53,32 @@ class SGD(Optimizer):
     """
 
     _rule = staticmethod(_sgd_rule)
+    _load_defaults = dict(nesterov=False, maximize=False, foreach=None, differentiable=False,
+                          fused=False)
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
-        _check_lr(lr)
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        _check_weight_decay(weight_decay)
-        _check_torch_only(differentiable=differentiable)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                         foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+
+    def _check_hyper(self, h):
+        _check_lr(h)
+        _check_nonnegative(h, "momentum")
+        _check_number(h, "dampening")
+        _check_weight_decay(h)
+        _check_torch_only(h, "differentiable")
+        if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _loaded_entry(self, group, entry, pid):
+        # torch before 2.0 stored ``momentum_buffer: None`` for a buffer not made yet.
+        entry = super()._loaded_entry(group, entry, pid)
+        if entry.get("momentum_buffer", 0) is None:
+            entry = {k: v for k, v in entry.items() if k != "momentum_buffer"}
+        return entry
 
     def _state_rows(self, group):
         return ("momentum_buffer",) if group["momentum"] != 0 else ()
