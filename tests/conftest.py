@@ -21,3 +21,30 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cuda" in item.keywords:
             item.add_marker(skip)
+
+
+# -- the ``fuzz`` marker (tests/test_fuzz.py's extended run) ------------------------------------
+def pytest_configure(config):
+    """Register ``fuzz`` and deselect its tests unless ``-m`` names it: the default run has
+    test_fuzz.py's few hundred cases, ``pytest -m fuzz`` the thousands more."""
+    config.addinivalue_line(
+        "markers", "fuzz: tests/test_fuzz.py's extended run (thousands of seeded cases); "
+        "deselected unless -m selects fuzz")
+    if not config.pluginmanager.has_plugin("numopt-fuzz-deselect"):
+        config.pluginmanager.register(_FuzzDeselect(), "numopt-fuzz-deselect")
+
+
+class _FuzzDeselect:
+    """A plugin object, so that this hook does not replace the module's
+    ``pytest_collection_modifyitems`` above."""
+
+    @staticmethod
+    def pytest_collection_modifyitems(config, items):
+        if "fuzz" in (config.getoption("markexpr") or ""):
+            return
+        keep, drop = [], []
+        for item in items:
+            (keep if item.get_closest_marker("fuzz") is None else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
