@@ -39,7 +39,8 @@ eps : float or array, default 1.49e-8
 finite_diff_rel_step : float or array, optional
     Relative step with ``jac="2-point"``, ``"3-point"`` or ``"cs"``.
 
-``disp``, ``return_all`` and ``workers`` are accepted and ignored.
+``return_all`` adds scipy's ``allvecs`` and ``disp`` gives scipy's warning or message
+(both handled by ``minimize``'s front door); ``workers`` is accepted and ignored.
 
 Notes
 -----
