@@ -15,9 +15,9 @@ solve.
 """
 import numpy as np
 from numba import float64, int64, njit, types
-from numba.core.types.function_type import CompileResultWAP
 
 from .._fingerprint import source_fingerprint
+from .._numba import CompileResultWAP
 from . import _workspace as W
 from ._standalone import jitable
 

@@ -24,8 +24,8 @@ import types
 import numba
 import numpy as np
 from numba import float64, njit
-from numba.core.caching import FunctionCache
 
+from .._numba import CPUDispatcher, FunctionCache
 from ._drivers import first_class
 from ._finite_diff import FD_METHODS, fg_source, namespace
 
@@ -141,7 +141,7 @@ def args_type(args):
 
 
 def is_compiled(func):
-    return isinstance(func, (Objective, numba.core.registry.CPUDispatcher))
+    return isinstance(func, (Objective, CPUDispatcher))
 
 
 # -- building fg ---------------------------------------------------------------------------

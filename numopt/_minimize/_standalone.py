@@ -21,13 +21,11 @@ import hashlib
 import importlib
 
 import llvmlite.binding as ll
-from numba.core import cgutils, types
-from numba.core import config as _numba_config
-from numba.core.datamodel.models import OpaqueModel
-from numba.core.extending import register_model
-from numba.core.imputils import fix_returning_optional, lower_builtin
-from numba.core.registry import CPUDispatcher
-from numba.extending import register_jitable
+from numba import types
+from numba.extending import register_jitable, register_model
+
+from .._numba import (HAS_RELOAD_HOOK, CPUDispatcher, OpaqueModel, add_reload_hook, cgutils,
+                      compiled_address, config, fix_returning_optional, lower_builtin)
 
 __all__ = ["jitable", "standalone"]
 
@@ -75,8 +73,7 @@ class StandaloneDispatcher(CPUDispatcher):
         name = f"numopt.{self.py_func.__module__}.{self.py_func.__qualname__}.{digest}"
         if name not in _bound:
             self.compile(argtypes)
-            cres = self.overloads[argtypes]
-            address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+            address = compiled_address(self.overloads[argtypes])
             ll.add_symbol(name, address)
             _bound[name] = address
         return name
@@ -109,7 +106,7 @@ def _lower_call(dispatcher):
         if key not in _binders:
             _binders[key] = functools.partial(_bind, dispatcher.py_func.__module__,
                                               dispatcher.py_func.__qualname__, argtypes)
-        context.active_code_library._reload_init.add(_binders[key])
+        add_reload_hook(context, _binders[key])
         return fix_returning_optional(context, builder, sig, status, res)
 
     return lower
@@ -127,10 +124,15 @@ def standalone(func):
     Returns
     -------
     StandaloneDispatcher
-        Or, under numba's CUDA simulator (which runs device code as Python and cannot pass
-        its arrays to a compiled CPU function), the plain function registered with
-        ``register_jitable``.
+        Or the plain function registered with ``register_jitable``, linked into its
+        callers as numba links any compiled function: under numba's CUDA simulator (which
+        runs device code as Python and cannot pass its arrays to a compiled CPU function),
+        and with a numba older than 0.63, which cannot bind the symbol before a cached
+        caller is loaded (see :data:`numopt._numba.HAS_RELOAD_HOOK`).
     """
+    if not HAS_RELOAD_HOOK and not config.ENABLE_CUDASIM:
+        return register_jitable(error_model="numpy", no_cpython_wrapper=True,
+                                no_cfunc_wrapper=True)(func)
     disp = StandaloneDispatcher(py_func=func, locals={},
                                 targetoptions={"nopython": True, "error_model": "numpy",
                                                "boundscheck": None,
@@ -138,7 +140,7 @@ def standalone(func):
                                                "no_cfunc_wrapper": True})
     disp.enable_caching()
     lower_builtin(disp, types.VarArg(types.Any))(_lower_call(disp))
-    if _numba_config.ENABLE_CUDASIM:
+    if config.ENABLE_CUDASIM:
         func.standalone_dispatcher = disp
         return register_jitable(error_model="numpy")(func)
     return disp
