@@ -4,10 +4,11 @@
   NumPy arrays, each update rule one compiled kernel over flat buffers.
 - :func:`numopt.minimize`: scipy.optimize.minimize's interface; with a compiled
   objective (:func:`numopt.objective` or numba ``@njit``) the whole solve runs in
-  compiled code.
+  compiled code; :func:`numopt.show_options` lists each method's options.
 """
 from . import config, optim
 from ._params import Parameter
+from ._version import __version__
 
 # minimize and friends import scipy.optimize (about 0.4 s): loaded on first use, so that
 # a program using only the optimizers starts fast.
@@ -18,6 +19,7 @@ _LAZY = {
     "objective": "._minimize._objective",
     "Objective": "._minimize._objective",
     "OptimizeResult": "._result",
+    "show_options": "._show_options",
 }
 
 
@@ -34,7 +36,6 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
-__version__ = "0.1.0"
 
 __all__ = ["Parameter", "optim", "config", "minimize", "minimize_batch", "objective", "Objective",
-           "OptimizeResult", "BatchResult", "__version__"]
+           "OptimizeResult", "BatchResult", "show_options", "__version__"]

@@ -1,4 +1,4 @@
-"""Command line: ``numopt demo`` or ``python -m numopt demo``."""
+"""Command line: ``numopt demo`` or ``python -m numopt demo``; ``numopt --version``."""
 
 import argparse
 import sys
@@ -26,22 +26,24 @@ def _optimizer_names(text):
 
 def build_parser():
     """The ``numopt`` argument parser (one subcommand per job)."""
-    from numopt._demo import DEMOS, OPTIMIZER_LRS
+    from numopt._demo import DEFAULT_DEMO, DEMOS, OPTIMIZER_LRS
+    from numopt._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="numopt",
         description="Numba-compiled optimizers for NumPy.",
     )
+    parser.add_argument("--version", action="version", version=f"numopt {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser(
         "demo",
-        help="run a demo (default: linear regression with every optimizer)",
+        help=f"run a demo (default: {DEFAULT_DEMO}, {DEMOS[DEFAULT_DEMO][1]})",
         description="Run a demo. Available: "
         + "; ".join(f"{name}: {desc}" for name, (_, desc) in DEMOS.items()),
     )
-    demo.add_argument("name", nargs="?", default="all", choices=sorted(DEMOS),
-                      help="which demo (default: linear)")
+    demo.add_argument("name", nargs="?", default=DEFAULT_DEMO, choices=sorted(DEMOS),
+                      help=f"which demo (default: {DEFAULT_DEMO})")
     demo.add_argument("--steps", type=_non_negative_int, default=10,
                       help="printed steps per optimizer (default: 10)")
     demo.add_argument("--budget", type=_non_negative_int, default=500,

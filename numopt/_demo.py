@@ -15,10 +15,14 @@ import time
 
 import numpy as np
 
-__all__ = ["DEMOS", "register_demo", "run_demo", "run_linear_regression", "OPTIMIZER_LRS"]
+__all__ = ["DEMOS", "DEFAULT_DEMO", "register_demo", "run_demo", "run_linear_regression",
+           "OPTIMIZER_LRS"]
 
 #: name -> (function, one-line description); filled by :func:`register_demo`.
 DEMOS = {}
+
+#: What ``numopt demo`` runs without a name: every demo in turn.
+DEFAULT_DEMO = "all"
 
 
 def register_demo(name, description):
