@@ -62,6 +62,8 @@ _METHOD_MEANING = {
                                 "other is unlimited).",
     ("nelder-mead", "maxfev"): "Maximum number of objective evaluations (see `maxiter`).",
     ("lbfgs", "maxiter"): "scipy's name for `max_iter`.",
+    ("rmsprop", "alpha"): "Smoothing constant of the running average of the squared gradient.",
+    ("asgd", "alpha"): "Power of the step-size decay.",
 }
 
 # The first-order methods' options: the numopt.optim class's (torch's) constructor
@@ -86,7 +88,6 @@ _FIRST_ORDER_MEANING = {
     "lr_decay": "Learning-rate decay.",
     "initial_accumulator_value": "Initial value of the sum of squared gradients.",
     "rho": "Coefficient of the running averages of the squared gradient and step.",
-    "alpha": "Smoothing constant (RMSprop) or the power of the step-size decay (ASGD).",
     "centered": "Normalise by an estimate of the gradient's variance.",
     "etas": "Multiplicative decrease and increase factors of the step sizes.",
     "step_sizes": "Minimal and maximal step sizes.",
