@@ -325,8 +325,20 @@ class Optimizer:
                     raise
                 if plan is not None:
                     plans.append(plan)
-        for plan in plans:
-            self._apply_plan(*plan)
+        for b, rows, row_values, fresh, init, steps, full in plans:  # (inlined: per step)
+            if rows is not None:
+                if row_values is not None:
+                    b.ensure_rows(rows, row_values.__getitem__)
+                if init is not None:
+                    for j in np.flatnonzero(fresh):
+                        b.init_param(j, row_values.__getitem__, init)
+            for lo, hi, after, hyper, flags in steps:
+                for k, value in after.items():
+                    b.scalars[k][lo:hi] = value
+                b.xp.run(self._rule, flags, b.param, b.grad, b.state, hyper,
+                         int(b.offsets[lo]), int(b.offsets[hi]))
+            if not full:
+                b.uniform = all((a == a[0]).all() for a in b.scalars.values())
         return loss
 
     def state_dict(self):
@@ -552,16 +564,20 @@ class Optimizer:
     def _plan_bucket(self, group, b):
         """What one step of bucket ``b`` will do, computed without changing anything.
 
-        Returns None (no parameter has a gradient) or the arguments of
-        :meth:`_apply_plan`: the state rows (None: stateless) and their initial values,
-        the fresh parameters and their initial scalars, and per run of parameters
-        ``(lo, hi, scalars after the step, the rule's per-step values, its flags)``.
+        Returns None (no parameter has a gradient) or what :meth:`step` then applies:
+        the bucket, its state rows (None: stateless) and their initial values, the
+        fresh parameters and their initial scalars, per run of parameters ``(lo, hi,
+        scalars after the step, the rule's per-step values, its flags)``, and whether
+        the bucket stays uniform.
         """
-        lr, betas = group.get("lr"), group.get("betas", (None, None))
-        if np.ndarray in (type(lr), type(betas[0]), type(betas[1])):
+        betas = group.get("betas")
+        if type(group.get("lr")) is np.ndarray or (betas is not None and (
+                type(betas[0]) is np.ndarray or type(betas[1]) is np.ndarray)):
             # Array hyperparameters (torch's Tensor lr and betas) enter the arithmetic
             # as the numbers they hold: NumPy's array power is not its scalar power.
-            group = dict(group, lr=_item(lr), betas=tuple(_item(v) for v in betas))
+            group = dict(group, lr=_item(group["lr"]))
+            if betas is not None:
+                group["betas"] = (_item(betas[0]), _item(betas[1]))
         params = b.params
         active = []
         for p in params:
@@ -611,21 +627,6 @@ class Optimizer:
                            for v in hyper])
             steps.append((lo, hi, after, hyper, flags))
         return b, (rows if stateful else None), row_values, fresh, init, steps, full
-
-    def _apply_plan(self, b, rows, row_values, fresh, init, steps, full):
-        if rows is not None:
-            if row_values is not None:
-                b.ensure_rows(rows, row_values.__getitem__)
-            if init is not None:
-                for j in np.flatnonzero(fresh):
-                    b.init_param(j, row_values.__getitem__, init)
-        for lo, hi, after, hyper, flags in steps:
-            for k, value in after.items():
-                b.scalars[k][lo:hi] = value
-            b.xp.run(self._rule, flags, b.param, b.grad, b.state, hyper,
-                     int(b.offsets[lo]), int(b.offsets[hi]))
-        if not full:
-            b.uniform = all((a == a[0]).all() for a in b.scalars.values())
 
     def _explain_group(self, i, group):
         """Raise a clear error if parameter group ``i`` (edited since it was checked)
