@@ -17,6 +17,9 @@ def _encode(value):
         return {k: _encode(v) for k, v in value.items()}
     if isinstance(value, (np.floating, np.integer, np.bool_)):
         return value.item()
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        # an array hyperparameter in a group (torch's Tensor lr or betas)
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
     return value
 
 
@@ -24,6 +27,8 @@ def _decode(value):
     if isinstance(value, dict):
         if set(value) == {"__tuple__"}:
             return tuple(_decode(v) for v in value["__tuple__"])
+        if set(value) == {"__ndarray__", "dtype"}:
+            return np.array(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]

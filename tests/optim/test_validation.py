@@ -22,6 +22,7 @@ References: the values an uninterrupted run reaches (resuming after a failure mu
 continue the same trajectory), and torch's documented messages.
 """
 import inspect
+import io
 import math
 import pickle
 from copy import deepcopy
@@ -592,3 +593,26 @@ def test_lbfgs_bad_value_edited_into_its_group_fails_before_the_closure_runs():
     with pytest.raises(TypeError, match="^parameter group 0: tolerance_grad must be a real"):
         opt.step(quadratic_closure(opt, [x], calls=calls))
     assert calls[0] == 0 and opt.state_dict()["state"] == {}
+
+
+def test_array_hyperparameters_survive_save_state():
+    """torch's Tensor lr and betas, as arrays in a group, go through the ``.npz`` file
+    (which holds no pickle) with their dtype, and resume bit for bit."""
+    import io
+
+    kwargs = dict(lr=np.array(0.01, dtype=np.float32), betas=(np.array(0.8), np.array(0.99)))
+    opt, params = built(optim.Adam, kwargs)
+    x_mid = [p.data.copy() for p in params]
+    buf = io.BytesIO()
+    optim.save_state(buf, opt.state_dict())
+    buf.seek(0)
+    loaded = optim.load_state(buf)
+    lr = loaded["param_groups"][0]["lr"]
+    assert isinstance(lr, np.ndarray) and lr.dtype == np.float32 and lr == np.float32(0.01)
+    run(opt, params, 3, start=3)
+    resumed = [Parameter(x) for x in x_mid]
+    opt2 = optim.Adam([{"params": resumed[:2]}, {"params": resumed[2:]}])
+    opt2.load_state_dict(loaded)
+    run(opt2, resumed, 3, start=3)
+    for p, q in zip(params, resumed):
+        np.testing.assert_array_equal(p.data, q.data)
