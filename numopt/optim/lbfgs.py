@@ -127,17 +127,7 @@ class LBFGS(Optimizer):
         self._iws = None
 
     def _check_hyper(self, h):
-        _check_lr(h)
-        max_iter = h["max_iter"] = _count(h["max_iter"], "max_iter")
-        if h["max_eval"] is None:  # torch's default, inf for an unlimited max_iter
-            h["max_eval"] = max_iter if max_iter == math.inf else max_iter * 5 // 4
-        h["max_eval"] = _count(h["max_eval"], "max_eval")
-        for name in ("tolerance_grad", "tolerance_change"):
-            h[name] = _not_nan(_real(h[name], name), name)
-        history_size = h["history_size"] = _count(h["history_size"], "history_size",
-                                                  unlimited=False)
-        if not history_size >= 1:
-            raise ValueError(f"Invalid history_size value: {history_size}")
+        check_options(h)
 
     # -- the step ---------------------------------------------------------------------
     def _bucket(self):
@@ -437,6 +427,28 @@ class LBFGS(Optimizer):
             ws[al:al + m] = values
             iws[L.HAS_AL] = 1
         return ws, iws
+
+
+def check_options(h):
+    """Check torch's LBFGS options in the dict ``h``, normalising them in place.
+
+    ``lr`` as torch checks it; ``max_iter`` and ``max_eval`` whole numbers or inf
+    (``max_eval=None`` becomes torch's ``max_iter * 5 // 4``); the tolerances numbers
+    (not NaN); ``history_size`` a whole number of at least 1. ``line_search_fn`` is
+    left to ``step()``, as torch leaves it. Raises TypeError or ValueError naming the
+    option.
+    """
+    _check_lr(h)
+    max_iter = h["max_iter"] = _count(h["max_iter"], "max_iter")
+    if h["max_eval"] is None:  # torch's default, inf for an unlimited max_iter
+        h["max_eval"] = max_iter if max_iter == math.inf else max_iter * 5 // 4
+    h["max_eval"] = _count(h["max_eval"], "max_eval")
+    for name in ("tolerance_grad", "tolerance_change"):
+        h[name] = _not_nan(_real(h[name], name), name)
+    history_size = h["history_size"] = _count(h["history_size"], "history_size",
+                                              unlimited=False)
+    if not history_size >= 1:
+        raise ValueError(f"Invalid history_size value: {history_size}")
 
 
 def _number_of(value, key):
