@@ -41,6 +41,9 @@ REASONS = {
     5: (5, False, "The objective returned NaN or infinity; the result is the best finite point seen."),
     6: (99, False, "`callback` raised `StopIteration`."),
     7: (2, False, "Maximum number of iterations has been exceeded."),  # Nelder-Mead, Powell
+    # Compiled code caught an exception of the objective: never returned, the front
+    # door re-raises it (see numopt._minimize._workspace.RAISED).
+    8: (-1, False, "The objective raised an exception."),
     # minimize's front door: L-BFGS-B with lb == ub for every variable runs nothing
     9: (0, True, "All independent variables were fixed by bounds."),
     # L-BFGS-B, in scipy's words

@@ -24,7 +24,8 @@ from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
 from ._minimize import _bounds_arrays, _options, _prepare_x0
 from . import _finite_diff
-from ._objective import Objective, adapter, args_type, gradient_kind, is_compiled
+from ._objective import (Objective, adapter, args_type, compile_clearly, gradient_kind,
+                         gradient_into, is_compiled, reraise)
 from ._standalone import jitable
 
 __all__ = ["minimize_batch", "BatchResult"]
@@ -104,7 +105,10 @@ def _batch_fg(fun, jac, kind, fd, args, mask):
     key = (py_fg, atype)
     if key in _batch_adapters:
         return _batch_adapters[key]
-    wap = first_class(py_fg, float64(float64[::1], float64[::1], atype, int64))
+    row = _slice_args(args[:-1] if kind == "fd" else args, mask, 0)
+    wap = compile_clearly(
+        lambda: first_class(py_fg, float64(float64[::1], float64[::1], atype, int64)),
+        fun, jac, kind, row)
     _batch_adapters[key] = wap
     return wap
 
@@ -145,6 +149,7 @@ def _compiled_batch_solver(name, init, step, args_type):
     init_i = jitable(init)
     step_i = jitable(step)
     fp = fingerprint()
+    raised, finish, reason = W.raised, W.finish, W.RAISED_REASON
 
     def solve_batch(fg, WS, IWS, X0, FOPTS, IOPTS, args):
         fp  # noqa: B018 -- part of the cache key
@@ -161,7 +166,10 @@ def _compiled_batch_solver(name, init, step, args_type):
                 xo = iws[2]
                 go = iws[3]
                 f = fg(ws[xo:xo + n], ws[go:go + n], args, np.int64(b))
-                step_i(ws, iws, f)
+                if raised(f):  # the objective raised: stop, the point stays at iws[X]
+                    finish(iws, reason)
+                else:
+                    step_i(ws, iws, f)
 
     solve_batch.__qualname__ = f"solve_batch_{name}"
     dispatcher = njit(parallel=True, **_OPTIONS)(solve_batch)
@@ -220,21 +228,28 @@ def _vectorised_fg(fun, jac, kind, fd, n):
     :func:`._finite_diff.fd_plan`.
     """
     def values(X, args):
-        return np.asarray(fun(X, *args), dtype=np.float64).reshape(X.shape[0])
+        return batch_values(fun(X, *args), X.shape[0])
+
+    def pair(X, args):
+        out = fun(X, *args)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError("with jac=True, a vectorised fun must return a pair (F, G); it "
+                            f"returned {type(out).__name__}")
+        return out
 
     if kind == "tuple":
         def fgv(X, G, args):
-            F, grad = fun(X, *args)
-            G[:] = np.asarray(grad, dtype=np.float64).reshape(G.shape)
-            return np.asarray(F, dtype=np.float64).reshape(X.shape[0])
+            F, grad = pair(X, args)
+            gradient_into(G, grad, "fun (the gradients G of its (F, G), with jac=True)")
+            return batch_values(F, X.shape[0])
     elif kind == "jac":
         def fgv(X, G, args):
             F = values(X, args)
-            G[:] = np.asarray(jac(X, *args), dtype=np.float64).reshape(G.shape)
+            gradient_into(G, jac(X, *args))
             return F
     elif kind == "value-tuple":
         def fgv(X, G, args):
-            return np.asarray(fun(X, *args)[0], dtype=np.float64).reshape(X.shape[0])
+            return batch_values(pair(X, args)[0], X.shape[0])
     elif kind in ("value", "value-grad"):
         def fgv(X, G, args):
             return values(X, args)
@@ -266,6 +281,17 @@ def _vectorised_fg(fun, jac, kind, fd, n):
                                    (F2 - F1) / (X2[:, k] - X1[:, k]))
             return F
     return fgv
+
+
+def batch_values(F, b, name="fun"):
+    """A vectorised objective's values ``F`` for ``b`` problems, checked: real numbers,
+    ``b`` of them."""
+    a = np.asarray(F)
+    if a.dtype.kind not in "fiub" or a.size != b:
+        what = f"shape {a.shape}" if a.dtype.kind in "fiub" else type(F).__name__
+        raise ValueError(f"a vectorised {name} must return one value per problem, shape "
+                         f"({b},), for X of shape ({b}, n); it returned {what}")
+    return a.astype(np.float64, copy=False).reshape(b)
 
 
 def _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes):
@@ -379,6 +405,8 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         WS = np.empty((B, sizes[0]))
         IWS = np.empty((B, sizes[1]), dtype=np.int64)
         solve(fg, WS, IWS, X0, FOPTS, IOPTS, args)
+        _reraise_rows(IWS[:, W.REASON], lambda b: WS[b, IWS[b, W.X]:IWS[b, W.X] + n],
+                      fun, jac, kind, fd, args, mask)
     else:
         fgv = _vectorised_fg(fun, jac, kind, fd, n)
         WS, IWS = _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes)
@@ -405,9 +433,19 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
     fgv = None if compiled else _vectorised_fg(fun, jac, kind, fd, n)
     evaluate = evaluator(fun, kind, fd, args, mask, compiled, device, fg=fg, fgv=fgv)
     XR, GR, FR, NIT, NFEV, REASON = spec.batch(hyper, control, X0, evaluate, device)
+    _reraise_rows(REASON, lambda b: XR[b], fun, jac, kind, fd, args, mask)
     fev = 1 + (fd.evals(n) if fd is not None else 0)
     return BatchResult(x=XR.astype(out_dtype), fun=FR, jac=GR, nit=NIT, nfev=NFEV * fev,
                        reason=REASON, uses_gradient=True)
+
+
+def _reraise_rows(reason, point, fun, jac, kind, fd, args, mask):
+    """Raise the exception of the first problem whose objective raised in compiled code
+    (reason ``W.RAISED_REASON``; ``point(b)`` is where), naming that problem."""
+    rows = np.flatnonzero(reason == W.RAISED_REASON)
+    if rows.size:
+        b = int(rows[0])
+        reraise(fun, jac, kind, fd, _slice_args(args, mask, b), point(b), problem=b)
 
 
 def _bounds_rows(spec, bounds, B, n):

@@ -78,6 +78,9 @@ def run_python(init, step, fg, x0, fopts, iopts, args, sizes, copy_x=True, on_it
         xo, go = iws[W.X], iws[W.G]
         x = ws[xo:xo + n]
         f = fg(x.copy() if copy_x else x, ws[go:go + n], args)
+        if f != f and W.raised(f):  # a compiled adapter caught an exception
+            W.finish(iws, W.RAISED_REASON)
+            break
         step_j(ws, iws, float(f))
         if on_iteration is not None and iws[W.NIT] != nit:
             nit = iws[W.NIT]
@@ -118,6 +121,7 @@ def compiled_solver(name, init, step, args_type):
     init_i = jitable(init)
     step_i = jitable(step)
     fp = fingerprint()
+    raised, finish, reason = W.raised, W.finish, W.RAISED_REASON
 
     def solve(fg, ws, iws, x0, fopts, iopts, args):
         fp  # noqa: B018 -- part of the cache key
@@ -127,7 +131,10 @@ def compiled_solver(name, init, step, args_type):
             xo = iws[2]
             go = iws[3]
             f = fg(ws[xo:xo + n], ws[go:go + n], args)
-            step_i(ws, iws, f)
+            if raised(f):  # the objective raised: stop, the point stays at iws[X]
+                finish(iws, reason)
+            else:
+                step_i(ws, iws, f)
 
     solve.__qualname__ = f"solve_{name}"
     dispatcher = njit(**_OPTIONS)(solve)

@@ -62,7 +62,7 @@ def run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, devic
     payload = None
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
         payload = _cloudpickled(fun, jac)
-    futures = []
+    futures, spans = [], []
     for lo, hi in zip(edges[:-1], edges[1:]):
         if hi <= lo:
             continue
@@ -74,7 +74,18 @@ def run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, devic
         else:
             futures.append(executor.submit(_solve_chunk, fun, X0[lo:hi], chunk_args, method,
                                            jac, chunk_bounds, tol, options, device))
-    parts = [f.result() for f in futures]
+        spans.append((lo, hi))
+    parts = []
+    for f, (lo, hi) in zip(futures, spans):
+        try:
+            parts.append(f.result())
+        except Exception as e:  # the objective's own exception: say where it came from
+            for later in futures:
+                later.cancel()
+            if hasattr(e, "add_note"):
+                e.add_note(f"numopt: in the chunk of problems {lo} to {hi - 1} (problem "
+                           f"numbers above count from {lo})")
+            raise
     cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
     res = BatchResult(x=cat("x").astype(out_dtype), fun=cat("fun"), jac=cat("jac"),
                       nit=cat("nit"), nfev=cat("nfev"), reason=cat("reason"),

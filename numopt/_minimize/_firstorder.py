@@ -225,6 +225,10 @@ def _run(cls, fg, x0, hyper, control, args, copy_x=True, on_iteration=None):
     steps = 0
     while True:
         f = float(fg(x.copy() if copy_x else x, g, args))
+        if f != f and W.raised(f):  # the compiled adapter caught an exception at x
+            XR[0] = x
+            REASON[0] = W.RAISED_REASON
+            break
         going = _settle_one(f, x, g, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON,
                             steps, maxiter, gtol)
         # After each completed step, before the stopping tests, as scipy's BFGS does.

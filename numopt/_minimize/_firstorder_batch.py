@@ -22,9 +22,10 @@ from numba import float64, int64, njit, prange, types, uint8
 from numba.extending import register_jitable
 
 from .._params import Parameter
+from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
 from ._firstorder import settle
-from ._objective import args_type
+from ._objective import args_type, compile_clearly
 
 __all__ = ["run_batch"]
 
@@ -87,6 +88,7 @@ def _chunk_driver(args_type):
         return _drivers[args_type]
     fp = fingerprint()
     chunk = CHUNK
+    raised, raised_reason = W.raised, W.RAISED_REASON
 
     def eval_rows(fg_rows, X, G, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, ACTIVE, F, args,
                   steps, maxiter, gtol):
@@ -98,7 +100,12 @@ def _chunk_driver(args_type):
             hi = min(lo + chunk, B)
             fg_rows(X[lo:hi], G[lo:hi], F[lo:hi], ACTIVE[lo:hi], args, lo)
             for b in range(lo, hi):
-                if ACTIVE[b]:
+                if ACTIVE[b] and raised(F[b]):  # the objective raised at X[b]
+                    for i in range(X.shape[1]):
+                        XR[b, i] = X[b, i]
+                    REASON[b] = raised_reason
+                    stop_row(b, G, ACTIVE)
+                elif ACTIVE[b]:
                     if settle(b, F[b], X[b], G[b], XR, GR, FR, XB, GB, FB, NIT, NFEV,
                               REASON, steps, maxiter, gtol):
                         running += 1
@@ -219,8 +226,11 @@ def evaluator(fun, kind, fd, args, mask, compiled, device, fg=None, fgv=None):
             kernel[(B + tpb - 1) // tpb, tpb](*state, running, steps, maxiter, gtol, *d_args)
             return int(running.copy_to_host()[0])
     elif compiled:
+        from ._batch import _slice_args
+
         atype = args_type(args)
-        fg_rows = _rows_fg(fg, atype)
+        row = _slice_args(args[:-1] if kind == "fd" else args, mask, 0)
+        fg_rows = compile_clearly(lambda: _rows_fg(fg, atype), fun, None, kind, row)
         eval_rows = _chunk_driver(atype)
         F = None
 

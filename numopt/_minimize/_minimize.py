@@ -12,7 +12,7 @@ from . import _drivers
 from . import _registry
 from . import _workspace as W
 from . import _finite_diff
-from ._objective import gradient_kind, is_compiled, make_fg
+from ._objective import gradient_kind, is_compiled, make_fg, reraise
 
 __all__ = ["minimize"]
 
@@ -294,6 +294,9 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
             ws, iws = _drivers.run_python(spec.module.init, method_step, pyfg, xd, fopts,
                                           iopts, args, sizes, copy_x=not compiled,
                                           on_iteration=on_iteration)
+    if iws[W.REASON] == W.RAISED_REASON:  # compiled code caught the objective's exception
+        xo = iws[W.X]
+        reraise(fun, jac, kind, fd, args, ws[xo:xo + n])
     return _result(ws, iws, n, x0.dtype, fev, spec)
 
 

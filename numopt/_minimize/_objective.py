@@ -16,20 +16,25 @@ Finite differences take scipy's steps (see :mod:`._finite_diff`), in compiled co
 compiled objectives.
 """
 import hashlib
+import inspect
+import numbers
 import os
 import pickle
 import sys
-import types
+import types as pytypes
 
 import numba
 import numpy as np
-from numba import float64, njit
+from numba import float64, njit, types
+from numba.extending import overload, register_jitable
 
-from .._numba import CPUDispatcher, FunctionCache
+from . import _workspace as W
+from .._numba import CPUDispatcher, FunctionCache, NumbaError
 from ._drivers import first_class
 from ._finite_diff import FD_METHODS, fg_source, namespace
+from ._standalone import jitable
 
-__all__ = ["objective", "Objective", "make_fg", "gradient_kind"]
+__all__ = ["objective", "Objective", "make_fg", "gradient_kind", "reraise", "compile_clearly"]
 
 
 class Objective:
@@ -205,13 +210,39 @@ def make_fg(fun, jac, kind, fd, args):
 
 def _fd_fg(disp, fd, nargs, as_float):
     """The finite-difference ``fg(x, g, args)`` over ``disp(x, args[0], ...)``, whose
-    ``args`` end with the step and bound array."""
+    ``args`` end with the step and bound array; ``as_float`` wraps each value."""
     call = "disp({x}" + "".join(f", args[{k}]" for k in range(nargs - 1)) + ")"
     src = fg_source(fd, "def fg(x, g, args):", call, f"args[{nargs - 1}]", as_float=as_float)
     ns = namespace()
-    ns["disp"] = disp
+    ns.update(disp=disp, value_of=value_of, scalar=scalar)
     exec(src, ns)  # noqa: S102 -- generated from the arity only, no user text
     return ns["fg"]
+
+
+def value_of(v, name="fun"):
+    """An objective's return value as a float, as scipy takes it: a real number, or a
+    real array of one element; anything else raises naming ``name``."""
+    if type(v) is float:  # the common case, first
+        return v
+    if isinstance(v, (numbers.Real, np.bool_)) and not isinstance(v, bool):
+        return float(v)
+    if isinstance(v, np.ndarray) and v.size == 1 and v.dtype.kind in "fiu":
+        return float(v.reshape(()))
+    if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
+        raise ValueError(f"{name} must return a scalar value (a float, or an array of one "
+                         f"element); it returned an array of shape {v.shape}")
+    raise TypeError(f"{name} must return a real scalar (a float); it returned "
+                    f"{type(v).__name__} {v!r:.60}")
+
+
+def gradient_into(g, grad, name="jac"):
+    """Copy ``grad``, the gradient a user function returned, into ``g``; raise a clear
+    error naming ``name`` unless it has ``g.size`` real entries."""
+    a = np.asarray(grad)
+    if a.dtype.kind not in "fiub" or a.size != g.size:
+        what = f"shape {a.shape}" if a.dtype.kind in "fiub" else f"{type(grad).__name__}"
+        raise ValueError(f"{name} returned {what}, expected a gradient of shape {g.shape}")
+    g[:] = a.reshape(g.shape)
 
 
 def _python_fg(fun, jac, kind, fd, nargs):
@@ -219,79 +250,149 @@ def _python_fg(fun, jac, kind, fd, nargs):
 
     if kind == "value":
         def fg(x, g, args):
-            return float(f(x, *args))
+            return value_of(f(x, *args))
     elif kind == "value-tuple":
         def fg(x, g, args):
-            return float(f(x, *args)[0])
+            return value_of(f(x, *args)[0])
     elif kind == "value-grad":
         def fg(x, g, args):
-            return float(f(x, np.empty_like(x), *args))
+            return value_of(f(x, np.empty_like(x), *args))
     elif kind == "grad":
         def fg(x, g, args):
-            return float(f(x, g, *args))
+            return value_of(f(x, g, *args))
     elif kind == "tuple":
         def fg(x, g, args):
-            value, grad = f(x, *args)
-            g[:] = np.asarray(grad, dtype=np.float64).reshape(g.shape)
-            return float(value)
+            out = f(x, *args)
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError("with jac=True, fun must return a pair (f, g); it returned "
+                                f"{type(out).__name__}")
+            gradient_into(g, out[1], "fun (the gradient of its (f, g), with jac=True)")
+            return value_of(out[0])
     elif kind == "jac":
         def fg(x, g, args):
-            value = float(f(x, *args))
-            g[:] = np.asarray(jac(x, *args), dtype=np.float64).reshape(g.shape)
+            value = value_of(f(x, *args))
+            gradient_into(g, jac(x, *args))
             return value
     else:
-        fg = _fd_fg(f, fd, nargs, as_float="float")
+        fg = _fd_fg(f, fd, nargs, as_float="value_of")
     return fg
+
+
+def reraise(fun, jac, kind, fd, args, x, problem=None):
+    """Raise the exception a compiled objective raised at ``x`` inside compiled code.
+
+    The compiled loops cannot carry an exception out (see ``_workspace.RAISED``), so it
+    is raised again here by one more evaluation at ``x`` from Python, through the same
+    dispatchers: the user sees their own exception, type and message, with a note
+    naming the batch problem (``problem``) when there is one. ``x`` and ``args`` are
+    the caller's; they are not modified.
+    """
+    disp = fun.dispatcher if isinstance(fun, Objective) else fun
+    jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
+    fg = _python_fg(disp, jdisp, kind, fd, len(args))
+    x = np.array(x, dtype=np.float64)
+    try:
+        fg(x.copy(), np.zeros(x.size), args)
+    except Exception as e:
+        if problem is not None and hasattr(e, "add_note"):
+            e.add_note(f"numopt: raised by problem {problem} of the batch")
+        raise
+    where = "" if problem is None else f" (problem {problem} of the batch)"
+    raise RuntimeError(f"the objective raised an exception in compiled code at x = {x!r}"
+                       f"{where}, but not when evaluated there again from Python")
 
 
 _adapters = {}
 
 # Placeholders: each adapter is a copy of a template below whose globals bind these
 # names to one objective's dispatchers (see _bind).
-disp = jdisp = None
+disp = jdisp = inner = None
+RAISED = W.RAISED
 
 
-def _templates(stamp):
+def scalar(v):
+    """An objective's value as a float in compiled code: a number, or a real array of
+    one element (as scipy accepts); another size raises (the front door's replay from
+    Python then says what was wrong, see :func:`value_of`)."""
+    return float(v)
+
+
+@overload(scalar, jit_options={"no_cpython_wrapper": True})
+def _scalar(v):
+    if isinstance(v, (types.Float, types.Integer, types.Boolean)):
+        return lambda v: float(v)
+    if isinstance(v, types.Array) and isinstance(v.dtype, (types.Float, types.Integer)):
+        if v.ndim == 0:
+            return lambda v: float(v[()])
+
+        def one(v):
+            if v.size != 1:
+                raise ValueError("the objective must return a scalar value")
+            return float(v.ravel()[0])
+        return one
+    return None  # anything else fails to type: clear_compile_errors explains it
+
+
+@register_jitable(no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def copy_gradient(g, grad):
+    """Copy a returned gradient into ``g``, raising unless it has ``g.size`` entries."""
+    if grad.size != g.size:
+        raise ValueError("the gradient has the wrong size")
+    flat = grad.ravel()
+    for i in range(g.size):
+        g[i] = flat[i]
+
+
+def _templates():
     """The adapters ``fg(x, g, args)`` of each kind, over the global ``disp`` (and
-    ``jdisp``). ``stamp`` names the objective's code and version: numba keys a cached
-    closure on its cells' contents, so it keeps one cached adapter per objective."""
+    ``jdisp``), before :func:`_guard`."""
     def value(x, g, args):
-        stamp  # noqa: B018 -- part of the disk cache's key
-        return disp(x, *args)
+        return scalar(disp(x, *args))
 
     def value_tuple(x, g, args):
-        stamp  # noqa: B018
-        return disp(x, *args)[0]
+        return scalar(disp(x, *args)[0])
 
     def value_grad(x, g, args):
-        stamp  # noqa: B018
-        return disp(x, np.empty_like(x), *args)
+        return scalar(disp(x, np.empty_like(x), *args))
 
     def grad(x, g, args):
-        stamp  # noqa: B018
-        return disp(x, g, *args)
+        return scalar(disp(x, g, *args))
 
     def tuple_(x, g, args):
-        stamp  # noqa: B018
         value, grad = disp(x, *args)
-        for i in range(g.size):
-            g[i] = grad[i]
-        return value
+        copy_gradient(g, grad)
+        return scalar(value)
 
     def jac(x, g, args):
-        stamp  # noqa: B018
-        grad = jdisp(x, *args)
-        for i in range(g.size):
-            g[i] = grad[i]
-        return disp(x, *args)
+        copy_gradient(g, jdisp(x, *args))
+        return scalar(disp(x, *args))
 
     return {"value": value, "value-tuple": value_tuple, "value-grad": value_grad,
             "grad": grad, "tuple": tuple_, "jac": jac}
 
 
+_TEMPLATES = _templates()
+
+
+def _guard(stamp):
+    """The adapter itself: the global ``inner`` (an unguarded adapter, inlined) whose
+    exceptions become ``RAISED`` (see ``_workspace.RAISED``; numba cannot put the
+    call with ``*args`` of a template inside ``try`` itself). ``stamp`` names the
+    objective's code and version and the adapter's kind: numba keys a cached closure on
+    its cells' contents, so it keeps one cached adapter per objective and kind."""
+    def fg(x, g, args):
+        stamp  # noqa: B018 -- part of the disk cache's key
+        try:
+            return inner(x, g, args)
+        except Exception:  # noqa: BLE001 -- whatever it is, the front door re-raises it
+            return RAISED
+
+    return fg
+
+
 def _bind(template, **names):
     """``template`` with its global ``names`` bound (a new function over the same code)."""
-    func = types.FunctionType(template.__code__, dict(template.__globals__, **names),
+    func = pytypes.FunctionType(template.__code__, dict(template.__globals__, **names),
                               template.__name__, template.__defaults__, template.__closure__)
     func.__qualname__ = template.__qualname__
     return func
@@ -324,10 +425,100 @@ def adapter(disp, jdisp, kind, fd, nargs, stamp=None):
     """The plain function ``fg(x, g, args)`` of a compiled objective's adapter, for
     ``nargs`` arguments (with finite differences the last is the step and bound array):
     compiled alone for :func:`numopt.minimize`, and inside ``minimize_batch``'s
-    per-row adapter. ``stamp`` keys its disk cache (see :func:`_templates`)."""
+    per-row adapter. ``stamp`` keys its disk cache (see :func:`_guard`); an exception
+    of the objective makes it return ``W.RAISED``."""
     if kind == "fd":
-        return _fd_fg(disp, fd, nargs, as_float="")
-    return _bind(_templates(stamp)[kind], disp=disp, jdisp=jdisp)
+        inner = _fd_fg(disp, fd, nargs, as_float="scalar")
+    else:
+        inner = _bind(_TEMPLATES[kind], disp=disp, jdisp=jdisp)
+    return _bind(_guard(f"{kind}|{stamp}"), inner=jitable(inner))
+
+
+def compile_clearly(build, fun, jac, kind, user_args):
+    """``build()``, compiling an adapter of ``fun``; a numba error on the way becomes a
+    ``TypeError`` that names the objective, says how numopt calls it and what does not
+    fit (numba's own message stays as its ``__cause__``)."""
+    try:
+        return build()
+    except NumbaError as e:
+        raise TypeError(_explain(fun, jac, kind, user_args)) from e
+
+
+def _explain(fun, jac, kind, user_args):
+    disp = fun.dispatcher if isinstance(fun, Objective) else fun
+    func = getattr(disp, "py_func", disp)
+    name = getattr(func, "__name__", "objective")
+    takes_g = kind in ("grad", "value-grad")
+    head = "x, g" if takes_g else "x"
+    arg_types = [str(numba.typeof(a)) for a in user_args]
+    text = (f"numopt could not compile the compiled objective {name!r} for the call "
+            f"{name}({head}{', *args' if user_args else ''}) with x a float64 array"
+            f"{', g its gradient array' if takes_g else ''} and args of types "
+            f"({', '.join(arg_types)}{',' if len(arg_types) == 1 else ''}).")
+    hint = _arity_hint(func, name, takes_g, len(user_args))
+    if hint is None:
+        hint = _typing_hint(disp, name, takes_g, kind, user_args)
+    if hint is None and kind == "fd" and jac == "cs":
+        hint = _typing_hint(disp, name, False, kind, user_args, types.complex128[::1])
+        hint = hint and "With jac='cs' it is called with a complex array x, and " + hint
+    if hint is None and kind == "jac":
+        jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
+        hint = _typing_hint(jdisp, getattr(jdisp, "__name__", "jac"), False, "jac", user_args)
+    return text + (" " + hint if hint else "") + " (numba's message is the cause, above.)"
+
+
+def _arity_hint(func, name, takes_g, nargs):
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    given = (2 if takes_g else 1) + nargs
+    if len(required) <= given <= len(positional):
+        return None
+    if takes_g and len(positional) == given - 1:
+        return (f"{name} takes {len(positional)} parameters: a "
+                "@numopt.objective(grad=True) function takes the gradient array as its "
+                "second parameter, f(x, g, *args), and writes the gradient into it.")
+    return (f"{name} takes {len(positional)} positional parameters "
+            f"({', '.join(p.name for p in positional)}) but is called with {given}: "
+            f"{'x, g' if takes_g else 'x'} and the {nargs} value(s) of args; check args.")
+
+
+def _typing_hint(disp, name, takes_g, kind, user_args, xtype=float64[::1]):
+    if not hasattr(disp, "compile"):
+        return None
+    sig = (xtype,) + ((float64[::1],) if takes_g else ()) + tuple(
+        numba.typeof(a) for a in user_args)
+    try:
+        disp.compile(sig)
+        result = disp.overloads[sig].signature.return_type
+    except NumbaError as e:
+        # numba's first line names its pipeline stage; the next ones say what failed.
+        lines = [ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()]
+        what = " ".join(lines[:2])
+        what = what[:300] + ("..." if len(what) > 300 else "")
+        return f"{name} itself does not compile for these argument types: {what}"
+    except Exception:  # noqa: BLE001 -- only a hint; the cause stays attached
+        return None
+    if kind == "jac":
+        if not (isinstance(result, types.Array) and result.ndim == 1):
+            return f"{name} returns {result}; a jac must return a 1-D array of the gradient."
+        return None
+    if kind in ("tuple", "value-tuple"):
+        if not (isinstance(result, types.BaseTuple) and len(result) == 2):
+            return (f"{name} returns {result}; with jac=True it must return a pair "
+                    "(value, gradient array).")
+        return None
+    if isinstance(result, types.Array):
+        return (f"{name} returns {result}; an objective must return a float (an array "
+                "of one element is accepted): return a number.")
+    if not isinstance(result, (types.Float, types.Integer, types.Boolean)):
+        return f"{name} returns {result}; an objective must return a float."
+    return None
 
 
 def _compiled_fg(fun, jac, kind, fd, args):
@@ -349,6 +540,8 @@ def _compiled_fg(fun, jac, kind, fd, args):
     if kind != "fd":
         stamp = _disk_stamp(disp, jdisp) if kind == "jac" else _disk_stamp(disp)
     fg = adapter(disp, jdisp, kind, fd, len(args), stamp)
-    wap = first_class(fg, sig, cache=stamp is not None)
+    user_args = args[:-1] if kind == "fd" else args
+    wap = compile_clearly(lambda: first_class(fg, sig, cache=stamp is not None),
+                          fun, jac, kind, user_args)
     _adapters[key] = wap
     return wap

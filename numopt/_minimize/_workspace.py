@@ -11,6 +11,8 @@ Because the state is two flat arrays and a step never calls the objective, the s
 step functions serve a Python loop, a compiled loop, a ``prange`` over the rows of a
 2-D workspace and one CUDA thread per problem.
 """
+import numpy as np
+
 from ._standalone import jitable
 
 # iws header
@@ -32,6 +34,23 @@ HEADER_FLOATS = 1
 # tasks
 DONE = 0
 EVALUATE = 1
+
+# An exception inside compiled code cannot cross the first-class function call by which
+# every compiled loop reaches its objective (numba would print "Exception ignored" and
+# return 0.0). So each compiled adapter catches it and returns RAISED instead: a quiet
+# NaN whose payload (the bytes of "numopt") no arithmetic produces. A loop that receives
+# it stops the problem with reason RAISED_REASON, the point still at iws[X]; the front
+# door then evaluates the objective there once more from Python, which raises the
+# user's own exception (see numopt._minimize._objective.reraise).
+RAISED_BITS = 0x7FF86E756D6F7074
+RAISED = float(np.array(RAISED_BITS, dtype=np.int64).view(np.float64))
+RAISED_REASON = 8
+
+
+@jitable
+def raised(f):
+    """Whether the value ``f`` is :data:`RAISED` (an adapter caught an exception)."""
+    return f != f and np.float64(f).view(np.int64) == RAISED_BITS
 
 
 @jitable
