@@ -28,7 +28,7 @@ driver prints the tables side by side. Each implementation uses ``--threads`` th
 
 Run from the repository root::
 
-    PYTHONPATH=. /work/venv/bin/python benchmarks/bench_batch.py --json /tmp/bench_batch.json
+    PYTHONPATH=. python benchmarks/bench_batch.py --json bench_batch.json
 """
 import argparse
 import json
@@ -47,8 +47,9 @@ import _peerlib  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SCIJIT_PYTHON = "/work/sjvenv/bin/python"
-JAX_PYTHON = "/work/jvenv/bin/python"
+# Interpreters of environments with scijit and with JAX: none unless named by these variables.
+SCIJIT_PYTHON = os.environ.get("NUMOPT_SCIJIT_PYTHON", "none")
+JAX_PYTHON = os.environ.get("NUMOPT_JAX_PYTHON", "none")
 PEAK_N = 4
 # Column labels of the peers, in table order.
 PEER_LABELS = {"scipy": "scipy loop", "scijit": "scijit prange", "jax-optax": "JAX optax vmap",
@@ -183,6 +184,8 @@ def run_numopt(problem, case, method, args, objective):
 
 def run_peer(label, python, script, spec, env_extra, tmp):
     """Run a peer sub-script; return its JSON (``{"error": ...}`` when it failed)."""
+    if not python or python == "none":
+        return {"error": f"not requested (--{label}-python none)"}
     if not os.path.exists(python):
         return {"error": f"{python} does not exist"}
     spec_path = os.path.join(tmp, f"{label}_{spec['problem']}_spec.json")

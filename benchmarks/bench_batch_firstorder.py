@@ -19,7 +19,7 @@ same update order: they agree to rounding).
 
 Run from the repository root, in an environment with torch::
 
-    PYTHONPATH=. /work/tvenv/bin/python benchmarks/bench_batch_firstorder.py
+    PYTHONPATH=. python benchmarks/bench_batch_firstorder.py
 """
 import argparse
 import os

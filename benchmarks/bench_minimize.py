@@ -27,7 +27,7 @@ per-round ratio numopt/peer (below 1: numopt is faster), and quality beside it: 
 
 Run from the repository root, e.g.::
 
-    PYTHONPATH=. /work/venv/bin/python benchmarks/bench_minimize.py --json /tmp/bench_minimize.json
+    PYTHONPATH=. python benchmarks/bench_minimize.py --json bench_minimize.json
 """
 import argparse
 import gc
@@ -63,7 +63,8 @@ NUMOPT_OPTIONS = {"LBFGS": dict(line_search_fn="strong_wolfe", max_iter=15000, h
 # port of it. Nelder-Mead at n=1000 would spend 200000 evaluations to fail.
 DEFAULT_MAX_N = "Nelder-Mead=100"
 DEFAULT_PEER_MAX_N = "BFGS=100"
-SCIJIT_PYTHON = "/work/sjvenv/bin/python"
+# The interpreter of an environment with scijit: none unless NUMOPT_SCIJIT_PYTHON names one.
+SCIJIT_PYTHON = os.environ.get("NUMOPT_SCIJIT_PYTHON", "none")
 SLOW_S = 5.0   # a first call this long is a sample itself (compilation takes far less)
 
 
@@ -281,8 +282,8 @@ def run_scijit(python, cases, args):
     if not python or python == "none":
         return {}, None, "not requested (--scijit-python none)"
     if not os.path.exists(python):
-        return {}, None, f"{python} does not exist (make it: python3 -m venv /work/sjvenv && " \
-                         "/work/sjvenv/bin/pip install scijit numba scipy)"
+        return {}, None, f"{python} does not exist (make one: python3 -m venv sjvenv && " \
+                         "sjvenv/bin/pip install scijit numba scipy)"
     spec = dict(cases=cases, repeat=args.repeat, budget=args.budget,
                 min_sample=args.min_sample, seed=args.seed)
     with tempfile.TemporaryDirectory(prefix="numopt_bench_scijit_") as tmp:

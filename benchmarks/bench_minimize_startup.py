@@ -27,9 +27,9 @@ Cases (each repeated ``--repeat`` times; medians are reported):
 
 ``M`` is each of ``--methods`` (default BFGS and L-BFGS-B) that numopt has.
 
-Needs numpy, scipy and numba (``/work/venv``)::
+Needs numpy, scipy and numba (any environment with them)::
 
-    PYTHONPATH=. /work/venv/bin/python benchmarks/bench_minimize_startup.py
+    PYTHONPATH=. python benchmarks/bench_minimize_startup.py
 """
 import argparse
 import os

@@ -19,7 +19,7 @@ m, v and write p, m, v = 7 arrays), also as a fraction of the triad's (3 arrays)
 
 Run with the torch environment, e.g.::
 
-    PYTHONPATH=. /work/tvenv/bin/python benchmarks/bench_optim_step.py --json /tmp/bench_optim.json
+    PYTHONPATH=. python benchmarks/bench_optim_step.py --json bench_optim.json
 """
 import argparse
 import gc

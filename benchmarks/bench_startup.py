@@ -16,9 +16,9 @@ Cases (each repeated ``--repeat`` times; medians are reported):
   ``--n`` elements, assign a gradient and call ``step()`` once, cold and warm, with the
   time inside the process split into import and first step.
 
-Needs only numpy and numba (``/work/venv``)::
+Needs only numpy and numba (any environment with them)::
 
-    PYTHONPATH=. /work/venv/bin/python benchmarks/bench_startup.py
+    PYTHONPATH=. python benchmarks/bench_startup.py
 """
 import argparse
 import json

@@ -2,7 +2,7 @@
 
 Run from the repository root with the torch environment::
 
-    cd /work/main && /work/tvenv/bin/python tools/make_golden_lbfgs.py
+    python tools/make_golden_lbfgs.py
 
 It writes ``tests/data/lbfgs_golden.npz`` (deterministic: fixed data, analytic
 gradients; two runs give identical files). The tests read it with NumPy only.

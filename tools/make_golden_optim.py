@@ -2,7 +2,7 @@
 
 Run from the repository root with the torch environment::
 
-    cd /work/main && /work/tvenv/bin/python tools/make_golden_optim.py
+    python tools/make_golden_optim.py
 
 It writes ``tests/data/optim_golden.npz`` (deterministic: fixed seeds, torch's
 single-tensor CPU code path, ``foreach=False``; two runs give byte-identical files).

@@ -2,7 +2,7 @@
 
 Run from the repository root with the torch environment:
 
-    /work/tvenv/bin/python tools/make_golden_sched.py
+    python tools/make_golden_sched.py
 
 It writes tests/data/sched_golden.npz. Every case builds a torch optimizer with two
 param groups of different learning rates, attaches the scheduler described by its

@@ -2,7 +2,7 @@
 driven by a ``lax.while_loop``, or optimistix's ``LBFGS``.
 
 Run by ``bench_batch.py`` in an environment with jax, optax and optimistix
-(``/work/jvenv``): ``python jax_vmap.py SPEC.json OUT.json``, with ``XLA_FLAGS`` giving
+(``--jax-python``): ``python jax_vmap.py SPEC.json OUT.json``, with ``XLA_FLAGS`` giving
 XLA one CPU device per thread (``--xla_force_host_platform_device_count``). float64.
 
 How the batch runs: ``jax.vmap`` of one problem's solve, split over the CPU devices

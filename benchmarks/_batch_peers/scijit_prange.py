@@ -1,6 +1,6 @@
 """scijit's ``minimize`` called in a numba ``prange`` loop, one problem per iteration.
 
-Run in an environment with scijit (``/work/sjvenv``) by ``bench_batch.py``:
+Run in an environment with scijit (``--scijit-python``) by ``bench_batch.py``:
 ``python scijit_prange.py SPEC.json OUT.json``. The objectives return ``(f, g)`` with a
 new gradient array, which is how scijit takes an analytic gradient; scijit compiles its
 solver into the loop, so the first call (timed as ``compile_s``) is long.
