@@ -485,25 +485,27 @@ def step(ws, iws, f):
 
 # -- minimize(method="LBFGS") ---------------------------------------------------------------
 def _pack(o, n, lower, upper):
+    """The option arrays, with ``optim.LBFGS``'s own checks of its options (a string,
+    NaN or a fractional ``history_size`` raises naming the option; ``inf`` limits are
+    no limit, as in torch)."""
+    from ..optim.lbfgs import _limit, check_options  # optim imports this package
+
     max_iter, maxiter = o["max_iter"], o["maxiter"]
     if maxiter is not None:
-        if max_iter is not None and int(max_iter) != int(maxiter):
+        if max_iter is not None and max_iter != maxiter:
             raise ValueError("options 'max_iter' and 'maxiter' of method LBFGS are the same "
                              "option (torch's and scipy's names); give one of them")
         max_iter = maxiter
-    max_iter = 20 if max_iter is None else int(max_iter)
-    max_eval = max_iter * 5 // 4 if o["max_eval"] is None else int(o["max_eval"])
-    lr = float(o["lr"])
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    history_size = int(o["history_size"])
-    if history_size < 1:
-        raise ValueError(f"Invalid history_size value: {history_size} (must be at least 1)")
+    h = dict(lr=o["lr"], max_iter=20 if max_iter is None else max_iter,
+             max_eval=o["max_eval"], tolerance_grad=o["tolerance_grad"],
+             tolerance_change=o["tolerance_change"], history_size=o["history_size"])
+    check_options(h)
     line_search_fn = o["line_search_fn"]
     if line_search_fn not in (None, "strong_wolfe"):
         raise ValueError("only 'strong_wolfe' is supported")
-    fopts = np.array([lr, o["tolerance_grad"], o["tolerance_change"]], dtype=np.float64)
-    iopts = np.array([max_iter, max_eval, history_size,
+    fopts = np.array([float(h["lr"]), h["tolerance_grad"], h["tolerance_change"]],
+                     dtype=np.float64)
+    iopts = np.array([_limit(h["max_iter"]), _limit(h["max_eval"]), h["history_size"],
                       0 if line_search_fn is None else 1, 0, 1, 1], dtype=np.int64)
     return fopts, iopts
 

@@ -1,7 +1,6 @@
 """``numopt.minimize``: scipy.optimize.minimize's interface over compiled state machines."""
 import contextvars
 import inspect
-import numbers
 import warnings
 
 import numpy as np
@@ -12,7 +11,7 @@ from . import _drivers
 from . import _registry
 from . import _workspace as W
 from . import _finite_diff
-from ._objective import gradient_kind, is_compiled, make_fg, reraise
+from ._objective import gradient_kind, is_compiled, make_fg, reraise, value_of
 
 __all__ = ["minimize"]
 
@@ -114,29 +113,12 @@ def _warn_unused(spec, method, jac, hess, hessp, bounds, constraints):
         warn(f"Method {method} does not use gradient information (jac).")
 
 
-def _scalar_value(fx):
-    """scipy's reading of a Python objective's value (``ScalarFunction``): a scalar, or
-    anything ``np.asarray(fx).item()`` reads (an array of one element); a value that is
-    not a number (a string, None) raises ``TypeError``."""
-    if type(fx) is float:
-        return fx
-    if not np.isscalar(fx):
-        try:
-            fx = np.asarray(fx).item()
-        except (TypeError, ValueError) as e:
-            raise ValueError("The user-provided objective function must return a scalar "
-                             "value.") from e
-    if not isinstance(fx, (numbers.Number, np.bool_)):  # complex: jac="cs" differences
-        raise TypeError("The user-provided objective function must return a real scalar "
-                        f"value; it returned {type(fx).__name__} {fx!r:.40}")
-    return fx
-
-
 def _as_scipy_calls(fun, jac, kind, dtype=None):
     """A Python ``fun`` (and ``jac``) called as scipy's ``ScalarFunction`` calls them: on
     a copy of x (an objective may write into its argument: finite differences and the
     gradient call must not see that), of ``dtype`` when given (Nelder-Mead keeps a
-    float32 ``x0`` float32), with scipy's reading of the value. Compiled objectives are
+    float32 ``x0`` float32); the adapter reads the value as scipy does
+    (:func:`._objective.value_of`). Compiled objectives are
     returned as they are (they get float64 arrays)."""
     if is_compiled(fun):
         return fun, jac
@@ -145,15 +127,8 @@ def _as_scipy_calls(fun, jac, kind, dtype=None):
     def copy(x):
         return np.array(x, dtype=cast) if cast is not None else x.copy()
 
-    if kind in ("tuple", "value-tuple"):
-        def f(x, *args):
-            out = fun(copy(x), *args)
-            if isinstance(out, tuple) and len(out) == 2:
-                return _scalar_value(out[0]), out[1]
-            return out  # not a pair: the adapter says so
-    else:
-        def f(x, *args):
-            return _scalar_value(fun(copy(x), *args))
+    def f(x, *args):  # the value is read by the adapter (_objective.value_of)
+        return fun(copy(x), *args)
     if callable(jac) and not isinstance(jac, str) and not is_compiled(jac):
         user_jac = jac
 
@@ -350,7 +325,7 @@ def _all_fixed(fun, kind, lower, args, dtype):
         if kind in ("tuple", "value-tuple"):
             value = value[0]
     status, success, message = describe(_ALL_FIXED)
-    return OptimizeResult(x=_cast(x, dtype), fun=float(_scalar_value(value)), nit=0, nfev=1,
+    return OptimizeResult(x=_cast(x, dtype), fun=value_of(value), nit=0, nfev=1,
                           njev=0, nhev=0, status=status, success=success, message=message)
 
 

@@ -219,20 +219,21 @@ def _fd_fg(disp, fd, nargs, as_float):
     return ns["fg"]
 
 
-def value_of(v, name="fun"):
-    """An objective's return value as a float, as scipy takes it: a real number, or a
-    real array of one element; anything else raises naming ``name``."""
+def value_of(v):
+    """An objective's return value as a float, as scipy's ``ScalarFunction`` reads it: a
+    real number, or a real array of one element; anything else raises, with scipy's
+    message."""
     if type(v) is float:  # the common case, first
         return v
     if isinstance(v, (numbers.Real, np.bool_)) and not isinstance(v, bool):
         return float(v)
-    if isinstance(v, np.ndarray) and v.size == 1 and v.dtype.kind in "fiu":
-        return float(v.reshape(()))
     if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
-        raise ValueError(f"{name} must return a scalar value (a float, or an array of one "
-                         f"element); it returned an array of shape {v.shape}")
-    raise TypeError(f"{name} must return a real scalar (a float); it returned "
-                    f"{type(v).__name__} {v!r:.60}")
+        if v.size == 1:
+            return float(v.reshape(()))
+        raise ValueError("The user-provided objective function must return a scalar value. "
+                         f"(It returned an array of shape {v.shape}.)")
+    raise TypeError("The user-provided objective function must return a real scalar value; "
+                    f"it returned {type(v).__name__} {v!r:.40}")
 
 
 def gradient_into(g, grad, name="jac"):

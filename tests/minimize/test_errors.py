@@ -255,7 +255,7 @@ def test_compiled_array_value():
     ref = numopt.minimize(sphere, [0.0, 1.0], method="BFGS")
     np.testing.assert_array_equal(res.x, ref.x)
     assert res.nfev == ref.nfev
-    with pytest.raises(ValueError, match=r"fun must return a scalar.*shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"must return a scalar value.*shape \(2,\)"):
         numopt.minimize(returns_pair, [0.0, 1.0], method="BFGS")
 
 
@@ -271,7 +271,7 @@ def test_gradient_shapes_checked(compiled):
 
 
 def test_python_objective_values_checked():
-    with pytest.raises(TypeError, match="fun must return a real scalar.*str"):
+    with pytest.raises(TypeError, match="must return a real scalar value; it returned str"):
         numopt.minimize(lambda x: "1.0", [0.0, 1.0])
     with pytest.raises(TypeError, match="NoneType"):
         numopt.minimize(lambda x: None, [0.0, 1.0], method="Nelder-Mead")
