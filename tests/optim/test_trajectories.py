@@ -300,7 +300,7 @@ def _effective_groups(m):
 
 
 def test_golden_data_covers_every_optimizer_and_option():
-    assert os.path.exists(DATA_PATH), "run tools/make_golden_optim.py with /work/tvenv/bin/python"
+    assert os.path.exists(DATA_PATH), "run tools/make_golden_optim.py in an environment with torch 2.13.0"
     assert os.path.getsize(DATA_PATH) < 3.5e6
     assert set(OPTIONS) == set(naive.DEFAULTS)
     for name, opts in OPTIONS.items():
