@@ -1,8 +1,9 @@
 """CPU drivers: compile an element-wise update rule into a serial and a threaded loop.
 
-An update rule is a plain function ``rule(i, param, grad, state, hyper, flags)`` that
-updates element ``i`` of the flat buffers in place (see :mod:`numopt._rules`). The same
-function is compiled here for the CPU and in :mod:`numopt._drivers.cuda` for the GPU.
+A rule is a :class:`numopt._rules._record.Rule`; its ``update`` is a plain function
+``update(i, param, grad, state, hyper, flags)`` that updates element ``i`` of the flat
+buffers in place (see :mod:`numopt._rules`). The same function is compiled here for the
+CPU and in :mod:`numopt._drivers.cuda` for the GPU.
 
 Three details matter for speed and start-up:
 
@@ -32,25 +33,26 @@ _compiled = {}
 _elements = {}
 
 
-def _element(rule):
-    # register_jitable keeps ``rule`` a plain function (pickled by reference, see above).
-    if rule not in _elements:
-        _elements[rule] = register_jitable(inline="always")(rule)
-    return _elements[rule]
+def _element(update):
+    # register_jitable keeps ``update`` a plain function (pickled by reference, see above).
+    if update not in _elements:
+        _elements[update] = register_jitable(inline="always")(update)
+    return _elements[update]
 
 
 def rule_drivers(rule, flags):
     """Return the compiled ``(serial, parallel)`` drivers of an element-wise rule.
 
     Both have the signature ``(param, grad, state, hyper, lo, hi)`` and apply
-    ``rule`` with the constant ``flags`` to elements ``lo <= i < hi`` of the flat
+    ``rule.update`` with the constant ``flags`` to elements ``lo <= i < hi`` of the flat
     buffers: ``param`` and ``grad`` 1-D, ``state`` 2-D with one row per state array,
     ``hyper`` a tuple of per-step scalars.
     """
     key = (rule, flags)
     if key in _compiled:
         return _compiled[key]
-    elem = _element(rule)
+    update = rule.update
+    elem = _element(update)
     fingerprint = source_fingerprint("_rules", "_drivers")
     chunk = config.CHUNK
 
@@ -69,7 +71,7 @@ def rule_drivers(rule, flags):
                 elem(i, param, grad, state, hyper, flags)
 
     # One cache index file per rule, flag combination and driver.
-    name = f"{rule.__module__.rsplit('.', 1)[-1]}_{rule.__name__}_{''.join('1' if x else '0' for x in flags)}"
+    name = f"{update.__module__.rsplit('.', 1)[-1]}_{update.__name__}_{''.join('1' if x else '0' for x in flags)}"
     serial.__qualname__ = f"serial_{name}"
     parallel.__qualname__ = f"parallel_{name}"
     drivers = (njit(**_OPTIONS)(serial), njit(parallel=True, **_OPTIONS)(parallel))

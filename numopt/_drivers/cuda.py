@@ -44,13 +44,14 @@ def require_cuda():
 
 
 def rule_kernel(rule, flags):
-    """Return the CUDA kernel ``kernel(param, grad, state, hyper, lo, hi)`` of a rule,
-    with its structural ``flags`` compiled in as constants (as on the CPU)."""
+    """Return the CUDA kernel ``kernel(param, grad, state, hyper, lo, hi)`` of an
+    element-wise rule (a :class:`numopt._rules._record.Rule`), with its structural
+    ``flags`` compiled in as constants (as on the CPU)."""
     key = (rule, flags)
     if key in _kernels:
         return _kernels[key]
     require_cuda()
-    elem = cuda.jit(device=True)(rule)
+    elem = cuda.jit(device=True)(rule.update)
 
     @cuda.jit
     def kernel(param, grad, state, hyper, lo, hi):

@@ -1,8 +1,12 @@
-"""Element-wise update rules: the arithmetic of every optimizer, written once.
+"""Update rules: the arithmetic of every optimizer, and its contract, written once.
 
 Each module holds one rule: a plain function ``rule(i, p, g, s, h, f)`` that updates
 element ``i`` of the flat parameter buffer ``p`` in place, reading the gradient ``g[i]``
-and reading and writing the state rows ``s[k, i]``.
+and reading and writing the state rows ``s[k, i]``; and its record ``RULE``
+(:class:`._record.Rule`), which names what the function unpacks from ``h`` and ``f``,
+the state rows and scalars it keeps, and derives each step's values from a parameter
+group. The optimizer classes and the drivers read the record; no other file knows the
+order of ``h`` or ``f``.
 
 - ``h`` is a tuple of per-step scalars (learning rate, bias corrections) computed once
   per step on the host in float64, as torch does, and cast to the buffer's dtype so

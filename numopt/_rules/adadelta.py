@@ -3,8 +3,7 @@
 State rows: ``square_avg``, ``acc_delta``.
 """
 import math
-
-STATE = ("square_avg", "acc_delta")
+from ._record import Rule
 
 
 def adadelta(i, p, g, s, h, f):
@@ -20,3 +19,16 @@ def adadelta(i, p, g, s, h, f):
     s[0, i] = sq
     s[1, i] = acc * rho + one_minus_rho * delta * delta
     p[i] = x - lr * delta
+
+
+def derive(group, scalars, fresh):
+    scalars["step"] += 1
+    rho = group["rho"]
+    return dict(lr=group["lr"], rho=rho, one_minus_rho=1 - rho, eps=group["eps"],
+                weight_decay=group["weight_decay"], maximize=bool(group["maximize"]),
+                has_weight_decay=group["weight_decay"] != 0)
+
+
+RULE = Rule(adadelta, hyper=("lr", "rho", "one_minus_rho", "eps", "weight_decay"),
+            flags=("maximize", "has_weight_decay"), rows=("square_avg", "acc_delta"),
+            reads=("lr", "rho", "eps", "weight_decay", "maximize"), derive=derive)

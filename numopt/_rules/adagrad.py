@@ -3,8 +3,7 @@
 State rows: ``sum``.
 """
 import math
-
-STATE = ("sum",)
+from ._record import Rule
 
 
 def adagrad(i, p, g, s, h, f):
@@ -17,3 +16,17 @@ def adagrad(i, p, g, s, h, f):
     acc = s[0, i] + d * d
     s[0, i] = acc
     p[i] = x + neg_clr * d / (math.sqrt(acc) + eps)
+
+
+def derive(group, scalars, fresh):
+    scalars["step"] += 1
+    clr = group["lr"] / (1 + (scalars["step"] - 1) * group["lr_decay"])
+    return dict(neg_clr=-clr, eps=group["eps"], weight_decay=group["weight_decay"],
+                maximize=bool(group["maximize"]), has_weight_decay=group["weight_decay"] != 0)
+
+
+RULE = Rule(adagrad, hyper=("neg_clr", "eps", "weight_decay"),
+            flags=("maximize", "has_weight_decay"), rows=("sum",),
+            reads=("lr", "lr_decay", "eps", "weight_decay", "maximize",
+                   "initial_accumulator_value"),
+            derive=derive, row_init=lambda group, name: group["initial_accumulator_value"])

@@ -1,5 +1,5 @@
 """Adadelta."""
-from .._rules.adadelta import adadelta as _adadelta_rule
+from .._rules.adadelta import RULE
 from .optimizer import (Optimizer, _check_eps, _check_lr, _check_torch_only, _check_weight_decay,
                         _real)
 
@@ -43,7 +43,7 @@ class Adadelta(Optimizer):
     ['acc_delta', 'square_avg', 'step']
     """
 
-    _rule = staticmethod(_adadelta_rule)
+    _rule = RULE
     _load_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
@@ -60,12 +60,3 @@ class Adadelta(Optimizer):
         _check_eps(h)
         _check_weight_decay(h)
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        return ("square_avg", "acc_delta")
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        rho = group["rho"]
-        hyper = (group["lr"], rho, 1 - rho, group["eps"], group["weight_decay"])
-        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0)

@@ -1,5 +1,5 @@
 """Adagrad."""
-from .._rules.adagrad import adagrad as _adagrad_rule
+from .._rules.adagrad import RULE
 from .optimizer import (Optimizer, _check_eps, _check_lr, _check_nonnegative, _check_torch_only,
                         _check_weight_decay)
 
@@ -45,7 +45,7 @@ class Adagrad(Optimizer):
     True
     """
 
-    _rule = staticmethod(_adagrad_rule)
+    _rule = RULE
     _load_defaults = dict(foreach=None, maximize=False, differentiable=False, fused=None)
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
@@ -69,15 +69,3 @@ class Adagrad(Optimizer):
         _check_nonnegative(h, "initial_accumulator_value")
         _check_eps(h)
         _check_torch_only(h, "differentiable")
-
-    def _state_rows(self, group):
-        return ("sum",)
-
-    def _row_init(self, group, name):
-        return group["initial_accumulator_value"]
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        clr = group["lr"] / (1 + (scalars["step"] - 1) * group["lr_decay"])
-        hyper = (-clr, group["eps"], group["weight_decay"])
-        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0)

@@ -1,7 +1,7 @@
 """Adam."""
-from .._rules.adam import adam as _adam_rule
+from .._rules.adam import RULE
 from .optimizer import (Optimizer, _check_betas, _check_betas_kind, _check_eps, _check_lr,
-                        _check_torch_only, _check_weight_decay, _lerp_weight)
+                        _check_torch_only, _check_weight_decay)
 
 __all__ = ["Adam"]
 
@@ -56,7 +56,7 @@ class Adam(Optimizer):
     array([1., 1.])
     """
 
-    _rule = staticmethod(_adam_rule)
+    _rule = RULE
     # torch's __setstate__ also fills in amsgrad (for state dicts older than 2018); here
     # it must be there, so that RAdam's state dict, with the same keys, is not taken.
     _load_defaults = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
@@ -78,21 +78,3 @@ class Adam(Optimizer):
         _check_weight_decay(h)
         _check_betas_kind(h)
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        rows = ("exp_avg", "exp_avg_sq")
-        return rows + ("max_exp_avg_sq",) if group["amsgrad"] else rows
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        step = scalars["step"]
-        beta1, beta2 = group["betas"]
-        lr, weight_decay = group["lr"], group["weight_decay"]
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        hyper = (*_lerp_weight(1 - beta1), beta2, 1 - beta2, group["eps"],
-                 -(lr / bias_correction1), bias_correction2 ** 0.5, weight_decay,
-                 1 - lr * weight_decay)
-        flags = (bool(group["maximize"]), weight_decay != 0,
-                 bool(group["decoupled_weight_decay"]), bool(group["amsgrad"]))
-        return hyper, flags

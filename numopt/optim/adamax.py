@@ -1,7 +1,7 @@
 """Adamax."""
-from .._rules.adamax import adamax as _adamax_rule
+from .._rules.adamax import RULE
 from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr,
-                        _check_torch_only, _check_weight_decay, _lerp_weight)
+                        _check_torch_only, _check_weight_decay)
 
 __all__ = ["Adamax"]
 
@@ -41,7 +41,7 @@ class Adamax(Optimizer):
     True
     """
 
-    _rule = staticmethod(_adamax_rule)
+    _rule = RULE
     _load_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -57,13 +57,3 @@ class Adamax(Optimizer):
         _check_betas(h)
         _check_weight_decay(h)
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        return ("exp_avg", "exp_inf")
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        beta1, beta2 = group["betas"]
-        clr = group["lr"] / (1 - beta1 ** scalars["step"])
-        hyper = (*_lerp_weight(1 - beta1), beta2, group["eps"], -clr, group["weight_decay"])
-        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0)

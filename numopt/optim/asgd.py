@@ -1,5 +1,5 @@
 """ASGD."""
-from .._rules.asgd import asgd as _asgd_rule
+from .._rules.asgd import RULE
 from .optimizer import (Optimizer, _check_lr, _check_number, _check_torch_only,
                         _check_weight_decay)
 
@@ -48,7 +48,7 @@ class ASGD(Optimizer):
     True
     """
 
-    _rule = staticmethod(_asgd_rule)
+    _rule = RULE
     _load_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
@@ -65,20 +65,3 @@ class ASGD(Optimizer):
             _check_number(h, name)
         _check_weight_decay(h)
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        return ("ax",)
-
-    def _init_scalars(self, group):
-        return {"step": 0, "eta": float(group["lr"]), "mu": 1.0}
-
-    def _hyper(self, group, scalars, fresh):
-        eta, mu = scalars["eta"], scalars["mu"]
-        scalars["step"] += 1
-        step = scalars["step"]
-        lr, lambd = group["lr"], group["lambd"]
-        # The update uses the previous eta and mu; the new ones are for the next step.
-        scalars["eta"] = lr / ((1 + lambd * lr * step) ** group["alpha"])
-        scalars["mu"] = 1 / max(1, step - group["t0"])
-        hyper = (eta, 1 - lambd * eta, mu, group["weight_decay"])
-        return hyper, (bool(group["maximize"]), group["weight_decay"] != 0, mu != 1)

@@ -1,7 +1,7 @@
 """NAdam."""
-from .._rules.nadam import nadam as _nadam_rule
+from .._rules.nadam import RULE
 from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr, _check_nonnegative,
-                        _check_torch_only, _check_weight_decay, _lerp_weight)
+                        _check_torch_only, _check_weight_decay)
 
 __all__ = ["NAdam"]
 
@@ -50,7 +50,7 @@ class NAdam(Optimizer):
     True
     """
 
-    _rule = staticmethod(_nadam_rule)
+    _rule = RULE
     _load_defaults = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
                           decoupled_weight_decay=False)
 
@@ -70,26 +70,3 @@ class NAdam(Optimizer):
         _check_weight_decay(h)
         _check_nonnegative(h, "momentum_decay")
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        return ("exp_avg", "exp_avg_sq")
-
-    def _init_scalars(self, group):
-        return {"step": 0, "mu_product": 1.0}
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        step = scalars["step"]
-        beta1, beta2 = group["betas"]
-        lr, weight_decay, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
-        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
-        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
-        scalars["mu_product"] *= mu
-        mu_product = scalars["mu_product"]
-        grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
-        avg_coef = (-lr * mu_next) / (1.0 - mu_product * mu_next)
-        hyper = (*_lerp_weight(1 - beta1), beta2, 1 - beta2, group["eps"], 1 - beta2 ** step,
-                 grad_coef, avg_coef, weight_decay, 1 - lr * weight_decay)
-        flags = (bool(group["maximize"]), weight_decay != 0,
-                 bool(group["decoupled_weight_decay"]))
-        return hyper, flags

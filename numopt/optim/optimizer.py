@@ -146,19 +146,19 @@ class _StateView(Mapping):
 class Optimizer:
     """Base class of numopt's optimizers, with ``torch.optim.Optimizer``'s interface.
 
-    Subclasses define the update rule and how to compute its per-step scalars:
+    A subclass names its rule and keeps torch's signature, defaults and validation:
 
-    - ``_rule``: the element-wise update function (see :mod:`numopt._rules`);
-    - ``_state_rows(group)``: names of the state arrays, in the rule's row order;
-    - ``_init_scalars(group)``: per-parameter scalar state created with the arrays;
-    - ``_row_init(group, name)``: the initial value of a state array (default 0);
-    - ``_hyper(group, scalars, fresh)``: advance ``scalars`` by one step (in place)
-      and return ``(hyper, flags)``: the per-step scalars the rule reads, and the tuple
-      of booleans it is compiled with (see :mod:`numopt._rules`);
+    - ``_rule``: the rule's record (:class:`numopt._rules._record.Rule`), which owns the
+      state rows, the per-parameter scalars and how each step's values are derived
+      from a parameter group; the hooks below read it;
     - ``_check_hyper(h)``: check a dict of hyperparameters (the defaults, a parameter
       group, a loaded group), with torch's messages, before any of them is used;
     - ``_load_defaults``: the group keys a loaded state dict may lack (torch's
       ``__setstate__`` fills them in for state dicts of older torch versions).
+
+    An optimizer without a compiled rule (LBFGS) overrides ``step`` and the hooks
+    ``_state_rows(group)``, ``_init_scalars(group)``, ``_row_init(group, name)`` and
+    ``_hyper(group, scalars, fresh)`` instead.
 
     ``step()`` plans every bucket's update before it applies any, and
     ``load_state_dict()`` checks the whole dict before it loads anything: an error
@@ -540,16 +540,21 @@ class Optimizer:
         a loaded group's), normalising them in place; raise TypeError/ValueError."""
 
     def _state_rows(self, group):
-        raise NotImplementedError
+        """Names of the state arrays a group keeps, in the rule's row order."""
+        return self._rule.active_rows(group)
 
     def _init_scalars(self, group):
-        return {"step": 0}
+        """Per-parameter scalar state, created with the arrays."""
+        return self._rule.scalars(group)
 
     def _row_init(self, group, name):
-        return 0
+        """The initial value of state array ``name``."""
+        return self._rule.row_init(group, name)
 
     def _hyper(self, group, scalars, fresh):
-        raise NotImplementedError
+        """Advance ``scalars`` (in place) by one step and return ``(hyper, flags)``: the
+        per-step values the rule reads and the booleans it is compiled with."""
+        return self._rule.step(group, scalars, fresh)
 
     # -- the step ---------------------------------------------------------------------
     def _param_state(self, b, j):
@@ -686,12 +691,6 @@ def _hyperparameter_names():
         if cls is not Optimizer and cls.__module__.startswith("numopt."):
             names.update(inspect.signature(cls.__init__).parameters)
     return names - {"self", "params"}
-
-
-def _lerp_weight(weight):
-    """Per-step scalars of the rules' ``lerp``: the weight, ``1 - weight``, and whether
-    torch's ``|weight| < 0.5`` form applies."""
-    return weight, 1 - weight, abs(weight) < 0.5
 
 
 # -- hyperparameter checks ---------------------------------------------------------------

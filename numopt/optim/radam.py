@@ -1,7 +1,7 @@
 """RAdam."""
-from .._rules.radam import radam as _radam_rule
+from .._rules.radam import RULE
 from .optimizer import (Optimizer, _check_betas, _check_eps, _check_lr,
-                        _check_torch_only, _check_weight_decay, _lerp_weight)
+                        _check_torch_only, _check_weight_decay)
 
 __all__ = ["RAdam"]
 
@@ -44,7 +44,7 @@ class RAdam(Optimizer):
     True
     """
 
-    _rule = staticmethod(_radam_rule)
+    _rule = RULE
     _load_defaults = dict(foreach=None, maximize=False, differentiable=False,
                           decoupled_weight_decay=False, capturable=False)
 
@@ -63,26 +63,3 @@ class RAdam(Optimizer):
         _check_betas(h)
         _check_weight_decay(h)
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        return ("exp_avg", "exp_avg_sq")
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        step = scalars["step"]
-        beta1, beta2 = group["betas"]
-        lr, weight_decay = group["lr"], group["weight_decay"]
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-        rectify = rho_t > 5.0
-        rect = 1.0
-        if rectify:
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-        hyper = (*_lerp_weight(1 - beta1), beta2, 1 - beta2, group["eps"], lr, bias_correction1,
-                 bias_correction2 ** 0.5, rect, weight_decay, 1 - lr * weight_decay)
-        flags = (bool(group["maximize"]), weight_decay != 0,
-                 bool(group["decoupled_weight_decay"]), rectify)
-        return hyper, flags

@@ -1,7 +1,7 @@
 """RMSprop."""
-from .._rules.rmsprop import rmsprop as _rmsprop_rule
+from .._rules.rmsprop import RULE
 from .optimizer import (Optimizer, _check_eps, _check_lr, _check_nonnegative, _check_torch_only,
-                        _check_weight_decay, _lerp_weight)
+                        _check_weight_decay)
 
 __all__ = ["RMSprop"]
 
@@ -48,7 +48,7 @@ class RMSprop(Optimizer):
     ['grad_avg', 'momentum_buffer', 'square_avg', 'step']
     """
 
-    _rule = staticmethod(_rmsprop_rule)
+    _rule = RULE
     _load_defaults = dict(momentum=0, centered=False, foreach=None, maximize=False,
                           differentiable=False, capturable=False)
 
@@ -67,21 +67,3 @@ class RMSprop(Optimizer):
         _check_weight_decay(h)
         _check_nonnegative(h, "alpha")
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        rows = ("square_avg",)
-        if group["momentum"] > 0:
-            rows += ("momentum_buffer",)
-        if group["centered"]:
-            rows += ("grad_avg",)
-        return rows
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        alpha, momentum, weight_decay = group["alpha"], group["momentum"], group["weight_decay"]
-        _, one_minus_weight, small_weight = _lerp_weight(1 - alpha)
-        hyper = (group["lr"], alpha, 1 - alpha, one_minus_weight, small_weight, group["eps"],
-                 momentum, weight_decay)
-        flags = (bool(group["maximize"]), weight_decay != 0, bool(group["centered"]),
-                 momentum > 0)
-        return hyper, flags

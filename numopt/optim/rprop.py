@@ -1,5 +1,5 @@
 """Rprop."""
-from .._rules.rprop import rprop as _rprop_rule
+from .._rules.rprop import RULE
 from .optimizer import Optimizer, _check_lr, _check_torch_only, _not_nan, _pair
 
 __all__ = ["Rprop"]
@@ -43,7 +43,7 @@ class Rprop(Optimizer):
     True
     """
 
-    _rule = staticmethod(_rprop_rule)
+    _rule = RULE
     _load_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
@@ -61,16 +61,3 @@ class Rprop(Optimizer):
         h["step_sizes"] = tuple(_not_nan(v, f"step_sizes[{i}]") for i, v in
                                 enumerate(_pair(h["step_sizes"], "step_sizes")))
         _check_torch_only(h, "capturable", "differentiable")
-
-    def _state_rows(self, group):
-        return ("prev", "step_size")
-
-    def _row_init(self, group, name):
-        return group["lr"] if name == "step_size" else 0
-
-    def _hyper(self, group, scalars, fresh):
-        scalars["step"] += 1
-        etaminus, etaplus = group["etas"]
-        step_size_min, step_size_max = group["step_sizes"]
-        hyper = (etaminus, etaplus, step_size_min, step_size_max, 1.0, 0.0)
-        return hyper, (bool(group["maximize"]),)

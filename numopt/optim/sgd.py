@@ -1,5 +1,5 @@
 """SGD with momentum."""
-from .._rules.sgd import sgd as _sgd_rule
+from .._rules.sgd import RULE
 from .optimizer import (Optimizer, _check_lr, _check_nonnegative, _check_number,
                         _check_torch_only, _check_weight_decay)
 
@@ -52,7 +52,7 @@ class SGD(Optimizer):
     True
     """
 
-    _rule = staticmethod(_sgd_rule)
+    _rule = RULE
     _load_defaults = dict(nesterov=False, maximize=False, foreach=None, differentiable=False,
                           fused=False)
 
@@ -79,18 +79,3 @@ class SGD(Optimizer):
         if entry.get("momentum_buffer", 0) is None:
             entry = {k: v for k, v in entry.items() if k != "momentum_buffer"}
         return entry
-
-    def _state_rows(self, group):
-        return ("momentum_buffer",) if group["momentum"] != 0 else ()
-
-    def _init_scalars(self, group):
-        return {}
-
-    def _hyper(self, group, scalars, fresh):
-        momentum, weight_decay = group["momentum"], group["weight_decay"]
-        # A fresh buffer is 0: ``0 * 0 + 1 * d`` is torch's copy of the first gradient.
-        buffer_decay, grad_scale = (0, 1) if fresh else (momentum, 1 - group["dampening"])
-        hyper = (group["lr"], weight_decay, momentum, buffer_decay, grad_scale)
-        flags = (bool(group["maximize"]), weight_decay != 0, momentum != 0,
-                 bool(group["nesterov"]))
-        return hyper, flags
