@@ -6,33 +6,20 @@ block are shrunk so that several blocks and the grid-stride loop are exercised.
 import numpy as np
 import pytest
 
-from numopt import Parameter, optim
+from numopt import Parameter
+from numopt.testing import optimizers as table
 from numopt._drivers import cuda as cuda_driver
 from numopt import _arrays
 from numopt._drivers.cpu import run_rule as cpu_run
 
 pytestmark = pytest.mark.cuda
 
-CASES = [
-    (optim.SGD, dict(lr=0.1)),
-    (optim.SGD, dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)),
-    (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)),
-    (optim.Adam, dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
-    (optim.AdamW, dict(lr=0.01)),
-    (optim.Adamax, dict(lr=0.01, weight_decay=0.1)),
-    (optim.NAdam, dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1)),
-    (optim.RAdam, dict(lr=0.01, weight_decay=0.1)),
-    (optim.Adagrad, dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
-    (optim.Adadelta, dict(lr=0.5, weight_decay=0.1)),
-    (optim.RMSprop, dict(lr=0.01, momentum=0.5, centered=True)),
-    (optim.RMSprop, dict(lr=0.01, centered=True)),
-    (optim.Rprop, dict(lr=0.01)),
-    (optim.ASGD, dict(lr=0.01, t0=3, weight_decay=0.1)),
-]
+# Every sample configuration of the optimizer table.
+CASES, IDS = table.configs()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("cls,kwargs", CASES, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(CASES)])
+@pytest.mark.parametrize("cls,kwargs", CASES, ids=IDS)
 def test_cuda_kernel_matches_cpu_driver(cls, kwargs, dtype, monkeypatch):
     from numba import cuda
 

@@ -28,6 +28,7 @@ always been exactly 0 must stay exactly 0. Step counters must match exactly.
 """
 
 import importlib.util
+import inspect
 import json
 import os
 from functools import lru_cache
@@ -35,25 +36,18 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
+from numopt.testing import optimizers as table
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA_PATH = os.path.join(HERE, "..", "data", "optim_golden.npz")
 RTOL = {"float64": 1e-10, "float32": 1e-5}
 
-# Every option torch 2.13 gives each optimizer (besides lr, foreach, fused, capturable,
-# differentiable); each must be set to a non-default value by at least one case.
-OPTIONS = {
-    "SGD": ["momentum", "dampening", "nesterov", "weight_decay", "maximize"],
-    "Adam": ["betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay"],
-    "AdamW": ["betas", "eps", "weight_decay", "amsgrad", "maximize"],
-    "Adamax": ["betas", "eps", "weight_decay", "maximize"],
-    "NAdam": ["betas", "eps", "momentum_decay", "decoupled_weight_decay", "weight_decay", "maximize"],
-    "RAdam": ["betas", "eps", "decoupled_weight_decay", "weight_decay", "maximize"],
-    "Adagrad": ["lr_decay", "initial_accumulator_value", "eps", "weight_decay", "maximize"],
-    "Adadelta": ["rho", "eps", "lr", "weight_decay", "maximize"],
-    "RMSprop": ["alpha", "eps", "centered", "momentum", "weight_decay", "maximize"],
-    "Rprop": ["etas", "step_sizes", "maximize"],
-    "ASGD": ["lambd", "alpha", "t0", "weight_decay", "maximize"],
-}
+# Every option torch 2.13 gives each optimizer checked against torch (the table's rows
+# with reference "torch"): its constructor arguments but foreach, fused, capturable and
+# differentiable; each must be set to a non-default value by at least one case.
+_TORCH_ONLY = {"self", "params", "foreach", "fused", "capturable", "differentiable"}
+OPTIONS = {i.name: [k for k in inspect.signature(i.cls.__init__).parameters if k not in _TORCH_ONLY]
+           for i in table.OPTIMIZERS if i.reference == "torch"}
 TUPLE_OPTIONS = ("betas", "etas", "step_sizes")
 
 
@@ -302,10 +296,11 @@ def _effective_groups(m):
 def test_golden_data_covers_every_optimizer_and_option():
     assert os.path.exists(DATA_PATH), "run tools/make_golden_optim.py in an environment with torch 2.13.0"
     assert os.path.getsize(DATA_PATH) < 3.5e6
-    assert set(OPTIONS) == set(naive.DEFAULTS)
+    assert set(OPTIONS) <= set(naive.DEFAULTS)
+    assert {m["optimizer"] for m in META} == set(OPTIONS)
     for name, opts in OPTIONS.items():
-        # the option list is complete: together with lr it is every option the reference knows
-        assert set(opts) | {"lr"} == set(naive.DEFAULTS[name]), name
+        # the option list is complete: it is every option the reference knows
+        assert set(opts) == set(naive.DEFAULTS[name]), name
     replay = [m for m in META if m["kind"] == "replay"]
     for name, opts in OPTIONS.items():
         for dtype in ("float64", "float32"):
