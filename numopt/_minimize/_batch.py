@@ -22,7 +22,7 @@ from .._result import OptimizeResult, describe
 from . import _registry
 from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
-from ._minimize import _bounds_arrays, _options, _prepare_x0
+from ._minimize import _bounds_arrays, _options, _prepare_x0, nan_bounds
 from . import _finite_diff
 from ._objective import (Objective, adapter, args_type, compile_clearly, gradient_kind,
                          gradient_into, is_compiled, reraise)
@@ -285,9 +285,10 @@ def _vectorised_fg(fun, jac, kind, fd, n):
 
 def batch_values(F, b, name="fun"):
     """A vectorised objective's values ``F`` for ``b`` problems, checked: real numbers,
-    ``b`` of them."""
+    of shape ``(b,)`` (API.md 3). A ``(b, 1)`` column is refused too: for ``n = 1`` it
+    is also the shape of a per-variable (elementwise) value, which is not a value."""
     a = np.asarray(F)
-    if a.dtype.kind not in "fiub" or a.size != b:
+    if a.dtype.kind not in "fiub" or a.shape != (b,):
         what = f"shape {a.shape}" if a.dtype.kind in "fiub" else type(F).__name__
         raise ValueError(f"a vectorised {name} must return one value per problem, shape "
                          f"({b},), for X of shape ({b}, n); it returned {what}")
@@ -457,13 +458,24 @@ def _bounds_rows(spec, bounds, B, n):
     if not spec.bounds:
         _warn_no_bounds(spec)
         return None, None, False
-    if hasattr(bounds, "lb") and np.ndim(bounds.lb) == 2:
-        lower = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (B, n))
-        upper = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (B, n))
+    if hasattr(bounds, "lb") and (np.ndim(bounds.lb) == 2 or np.ndim(bounds.ub) == 2):
+        try:
+            lb = np.asarray(bounds.lb, dtype=np.float64)
+            ub = np.asarray(bounds.ub, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"bounds must be real numbers (or None): {e}") from None
+        try:
+            lower = np.broadcast_to(lb, (B, n)).copy()
+            upper = np.broadcast_to(ub, (B, n)).copy()
+        except ValueError:
+            raise ValueError(f"per-problem bounds must have shape (B, n) = ({B}, {n}) for x0 "
+                             f"of shape ({B}, {n}) (or broadcast to it); got Bounds with lb of "
+                             f"shape {lb.shape} and ub of shape {ub.shape}") from None
         if np.any(lower > upper):
             raise ValueError("An upper bound is less than the corresponding lower bound.")
+        lower, upper = nan_bounds(lower, upper, spec)
         return lower, upper, True
-    lo, up = _bounds_arrays(bounds, n)
+    lo, up = _bounds_arrays(bounds, n, spec)
     return np.broadcast_to(lo, (B, n)), np.broadcast_to(up, (B, n)), False
 
 

@@ -23,8 +23,8 @@ Differences from scipy, deliberate:
   itself); scipy's line search would go on asking for other steps. +inf at a trial
   point is a value the line searches back away from, as in scipy, but a run that then
   fails ends the same way, status 5 at the best point, where scipy reports "precision
-  loss" (status 2) at its last iterate. -inf is a value like any other, as in scipy
-  (the run stops with status 2 at that point).
+  loss" (status 2) at its last iterate. -inf ends the run as NaN does, at the best
+  finite point (a line search would take it as the lowest value there is).
 - The arithmetic (plain loops, the O(n^2) update above) is not numpy's (BLAS dot and
   matrix products), so iterates agree with scipy's to rounding, not bit for bit.
 """
@@ -37,7 +37,7 @@ from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._registry import Method, count_option
+from ._registry import Method, count_option, real_option
 from ._standalone import jitable, standalone
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 
@@ -267,9 +267,9 @@ def _best(ws, iws, f):
 
 @jitable
 def _stop_nonfinite(ws, iws, f):
-    """The objective returned NaN (or +inf at x0), or the run failed after +inf values:
-    stop (reason 5) at the best point evaluated, with the f it returned there (at x0,
-    the NaN or inf itself)."""
+    """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
+    values: stop (reason 5) at the best point evaluated (never the non-finite one), with
+    the f it returned there (at x0, the NaN or inf itself)."""
     n = iws[W.N]
     if iws[_PHASE] == _INITIAL:
         ws[W.FR] = f
@@ -287,7 +287,8 @@ def step(ws, iws, f):
     n = iws[W.N]
     xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
     iws[W.NFEV] += 1
-    if f != f or (f == math.inf and iws[_PHASE] == _INITIAL):
+    # NaN, -inf (below every finite value: a line search would take it), or +inf at x0.
+    if f != f or f == -math.inf or (f == math.inf and iws[_PHASE] == _INITIAL):
         _stop_nonfinite(ws, iws, f)
         return
     # +inf at a trial point is a value the line searches can back away from, as in
@@ -395,12 +396,13 @@ def _consume(ws, iws, f):
 
 
 def _pack(o, n, lower, upper):
-    if not (0 < o["c1"] < o["c2"] < 1):   # scipy's line searches raise this
+    gtol, norm, xrtol, c1, c2 = (real_option(o[k], k, "BFGS")
+                                 for k in ("gtol", "norm", "xrtol", "c1", "c2"))
+    if not (0 < c1 < c2 < 1):   # scipy's line searches raise this
         raise ValueError("'c1' and 'c2' do not satisfy'0 < c1 < c2 < 1'.")
     maxiter = 200 * n if o["maxiter"] is None else count_option(o["maxiter"], "maxiter", "BFGS")
     h0 = _hess_inv0(o["hess_inv0"], n)
-    fopts = np.array([o["gtol"], o["norm"], o["xrtol"], o["c1"], o["c2"], h0 is not None],
-                     dtype=np.float64)
+    fopts = np.array([gtol, norm, xrtol, c1, c2, h0 is not None], dtype=np.float64)
     if h0 is not None:
         fopts = np.concatenate([fopts, h0.ravel()])
     return fopts, np.array([maxiter], dtype=np.int64)

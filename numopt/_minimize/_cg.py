@@ -46,7 +46,8 @@ Notes
 -----
 Statuses follow scipy's order of tests: 2 if the line searches failed; else 1 if ``maxiter``
 iterations were made (even if the last one converged); else 3 if the gradient norm, f or x
-is NaN; else 0. An objective that returns NaN (or +inf at x0) stops the run (reason 5) at
+is NaN; else 0. An objective that returns NaN or -inf (or +inf at x0) stops the run
+(reason 5) at
 the best point evaluated (a trial point of the line search if it was lower than the
 iterate), with the value returned there (at x0: the NaN or inf itself), where scipy's line
 searches would go on. +inf at a trial point is a value the line searches back away from, as
@@ -80,7 +81,7 @@ from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._registry import Method, count_option
+from ._registry import Method, count_option, real_option
 from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
@@ -354,9 +355,9 @@ def _best(ws, iws, f):
 
 @register_jitable
 def _stop_nonfinite(ws, iws, f):
-    """The objective returned NaN (or +inf at x0), or the run failed after +inf values:
-    stop (reason 5) at the best point evaluated, with the f it returned there (at x0,
-    the NaN or inf itself)."""
+    """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
+    values: stop (reason 5) at the best point evaluated (never the non-finite one), with
+    the f it returned there (at x0, the NaN or inf itself)."""
     n = iws[W.N]
     if iws[_PHASE] == _INITIAL:
         ws[W.FR] = f
@@ -374,7 +375,8 @@ def step(ws, iws, f):
     n = iws[W.N]
     xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
     iws[W.NFEV] += 1
-    if f != f or (f == math.inf and iws[_PHASE] == _INITIAL):
+    # NaN, -inf (below every finite value: a line search would take it), or +inf at x0.
+    if f != f or f == -math.inf or (f == math.inf and iws[_PHASE] == _INITIAL):
         _stop_nonfinite(ws, iws, f)
         return
     # +inf at a trial point is a value the line searches can back away from, as in
@@ -402,11 +404,11 @@ def step(ws, iws, f):
 
 
 def _pack(o, n, lower, upper):
-    c1, c2 = float(o["c1"]), float(o["c2"])
+    gtol, norm, c1, c2 = (real_option(o[k], k, "CG") for k in ("gtol", "norm", "c1", "c2"))
     if not (0 < c1 < c2 < 1):
         raise ValueError("'c1' and 'c2' do not satisfy'0 < c1 < c2 < 1'.")
     maxiter = 200 * n if o["maxiter"] is None else count_option(o["maxiter"], "maxiter", "CG")
-    fopts = np.array([o["gtol"], o["norm"], c1, c2], dtype=np.float64)
+    fopts = np.array([gtol, norm, c1, c2], dtype=np.float64)
     return fopts, np.array([maxiter], dtype=np.int64)
 
 

@@ -29,7 +29,7 @@ its defaults; the class validates them, so an invalid value raises its ``ValueEr
 Besides them:
 
 maxiter : int, default 1000
-    Maximum number of steps.
+    Maximum number of steps (``np.inf``: no limit).
 gtol : float, default 1e-5
     Stop when :math:`\max_i |g_i| \le` ``gtol``. ``minimize(tol=...)`` sets it.
 disp : bool
@@ -66,7 +66,7 @@ from numba.extending import register_jitable
 from .. import optim
 from .._params import Parameter
 from . import _workspace as W
-from ._registry import Method
+from ._registry import UNLIMITED, Method, real_option
 
 MAXITER = 1000
 GTOL = 1e-5
@@ -88,23 +88,30 @@ def _hyperparameters(cls):
     return {k: p.default for k, p in params.items() if k not in ("self", "params")}
 
 
-def _control(o):
-    """``(maxiter, gtol)`` from the merged options, checked."""
+def _control(o, method):
+    """``(maxiter, gtol)`` from the merged options, checked: ``maxiter`` a non-negative
+    whole number, or ``np.inf`` (or more than :data:`._registry.UNLIMITED`) for no
+    limit; ``gtol`` a real number, not NaN."""
     maxiter = MAXITER if o["maxiter"] is None else o["maxiter"]
-    if (not isinstance(maxiter, (numbers.Integral, float)) or isinstance(maxiter, bool)
-            or not float(maxiter).is_integer() or maxiter < 0):
-        raise ValueError(f"maxiter must be a non-negative integer, got {o['maxiter']!r}")
-    gtol = GTOL if o["gtol"] is None else float(o["gtol"])
-    if math.isnan(gtol):
-        raise ValueError("gtol must be a number, got nan")
-    return int(maxiter), gtol
+    if isinstance(maxiter, np.ndarray) and maxiter.ndim == 0:
+        maxiter = maxiter[()]
+    if (not isinstance(maxiter, numbers.Real) or isinstance(maxiter, (bool, np.bool_))
+            or maxiter != maxiter or maxiter < 0
+            or not (isinstance(maxiter, numbers.Integral) or maxiter == math.inf
+                    or float(maxiter).is_integer())):
+        raise ValueError(f"option 'maxiter' of {method} must be a non-negative integer (or "
+                         f"np.inf for no limit), got {o['maxiter']!r:.40}")
+    maxiter = UNLIMITED if maxiter == math.inf else min(int(maxiter), UNLIMITED)
+    gtol = GTOL if o["gtol"] is None else real_option(o["gtol"], "gtol", method)
+    return maxiter, gtol
 
 
 def _make_pack(cls):
     names = tuple(_hyperparameters(cls))
+    method = cls.__name__.lower()
 
     def pack(o, n, lower, upper):
-        return {k: o[k] for k in names}, _control(o)
+        return {k: o[k] for k in names}, _control(o, method)
 
     return pack
 

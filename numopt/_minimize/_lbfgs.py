@@ -60,15 +60,20 @@ that stops on ``g^T d > -tolerance_change`` without moving); ``nfev`` counts eve
 evaluation: torch's ``func_evals``, plus one when a fixed-step run ends on
 ``max_iter`` (torch does not evaluate that last point; ``minimize`` does, so that
 ``fun`` and ``jac`` belong to ``x``). Reasons: 30 (``max|g| <= tolerance_grad``),
-31 (a change below ``tolerance_change``), 32 (``max_iter``), 33 (``max_eval``), 5 (NaN
-objective or gradient: the last iterate before it).
+31 (a change below ``tolerance_change``), 32 (``max_iter``), 33 (``max_eval``), 5 (a NaN
+or infinite objective value, or a NaN gradient: the run stops there, with the lowest
+finite point evaluated as the result, its value and gradient; at ``x0``, ``x0`` with the
+value returned there). torch's algorithm has no notion of an infinite value: it would
+take the step (``optim.LBFGS`` does, as torch).
 
 Layout: the header of :mod:`._workspace`, then the scalars below, then ``ro`` (per
 history slot) and ``al`` (torch's list, by history position), eight vectors (the iterate
 ``x``, its gradient, the trial point, ``d``, ``prev_flat_grad`` and the line search's
 three gradient buffers), the history ``y`` and ``s`` as two ``(history_size, n)`` ring
-buffers, and the line search's state.
+buffers, and the line search's state, then (for ``minimize``) the best point evaluated (see
+:func:`_best_offsets`).
 """
+import math
 import sys
 
 import numpy as np
@@ -127,7 +132,7 @@ def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables and the history size in
     ``iopts`` (default 100)."""
     m = DEFAULT_HISTORY if iopts is None else int(iopts[HISTORY_SIZE])
-    return _NS + 2 * m + 8 * n + 2 * m * n + SW_SIZE, _NI
+    return _NS + 2 * m + 8 * n + 2 * m * n + SW_SIZE + 1 + 2 * n, _NI
 
 
 @register_jitable
@@ -146,6 +151,15 @@ def offsets(n, m):
     ss = ys + m * n
     ls = ss + m * n
     return ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls
+
+
+@register_jitable
+def _best_offsets(n, m):
+    """Offsets in ``ws`` (after the line search's state) of the lowest finite f
+    evaluated, its point and its gradient: ``minimize``'s result when a non-finite
+    value stops the run (``STOP_ON_NAN``); ``optim.LBFGS`` never writes them."""
+    fb = offsets(n, m)[10] + SW_SIZE
+    return fb, fb + 1, fb + 1 + n
 
 
 @register_jitable
@@ -257,6 +271,8 @@ def _begin(ws, iws, x0, fopts, iopts):
     iws[_CUREVALS] = 0
     iws[_PHASE] = _INITIAL
     iws[W.TASK] = W.EVALUATE
+    if iws[_STOPNAN] != 0:
+        ws[_best_offsets(n, iws[_M])[0]] = np.inf
 
 
 def init(ws, iws, x0, fopts, iopts):
@@ -436,11 +452,23 @@ def step(ws, iws, f):
     ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls = offsets(n, m)
     iws[W.NFEV] += 1
     phase = iws[_PHASE]
-    if iws[_STOPNAN] != 0 and (f != f or _has_nan(ws, iws[W.G], n)):
-        if phase == _INITIAL:
-            ws[W.FR] = f
-        W.finish(iws, R_NAN)
-        return
+    if iws[_STOPNAN] != 0:
+        fb, xb, gb = _best_offsets(n, m)
+        if not math.isfinite(f) or _has_nan(ws, iws[W.G], n):
+            # minimize: a non-finite value ends the run at the best point evaluated
+            # (at x0: x0 with the value returned there); torch would step on.
+            if phase == _INITIAL:
+                ws[W.FR] = f
+            else:
+                _copy(ws, xk, xb, n)
+                _copy(ws, gk, gb, n)
+                ws[W.FR] = ws[fb]
+            W.finish(iws, R_NAN)
+            return
+        if f < ws[fb]:
+            _copy(ws, xb, iws[W.X], n)
+            _copy(ws, gb, iws[W.G], n)
+            ws[fb] = f
     if phase == _INITIAL:
         ws[W.FR] = f
         iws[_CUREVALS] = 1
@@ -488,10 +516,11 @@ def _pack(o, n, lower, upper):
     """The option arrays, with ``optim.LBFGS``'s own checks of its options (a string,
     NaN or a fractional ``history_size`` raises naming the option; ``inf`` limits are
     no limit, as in torch)."""
-    from ..optim.lbfgs import _limit, check_options  # optim imports this package
+    from ..optim.lbfgs import _count, _limit, check_options  # optim imports this package
 
     max_iter, maxiter = o["max_iter"], o["maxiter"]
     if maxiter is not None:
+        maxiter = _count(maxiter, "maxiter")  # checked under the name it was given
         if max_iter is not None and max_iter != maxiter:
             raise ValueError("options 'max_iter' and 'maxiter' of method LBFGS are the same "
                              "option (torch's and scipy's names); give one of them")

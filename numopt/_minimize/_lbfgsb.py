@@ -39,7 +39,9 @@ Differences from scipy, deliberate:
 
 - NaN from the objective (or -inf, or NaN in the gradient along the search direction)
   stops the run with reason 5 at the last iterate. ``+inf`` is passed to the line search,
-  which backs off as scipy's does.
+  which backs off as scipy's does; but a run that then stops on no relative reduction
+  (or ABNORMAL) ends with reason 5 at the last iterate, where scipy reports convergence
+  (the iterate can be anywhere short of the region where the objective is infinite).
 - On "ABNORMAL" termination scipy reports ``fun`` of the last trial point with ``x`` and
   ``jac`` of the last iterate; here all three are the last iterate's.
 - When the line search cannot start (its first step exceeds ``stpmx``, which needs a
@@ -58,7 +60,8 @@ Differences from scipy, deliberate:
   match scipy's on most problems (39 of the 40 MGH problems, with and without bounds)
   but not bit for bit.
 - Options scipy accepts and then fails on are errors here: ``maxcor < 1`` and
-  ``ftol < 0`` (scipy returns an "ERROR" result), NaN bounds.
+  ``ftol < 0`` (scipy returns an "ERROR" result), NaN tolerances. A NaN bound is no
+  bound, as in scipy.
 
 References
 ----------
@@ -80,7 +83,7 @@ from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 
 from . import _workspace as W
 from ._linesearch import dcstep
-from ._registry import UNLIMITED, Method, count_option
+from ._registry import UNLIMITED, Method, count_option, real_option
 from ._standalone import standalone
 
 # Option arrays given to init. fopts: FTOL, GTOL, then lower and upper bounds (n each).
@@ -128,7 +131,8 @@ _IBACK = _IFUN + 1     # backtracks in the current line search
 _LASTX = _IBACK + 1    # buffers holding the point last evaluated and its gradient
 _LASTG = _LASTX + 1
 _REPEAT = _LASTG + 1   # 1 when the next trial point is the one last evaluated
-_NI = _REPEAT + 1      # then nbd, iwhere, index, indx2 (n each)
+_INF = _REPEAT + 1     # 1 once the objective returned +inf at a trial point
+_NI = _INF + 1         # then nbd, iwhere, index, indx2 (n each)
 
 # phases
 _START, _SEARCH = 0, 1
@@ -308,6 +312,7 @@ def init(ws, iws, x0, fopts, iopts):
     ws[_THETA] = 1.0
     iws[_NFREE] = n
     iws[_ILEAVE] = n
+    iws[_INF] = 0
     # scipy's active(): project x0 into the box, classify the variables.
     cnstnd = 0
     boxed = 1
@@ -1494,6 +1499,8 @@ def _make_step(iterate, trial):
         iws[_LASTX] = iws[W.X]
         iws[_LASTG] = iws[W.G]
         ws[_FLAST] = f
+        if f == math.inf:
+            iws[_INF] = 1
         if iws[_PHASE] == _START:
             more = _start(ws, iws, f)
         else:
@@ -1506,6 +1513,12 @@ def _make_step(iterate, trial):
             if trial(ws, iws, ws[_FLAST]):
                 iterate(ws, iws)
         iws[_REPEAT] = 0
+        if iws[_INF] != 0 and iws[W.TASK] != W.EVALUATE and (
+                iws[W.REASON] == _FACTR or iws[W.REASON] == _ABNORMAL):
+            # After +inf values, no decrease is no convergence: the line search backed
+            # away from the region where the objective is infinite, and the iterate
+            # may be anywhere before it. Status 5 at the last iterate (finite), as NaN.
+            iws[W.REASON] = _NAN
     return step
 
 
@@ -1669,13 +1682,14 @@ def _pack(o, n, lower, upper):
         raise ValueError("maxls must be positive.")
     if not o["maxcor"] > 0:
         raise ValueError("maxcor must be positive.")
-    ftol = float(o["ftol"])
+    ftol = real_option(o["ftol"], "ftol", "L-BFGS-B")
+    gtol = real_option(o["gtol"], "gtol", "L-BFGS-B")
     if not ftol >= 0:
         raise ValueError(f"ftol must be nonnegative, got {ftol!r}")
     fopts = np.zeros(_NFOPTS + 2 * n)
     iopts = np.zeros(_NIOPTS + n, dtype=np.int64)
     fopts[FTOL] = ftol
-    fopts[GTOL] = float(o["gtol"])
+    fopts[GTOL] = gtol
     iopts[MAXCOR] = int(o["maxcor"])
     iopts[MAXITER] = int(o["maxiter"])
     iopts[MAXFUN] = int(o["maxfun"])

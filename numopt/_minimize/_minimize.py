@@ -2,6 +2,7 @@
 import contextvars
 import inspect
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 from scipy.optimize import OptimizeWarning
@@ -30,13 +31,14 @@ def _prepare_x0(x0):
     return x0
 
 
-def _bounds_arrays(bounds, n):
+def _bounds_arrays(bounds, n, method=None):
     """scipy's bounds (a ``Bounds`` or a sequence of ``(min, max)`` with None for
     unbounded) as two float64 arrays of length ``n``, or ``(None, None)``.
 
     As scipy, a single pair (or ``Bounds`` of scalars) applies to every variable, and a
     NaN bound is no bound (scipy's L-BFGS-B only tests ``isinf``: scikit-learn passes
-    NaN). The messages are scipy's.
+    NaN), except for a ``method`` whose record says otherwise (see :func:`nan_bounds`).
+    The messages are scipy's.
     """
     if bounds is None:
         return None, None
@@ -67,9 +69,37 @@ def _bounds_arrays(bounds, n):
     except ValueError:
         raise ValueError("The number of bounds is not compatible with the length of `x0`.") \
             from None
-    lower[np.isnan(lower)] = -np.inf
-    upper[np.isnan(upper)] = np.inf
+    return nan_bounds(lower, upper, method)
+
+
+def nan_bounds(lower, upper, method):
+    """``lower``, ``upper`` (writable float64 arrays) with a NaN bound read as no bound,
+    as scipy's L-BFGS-B reads it; for a method (a registry record) whose
+    ``nan_bound_is_none`` is False, a NaN bound raises instead.
+
+    Raises
+    ------
+    ValueError
+        A NaN bound, for such a method.
+    """
+    lo_nan, up_nan = np.isnan(lower), np.isnan(upper)
+    if method is not None and not method.nan_bound_is_none and (lo_nan.any() or up_nan.any()):
+        raise ValueError(f"bounds of method {method.name} must not be NaN (use -np.inf, "
+                         "np.inf or None for no bound): scipy's "
+                         f"{method.name} clips its points to NaN there")
+    lower[lo_nan] = -np.inf
+    upper[up_nan] = np.inf
     return lower, upper
+
+
+def _options_dict(options):
+    """``options`` as a new dict (``{}`` for None), refusing what is not a mapping."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError("options must be a dict of the method's options (name: value), got "
+                        f"{type(options).__name__} {options!r:.40}")
+    return dict(options)
 
 
 def _new_style_callback(callback):
@@ -138,7 +168,12 @@ def _as_scipy_calls(fun, jac, kind, dtype=None):
 
 
 def _options(method, options, tol, n):
-    options = dict(options or {})
+    """The method's options: its defaults, updated by ``options`` (a dict; unknown names
+    warn as in scipy) and by ``tol`` (a real number, not NaN) for the options that
+    ``tol`` sets."""
+    options = _options_dict(options)
+    if tol is not None:
+        tol = _registry.real_option(tol, "tol", method.name)
     unknown = set(options) - set(method.defaults)
     if unknown:
         warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,
@@ -223,6 +258,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     """
     x0 = _prepare_x0(x0)
     n = x0.size
+    _options_dict(options)  # checked before the front-door features read it
     if method is None:
         method = "L-BFGS-B" if bounds is not None else "BFGS"
     if not isinstance(method, str):
@@ -234,7 +270,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     if not _INNER.get():  # a front-door feature calling minimize again has warned already
         _warn_unused(spec, method, jac, hess, hessp, bounds, constraints)
     # scipy validates bounds whatever the method; only the methods with bounds use them.
-    lower, upper = _bounds_arrays(bounds, n)
+    lower, upper = _bounds_arrays(bounds, n, spec if spec.bounds else None)
     if not spec.bounds:
         lower = upper = None
     jac = jac if spec.uses_gradient or jac is True else None

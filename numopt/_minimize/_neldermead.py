@@ -20,8 +20,14 @@ Differences from scipy, deliberate:
   numpy sorts with SIMD networks that reorder ties (already for 4 values). Where the
   ordering of tied values matters, scipy's trajectory therefore depends on the CPU; this
   one does not (it is scipy's with ``np.argsort(..., kind="stable")``).
-- A NaN from the objective stops the run (reason 5) at the best vertex so far; scipy
-  goes on with NaN sorted last. Infinite values are ordinary values, as in scipy.
+- A NaN or -inf from the objective stops the run (reason 5) at the best vertex so far
+  (finite, unless it is x0's value); scipy goes on with NaN sorted last and returns a
+  -inf vertex as its best. +inf is a value like others, sorted last, as in scipy, but
+  a run that then converges ends with reason 5 (at the best vertex) where scipy reports
+  success: the simplex may have shrunk onto the edge of the region where the
+  objective is infinite rather than onto a minimum.
+- Bounds must not be NaN (scipy clips the vertices to NaN there), and ``x0`` must not
+  be empty (scipy returns ``fun=inf`` without evaluating the objective).
 - With a float32 ``x0`` the vertices are float32 numbers, as scipy's (each point is
   rounded to float32 before it is evaluated, and a Python objective gets it as a
   float32 array; ``x`` and ``final_simplex`` are float32), but the arithmetic that
@@ -37,7 +43,7 @@ from numba.extending import register_jitable
 from scipy.optimize import OptimizeWarning
 
 from . import _workspace as W
-from ._registry import UNLIMITED, Method, count_option
+from ._registry import UNLIMITED, Method, count_option, real_option
 
 # Option arrays given to init. fopts: the six scalars below, then the bounds (lower and
 # upper, n each) when bounded, then the initial simplex ((n + 1) * n, row-major) when given.
@@ -58,7 +64,8 @@ _MAXFE = _MAXIT + 1
 _BOUND = _MAXFE + 1
 _J = _BOUND + 1        # the vertex being evaluated (initial simplex, shrink)
 _F32 = _J + 1          # 1: each point is rounded to float32 before it is evaluated
-_PERM = _F32 + 1       # n + 1 row indices, best vertex first
+_INF = _F32 + 1        # 1 once the objective returned +inf
+_PERM = _INF + 1       # n + 1 row indices, best vertex first
 
 # phases
 _INITIAL, _REFLECT, _EXPAND, _CONTRACT_OUT, _CONTRACT_IN, _SHRINK = range(6)
@@ -108,6 +115,7 @@ def init(ws, iws, x0, fopts, iopts):
     bounded = iopts[BOUNDED] != 0
     iws[_BOUND] = 1 if bounded else 0
     iws[_F32] = iopts[FLOAT32]
+    iws[_INF] = 0
     ws[_XATOL] = fopts[XATOL]
     ws[_FATOL] = fopts[FATOL]
     ws[_RHO] = fopts[RHO]
@@ -287,7 +295,9 @@ def _next_iteration(ws, iws):
         W.finish(iws, _MAXITER)
         return
     if _converged(ws, iws):
-        W.finish(iws, _CONVERGED)
+        # After +inf values the simplex may have converged on the edge of the region
+        # where the objective is infinite, not on a minimum: reason 5 at the best vertex.
+        W.finish(iws, _NAN if iws[_INF] != 0 else _CONVERGED)
         return
     # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n. Row
     # slices rather than offsets into ws, so that LLVM vectorises the O(n^2) sum (it
@@ -323,11 +333,24 @@ def step(ws, iws, f):
     lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
     iws[W.NFEV] += 1
     phase = iws[_PHASE]
-    if f != f:
-        if phase == _INITIAL and iws[_J] == 0:
-            ws[W.FR] = f  # no finite value seen: x0 and its NaN
+    if f != f or f == -math.inf:
+        if phase == _INITIAL:
+            if iws[_J] == 0:
+                ws[W.FR] = f  # no finite value seen: x0 and its NaN (or -inf)
+        elif phase == _EXPAND and ws[_FXR] < ws[W.FR]:
+            # the reflected point beat the best vertex (the expansion failed): it is the
+            # best point seen, though not yet a vertex
+            iws[W.XR] = xr
+            ws[W.FR] = ws[_FXR]
+        elif phase == _SHRINK:
+            for k in range(1, iws[_J]):  # vertices already moved and evaluated
+                if ws[fsim + k] < ws[W.FR]:
+                    iws[W.XR] = sim + iws[_PERM + k] * n
+                    ws[W.FR] = ws[fsim + k]
         W.finish(iws, _NAN)
         return
+    if f == math.inf:
+        iws[_INF] = 1
     rho = ws[_RHO]
     psi = ws[_PSI]
     if phase == _INITIAL:
@@ -422,8 +445,13 @@ def parameters(adaptive, n):
 
 
 def _pack(o, n, lower, upper):
+    if n == 0:
+        # scipy's limits are then 200 * 0: it returns fun=inf, a value the objective
+        # never returned, without evaluating it.
+        raise ValueError("x0 is empty: Nelder-Mead needs at least one variable")
     maxiter, maxfev = limits(o["maxiter"], o["maxfev"], n)
-    parts = [np.array([float(o["xatol"]), float(o["fatol"]), *parameters(bool(o["adaptive"]), n)])]
+    xatol, fatol = (real_option(o[k], k, "Nelder-Mead") for k in ("xatol", "fatol"))
+    parts = [np.array([xatol, fatol, *parameters(bool(o["adaptive"]), n)])]
     bounded = lower is not None
     if bounded:
         parts += [lower, upper]
@@ -458,5 +486,5 @@ METHOD = Method(
     defaults=dict(maxiter=None, maxfev=None, disp=False, return_all=False,
                   initial_simplex=None, xatol=1e-4, fatol=1e-4, adaptive=False),
     pack=_pack, tol=("xatol", "fatol"), uses_gradient=False, bounds=True,
-    ignored=("disp", "return_all"),
+    ignored=("disp", "return_all"), nan_bound_is_none=False,
 )

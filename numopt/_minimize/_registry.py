@@ -47,6 +47,9 @@ class Method:
         With ``run``: the method's ``minimize_batch`` driver,
         ``batch(fopts, iopts, X0, evaluate, device) -> (XR, GR, FR, NIT, NFEV, REASON)``
         (see :func:`._firstorder_batch.run_batch`).
+    nan_bound_is_none : bool
+        With ``bounds``: whether a NaN bound is no bound (scipy's L-BFGS-B, which only
+        tests ``isinf``) or an error (scipy's Nelder-Mead clips its points to NaN).
     """
 
     name: str
@@ -62,6 +65,7 @@ class Method:
     fd_options: bool = False
     run: object = None
     batch: object = None
+    nan_bound_is_none: bool = True
 
     def step_for(self, iopts):
         """The ``step`` that serves options ``iopts`` (one problem's, or a batch's rows):
@@ -146,3 +150,42 @@ def count_option(value, name, method):
     else:
         v = math.ceil(value)
     return max(-UNLIMITED, min(UNLIMITED, v))
+
+
+def real_option(value, name, method, nan=False):
+    """A real-valued option (a tolerance, a line-search constant...) as a Python float.
+
+    Accepts what scipy's loops compute with (ints, floats, numpy scalars, 0-d arrays);
+    refuses, naming the option, what they would fail on later or with numpy's message
+    (a string, a list, ``True``, a complex number).
+
+    Parameters
+    ----------
+    value : object
+        The option's value.
+    name, method : str
+        The option's and the method's names, for the message.
+    nan : bool, default False
+        Whether NaN is allowed. A NaN tolerance turns every ``<=`` test false: scipy's
+        loops then stop at once or never, and report success at ``x0``.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not a real number.
+    ValueError
+        ``value`` is NaN (and ``nan`` is False).
+    """
+    import numbers
+
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"option {name!r} of {method} must be a real number, got "
+                        f"{type(value).__name__} {value!r:.40}")
+    value = float(value)
+    if value != value and not nan:
+        raise ValueError(f"option {name!r} of {method} must be a number, got NaN")
+    return value

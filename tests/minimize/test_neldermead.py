@@ -388,12 +388,78 @@ def test_nan_stops_at_the_best_vertex():
     assert np.isnan(res.fun)
 
 
-def test_infinite_values_are_ordinary():
-    """A barrier returning inf outside its domain: scipy goes on, and so does numopt."""
+def test_infinite_values_are_sorted_last_but_no_convergence():
+    """A barrier returning inf outside its domain: scipy goes on, and so does numopt, on
+    the very same run; but where scipy then reports success (its simplex shrank onto the
+    barrier, not onto a minimum of f), numopt ends with status 5 (API.md 5: NaN/inf on
+    the way is never a success), at the same best vertex."""
     def f(x):
         return float(x @ x) if x[0] > 0.2 else np.inf
 
-    assert_same(nm(f, [1.0, 1.0]), scipy_nm(f, [1.0, 1.0]))
+    ref = scipy_nm(f, [1.0, 1.0])
+    res = nm(f, [1.0, 1.0])
+    assert_same(res, ref, status=False)
+    assert ref.success and ref.status == 0        # scipy's claim
+    assert (res.status, res.success) == (5, False) and "infinity" in res.message
+    assert np.isfinite(res.fun) and res.fun == f(res.x)
+    # Compiled: the same end.
+    resc = nm(njit(lambda x: x[0] * x[0] + x[1] * x[1] if x[0] > 0.2 else np.inf), [1.0, 1.0])
+    assert (resc.status, resc.success) == (5, False) and np.isfinite(resc.fun)
+
+
+def test_minus_inf_stops_at_the_best_finite_vertex():
+    """-inf is below every value: scipy returns that vertex with fun=-inf; numopt stops
+    there (status 5) at the best finite vertex seen, with its real value."""
+    calls = []
+
+    def f(x):
+        calls.append(x.copy())
+        return -np.inf if x[0] > 1.5 else float(np.sum((x - 2.0) ** 2))
+
+    res = nm(f, [1.0, 1.0])
+    finite = [float(np.sum((x - 2.0) ** 2)) for x in calls if x[0] <= 1.5]
+    assert (res.status, res.success) == (5, False)
+    assert np.isfinite(res.fun) and res.fun == f(res.x) == min(finite)
+    assert scipy_nm(f, [1.0, 1.0]).fun == -np.inf    # scipy's result
+    # at x0: x0 with the -inf it returned
+    res = nm(lambda x: -np.inf, [1.0, 2.0])
+    assert res.status == 5 and res.nfev == 1 and res.fun == -np.inf
+    np.testing.assert_array_equal(res.x, [1.0, 2.0])
+
+
+def test_empty_x0_raises():
+    """scipy returns fun=inf with nfev=0 for an empty x0 (its limits are 200 * 0), a
+    value the objective never returned: numopt refuses the input instead."""
+    ref = scipy_nm(lambda x: 1.0, np.empty(0))
+    assert ref.nfev == 0 and ref.fun == np.inf
+    with pytest.raises(ValueError, match="x0 is empty"):
+        nm(lambda x: 1.0, np.empty(0))
+
+
+def test_nan_bound_raises():
+    """scipy's Nelder-Mead clips its vertices with a NaN bound, into NaN points and a
+    NaN result; numopt raises, naming the bounds (L-BFGS-B reads NaN as no bound)."""
+    def f(x):
+        return float(np.sum((x - 1.0) ** 2))
+
+    bounds = [(0.0, np.nan), (0.0, 2.0)]
+    ref = so.minimize(f, [0.5, 0.5], method="Nelder-Mead", bounds=bounds)
+    assert np.isnan(ref.x).any() and not ref.success
+    with pytest.raises(ValueError, match="bounds.*NaN"):
+        numopt.minimize(f, [0.5, 0.5], method="Nelder-Mead", bounds=bounds)
+    with pytest.raises(ValueError, match="bounds.*NaN"):
+        numopt.minimize_batch(lambda X: np.sum((X - 1.0) ** 2, axis=1), np.full((2, 2), 0.5),
+                              method="Nelder-Mead", bounds=bounds)
+
+
+@pytest.mark.parametrize("name", ["xatol", "fatol"])
+def test_tolerance_not_a_number_raises(name):
+    with pytest.raises(TypeError, match=name):
+        nm(rosen, [1.0, 2.0], options={name: "abc"})
+    with pytest.raises(ValueError, match=name):
+        nm(rosen, [1.0, 2.0], options={name: np.nan})
+    with pytest.raises(TypeError, match="'tol'"):
+        nm(rosen, [1.0, 2.0], tol=[1e-3])
 
 
 def test_float32_x0_keeps_its_dtype():
