@@ -60,7 +60,8 @@ def test_the_audit_covers_every_optimizer_and_argument():
     """The tables above are read from the signatures; check they found what they should."""
     assert {cls for cls, _ in NUMERIC} == set(ALL_CLASSES)
     assert ("ASGD", "t0") in {(cls.__name__, n) for cls, n in NUMERIC}
-    assert {(cls.__name__, n) for cls, n in PAIRS} == {
+    # (at least these: a new optimizer of the table brings its own)
+    assert {(cls.__name__, n) for cls, n in PAIRS} >= {
         ("Adam", "betas"), ("AdamW", "betas"), ("Adamax", "betas"), ("NAdam", "betas"),
         ("RAdam", "betas"), ("Rprop", "etas"), ("Rprop", "step_sizes")}
     assert len(NUMERIC) >= 40
