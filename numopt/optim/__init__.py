@@ -13,6 +13,7 @@ from .adamax import Adamax
 from .adamw import AdamW
 from .asgd import ASGD
 from .lbfgs import LBFGS
+from .lion import Lion
 from .nadam import NAdam
 from .optimizer import Optimizer, required
 from .radam import RAdam
@@ -23,6 +24,6 @@ from .sgd import SGD
 __all__ = [
     "Optimizer", "required",
     "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-    "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS",
+    "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS", "Lion",
     "save_state", "load_state", "lr_scheduler",
 ]

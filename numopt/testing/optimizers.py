@@ -78,6 +78,8 @@ OPTIMIZERS = (
         dict(lr=0.01, centered=True))),
     OptimizerInfo(optim.Rprop, configs=(dict(lr=0.01),)),
     OptimizerInfo(optim.ASGD, configs=(dict(lr=0.01, t0=3, weight_decay=0.1),)),
+    OptimizerInfo(optim.Lion, configs=(dict(lr=0.01), dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.5, maximize=True)),
+                  reference="naive", minimize=False),
 )
 
 

@@ -28,6 +28,8 @@ DEFAULTS = {
                     maximize=False),
     "Rprop": dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0), maximize=False),
     "ASGD": dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, maximize=False),
+    # not in torch: Chen et al. 2023, Algorithm 2, as lucidrains/lion-pytorch writes it
+    "Lion": dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, maximize=False),
 }
 
 
@@ -247,6 +249,16 @@ class NaiveOptimizer:
         step = st["step"]
         st["eta"] = g["lr"] / ((1 + lambd * g["lr"] * step) ** g["alpha"])
         st["mu"] = 1 / max(1, step - g["t0"])
+
+    def _lion(self, p, grad, st, g):
+        # not in torch: Chen et al. 2023, Algorithm 2, in lucidrains/lion-pytorch's order
+        if not st:
+            st["exp_avg"] = np.zeros_like(p.data)
+        lr, (b1, b2), wd = g["lr"], g["betas"], g["weight_decay"]
+        p.data[...] = p.data * (1 - lr * wd)
+        update = np.sign(st["exp_avg"] * b1 + (1 - b1) * grad)
+        p.data[...] = p.data - lr * update
+        st["exp_avg"] = st["exp_avg"] * b2 + (1 - b2) * grad
 
 
 def rho_t(beta2, step):
