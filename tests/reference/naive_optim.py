@@ -30,6 +30,8 @@ DEFAULTS = {
     "ASGD": dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, maximize=False),
     # not in torch: Chen et al. 2023, Algorithm 2, as lucidrains/lion-pytorch writes it
     "Lion": dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, maximize=False),
+    "Adafactor": dict(lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0,
+                      maximize=False),
 }
 
 
@@ -259,6 +261,43 @@ class NaiveOptimizer:
         update = np.sign(st["exp_avg"] * b1 + (1 - b1) * grad)
         p.data[...] = p.data - lr * update
         st["exp_avg"] = st["exp_avg"] * b2 + (1 - b2) * grad
+
+    def _adafactor(self, p, grad, st, g):
+        # torch 2.13's _single_tensor_adafactor: the second moment of a parameter with
+        # two or more dimensions factored over its last two (row and column means)
+        x = p.data
+        if not st:
+            st["step"] = 0.0
+            if x.ndim > 1:
+                st["row_var"] = np.zeros(x.shape[:-1] + (1,), x.dtype)
+                st["col_var"] = np.zeros(x.shape[:-2] + (1,) + x.shape[-1:], x.dtype)
+            else:
+                st["variance"] = np.zeros_like(x)
+        eps1, eps2 = g["eps"]
+        if eps1 is None:
+            eps1 = np.finfo(x.dtype).eps
+        lr, wd = g["lr"], g["weight_decay"]
+        st["step"] += 1
+        step = st["step"]
+        one_minus_beta2_t = step ** g["beta2_decay"]
+        rho_t = min(lr, 1 / step ** 0.5)
+        alpha = max(eps2, np.sqrt(np.sum(x.astype(np.float64) ** 2)) / x.size ** 0.5) * rho_t
+        if wd != 0:
+            x[...] = x * (1 - lr * wd)
+        if x.ndim > 1:
+            row_mean = (grad * grad).sum(axis=-1, keepdims=True) / grad.shape[-1]
+            st["row_var"] = _lerp(st["row_var"], row_mean, one_minus_beta2_t)
+            col_mean = (grad * grad).sum(axis=-2, keepdims=True) / grad.shape[-2]
+            st["col_var"] = _lerp(st["col_var"], col_mean, one_minus_beta2_t)
+            var = st["row_var"] * st["col_var"]
+            var = var / np.maximum(st["row_var"].mean(axis=-2, keepdims=True), eps1)
+        else:
+            st["variance"] = _lerp(st["variance"], grad * grad, one_minus_beta2_t)
+            var = st["variance"].copy()
+        update = grad / np.sqrt(np.maximum(var, x.dtype.type(eps1 * eps1)))
+        norm = np.sqrt(np.sum(update.astype(np.float64) ** 2))
+        denom = max(1.0, norm / (update.size ** 0.5 * g["d"]))
+        x[...] = x + (-alpha / denom) * update
 
 
 def rho_t(beta2, step):
