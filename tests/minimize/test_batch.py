@@ -5,6 +5,7 @@ import concurrent.futures
 import numpy as np
 import pytest
 from numba import njit
+import scipy.optimize as so
 
 import numopt
 from numopt._minimize._registry import get as get_method
@@ -320,3 +321,65 @@ def test_complex_step_in_a_batch():
         alone = numopt.minimize(value, X0[i], args=(A[i], 100.0), method="BFGS", jac="cs")
         assert (res.nit[i], res.nfev[i]) == (alone.nit, alone.nfev) == (vec.nit[i], vec.nfev[i])
         np.testing.assert_array_equal(res.x[i], alone.x)
+
+
+# -- issue 9: what a vectorised objective returns, per-problem bounds -------------------
+@pytest.mark.parametrize("method", ["L-BFGS-B", "BFGS", "Nelder-Mead", "LBFGS", "adam"])
+@pytest.mark.parametrize("n", [1, 3])
+def test_vectorised_values_of_shape_b_n_are_refused(method, n):
+    """F must have shape (b,) (API.md 3); a (b, n) array (elementwise terms, say) is no
+    value per problem, also for n = 1 where it has b values."""
+    def F(X):
+        return (X - 1.0) ** 2
+
+    with pytest.raises(ValueError, match=r"one value per problem, shape \(\d+,\)"):
+        numopt.minimize_batch(F, np.zeros((4, n)), method=method)
+
+
+@pytest.mark.parametrize("method", ["L-BFGS-B", "Nelder-Mead"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 2), (4, 2)])
+def test_per_problem_bounds_of_the_wrong_shape_raise_naming_bounds(method, shape):
+    X0 = np.zeros((3, 2))
+    lb, ub = np.full(shape, -5.0), np.full(shape, 5.0)
+    with pytest.raises(ValueError, match=r"bounds must have shape \(B, n\) = \(3, 2\)"):
+        numopt.minimize_batch(lambda X: np.sum(X ** 2, 1), X0, method=method,
+                              bounds=so.Bounds(lb, ub))
+
+
+def test_per_problem_nan_bound_is_no_bound_for_lbfgsb():
+    """As for one problem (scipy's L-BFGS-B reading): each row equals minimize on it."""
+    C = np.array([[2.0, -1.0], [0.5, 3.0]])
+    lb = np.array([[0.0, np.nan], [np.nan, 0.0]])
+    ub = np.array([[1.0, np.nan], [np.nan, 1.0]])
+
+    def F(X, C):
+        return np.sum((X - C) ** 2, 1)
+
+    res = numopt.minimize_batch(F, np.zeros((2, 2)), args=(C,), method="L-BFGS-B",
+                                jac=lambda X, C: 2.0 * (X - C), bounds=so.Bounds(lb, ub))
+    for i in range(2):
+        one = so.minimize(lambda x: float(np.sum((x - C[i]) ** 2)), np.zeros(2),
+                          jac=lambda x: 2.0 * (x - C[i]), method="L-BFGS-B",
+                          bounds=so.Bounds(lb[i], ub[i]))
+        np.testing.assert_allclose(res.x[i], one.x, atol=1e-8)
+    np.testing.assert_allclose(res.x, [[1.0, -1.0], [0.5, 1.0]], atol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG", "L-BFGS-B", "Nelder-Mead", "LBFGS"])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_rows_meeting_infinite_values_are_status_5(method, bad):
+    """A row whose objective is infinite on the way to its minimum ends with status 5 at
+    a finite point no worse than its x0; the other rows are unaffected."""
+    C = np.array([[2.0, 0.5], [2.0, 0.5]])
+    S = np.array([1.0, bad])
+
+    def F(X, C, S):
+        out = np.sum((X - C) ** 2, 1)
+        return np.where(np.isinf(S) & (X[:, 0] > 1.0), S, out)
+
+    jac = None if method == "Nelder-Mead" else (lambda X, C, S: 2.0 * (X - C))
+    X0 = np.zeros((2, 2))
+    res = numopt.minimize_batch(F, X0, args=(C, S), method=method, jac=jac)
+    assert res.success[0] and not res.success[1] and res.status[1] == 5
+    f1 = float(np.sum((res.x[1] - C[1]) ** 2))
+    assert np.isfinite(res.fun[1]) and res.fun[1] == f1 <= float(np.sum(C[1] ** 2))

@@ -341,3 +341,50 @@ def test_registered_with_scipys_defaults():
     for name in ("gtol", "norm", "maxiter", "c1", "c2", "disp", "return_all", "workers",
                  "eps", "finite_diff_rel_step"):
         assert spec.defaults[name] == scipy_defaults[name], name
+
+
+# -- issue 9 ----------------------------------------------------------------------------
+@numopt.objective(grad=True)
+def _ditch_fg(x, g, c):
+    """|x - c|^2 with its gradient; -inf past the middle of the way to c (in x[0])."""
+    for i in range(x.size):
+        g[i] = 2.0 * (x[i] - c[i])
+    if x[0] > 0.5 * c[0]:
+        return -np.inf
+    f = 0.0
+    for i in range(x.size):
+        f += (x[i] - c[i]) ** 2
+    return f
+
+
+def test_minus_inf_mid_run_is_status_5_at_the_best_finite_point():
+    """The line search would take -inf as the lowest value there is (numopt's CG reported
+    success with fun=-inf); the run stops there with status 5 at the best finite point,
+    Python and compiled alike."""
+    c = np.array([1.08658])
+    seen = []
+
+    def f(x, c):
+        v = -np.inf if x[0] > 0.5 * c[0] else float(np.sum((x - c) ** 2))
+        seen.append(v)
+        return v
+
+    for fun, jac in ((f, lambda x, c: 2.0 * (x - c)), (_ditch_fg, None)):
+        res = numopt.minimize(fun, [0.058371], args=(c,), jac=jac, method="CG")
+        assert (res.status, res.success) == (5, False)
+        assert np.isfinite(res.fun) and res.fun == f(res.x, c) <= f(np.array([0.058371]), c)
+    assert min(v for v in seen if np.isfinite(v)) == numopt.minimize(
+        f, [0.058371], args=(c,), jac=lambda x, c: 2.0 * (x - c), method="CG").fun
+
+
+def test_nan_tolerance_raises():
+    """scipy's loop test ``gnorm > gtol`` is false for a NaN gtol: it reports success at
+    x0 without a step. numopt raises, naming the option."""
+    ref = so.minimize(so.rosen, [1.3, 0.7], method="CG", tol=np.nan)
+    assert ref.success and ref.nit == 0
+    with pytest.raises(ValueError, match="'tol'.*NaN"):
+        numopt.minimize(so.rosen, [1.3, 0.7], method="CG", tol=np.nan)
+    with pytest.raises(ValueError, match="'gtol'.*NaN"):
+        numopt.minimize(so.rosen, [1.3, 0.7], method="CG", options={"gtol": np.nan})
+    with pytest.raises(TypeError, match="'gtol'"):
+        numopt.minimize(so.rosen, [1.3, 0.7], method="CG", options={"gtol": "abc"})

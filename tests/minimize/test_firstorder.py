@@ -400,3 +400,26 @@ def test_nan_returns_the_best_finite_point_not_the_last():
     assert res.status == 5 and not res.success
     assert res.x[0] == 1.0 and res.fun == 1.0
     assert res.nit > 20  # it ran until the NaN, 1.1**k > 10
+
+
+@pytest.mark.parametrize("maxiter", [np.inf, 10 ** 20, 10 ** 400])
+def test_unlimited_maxiter(maxiter):
+    """np.inf or a count beyond any run is no limit (it raised OverflowError); the run
+    stops on gtol as with a large finite maxiter."""
+    res = numopt.minimize(quad, np.zeros(5), jac=True, method="adam",
+                          options={"lr": 0.05, "maxiter": maxiter, "gtol": 1e-6})
+    ref = numopt.minimize(quad, np.zeros(5), jac=True, method="adam",
+                          options={"lr": 0.05, "maxiter": 10 ** 6, "gtol": 1e-6})
+    assert res.success and res.nit == ref.nit
+    np.testing.assert_array_equal(res.x, ref.x)
+    batch = numopt.minimize_batch(lambda X: np.sum(X ** 2, 1), np.ones((2, 3)),
+                                  jac=lambda X: 2 * X, method="adam",
+                                  options={"lr": 0.05, "maxiter": maxiter, "gtol": 1e-6})
+    assert batch.success.all()
+
+
+@pytest.mark.parametrize("bad,exc", [("abc", TypeError), ([1e-3], TypeError),
+                                     (np.nan, ValueError)])
+def test_gtol_that_is_not_a_number_raises_naming_it(bad, exc):
+    with pytest.raises(exc, match="gtol"):
+        numopt.minimize(quad, np.zeros(5), jac=True, method="adam", options={"gtol": bad})

@@ -244,3 +244,97 @@ def test_njit_objective_with_finite_differences():
                           options=dict(line_search_fn=SW, max_iter=100))
     assert res.success
     np.testing.assert_allclose(res.x, [1.0, -2.0], atol=1e-6)
+
+
+# -- issue 9: infinite values ------------------------------------------------------------
+def _inf_past(limit, value):
+    def f(x):
+        return value if x[0] > limit else float((x[0] - 3.0) ** 2)
+    return f
+
+
+def _g(x):
+    return np.array([2.0 * (x[0] - 3.0)])
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_infinite_value_stops_at_the_best_point_where_torch_steps_on(value):
+    """torch takes the step to an infinite value (optim.LBFGS does too) and reports the
+    gradient test satisfied there; minimize stops (status 5) at the best point evaluated,
+    as for NaN (the fixed steps reach x = 1, then the Newton step x = 3, where f is inf)."""
+    f = _inf_past(2.5, value)
+    res = numopt.minimize(f, [0.0], jac=_g, method="LBFGS", options=dict(max_iter=10))
+    assert (res.status, res.success) == (5, False)
+    assert res.x.tolist() == [1.0] and res.fun == 4.0 and res.jac.tolist() == [-4.0]
+    # torch's algorithm, as optim.LBFGS runs it, goes on to x = 3
+    p = Parameter(np.zeros(1))
+    opt = optim.LBFGS([p], max_iter=10)
+
+    def closure():
+        opt.zero_grad()
+        p.grad = _g(p.data)
+        return f(p.data)
+    opt.step(closure)
+    assert p.data.tolist() == [3.0]
+    res = numopt.minimize(f, [0.0], jac=_g, method="LBFGS",
+                          options=dict(max_iter=10, line_search_fn=SW))
+    assert res.status == 5 and np.isfinite(res.fun) and res.fun == f(res.x) < f([0.0])
+
+
+def test_best_point_not_the_last_iterate():
+    """Fixed steps can go uphill: the result of a non-finite stop is the lowest point
+    evaluated, with its own gradient, not the last iterate."""
+    seen = []
+
+    def f(x):
+        v = np.inf if abs(x[0]) > 50 else float(x[0] ** 2)
+        seen.append((v, x[0]))
+        return v
+
+    res = numopt.minimize(f, [1.0], jac=lambda x: 2.0 * x, method="LBFGS",
+                          options=dict(lr=30.0, max_iter=10))
+    finite = [(v, x) for v, x in seen if np.isfinite(v)]
+    assert res.status == 5 and (res.fun, res.x[0]) == min(finite)
+    assert res.jac.tolist() == [2.0 * res.x[0]]
+
+
+def test_infinite_at_x0_and_in_a_batch():
+    res = numopt.minimize(lambda x: np.inf, [1.0, 2.0], jac=lambda x: x, method="LBFGS")
+    assert res.status == 5 and res.nfev == 1 and res.fun == np.inf
+    np.testing.assert_array_equal(res.x, [1.0, 2.0])
+    # vectorised batch: row 1 runs into +inf, row 0 is a plain quadratic
+    C = np.array([1.0, 3.0])
+
+    def F(X, C):
+        out = (X[:, 0] - C) ** 2
+        return np.where((C > 2) & (X[:, 0] > 2.5), np.inf, out)
+
+    batch = numopt.minimize_batch(F, np.zeros((2, 1)), args=(C,), method="LBFGS",
+                                  jac=lambda X, C: 2.0 * (X - C[:, None]),
+                                  options=dict(max_iter=10))
+    assert batch.success.tolist() == [True, False] and batch.status[1] == 5
+    assert np.isfinite(batch.fun).all() and batch.x[1, 0] == 1.0 and batch.fun[1] == 4.0
+
+
+@pytest.mark.parametrize("maxiter,exc", [("5", TypeError), ([5], TypeError), (2.5, ValueError),
+                                         (np.nan, ValueError)])
+def test_maxiter_that_is_not_a_count_raises_naming_maxiter(maxiter, exc):
+    """scipy's name is checked under that name (torch's max_iter under its own)."""
+    prob = P.get("rosenbrock")
+    with pytest.raises(exc, match="maxiter"):
+        numopt.minimize(prob.f, prob.x0.copy(), jac=prob.jac, method="LBFGS",
+                        options=dict(maxiter=maxiter))
+    with pytest.raises(exc, match="maxiter"):
+        numopt.minimize_batch(lambda X: np.sum(X ** 2, 1), np.ones((2, 2)),
+                              jac=lambda X: 2 * X, method="LBFGS", options=dict(maxiter=maxiter))
+
+
+@pytest.mark.parametrize("maxiter", [np.inf, 10 ** 20])
+def test_unlimited_maxiter(maxiter):
+    prob = P.get("rosenbrock")
+    res = numopt.minimize(prob.f, prob.x0.copy(), jac=prob.jac, method="LBFGS",
+                          options=dict(maxiter=maxiter, line_search_fn=SW))
+    ref = numopt.minimize(prob.f, prob.x0.copy(), jac=prob.jac, method="LBFGS",
+                          options=dict(maxiter=10 ** 6, line_search_fn=SW))
+    assert res.success and res.nit == ref.nit
+    np.testing.assert_array_equal(res.x, ref.x)

@@ -573,3 +573,110 @@ def test_return_all_gives_scipys_allvecs(method):
     # x0, then one iterate per iteration (Nelder-Mead's nit counts from 1, as scipy's)
     assert len(res.allvecs) == len(ref.allvecs) == ref.nit + (method != "Nelder-Mead")
     np.testing.assert_allclose(np.array(res.allvecs), np.array(ref.allvecs), rtol=1e-7)
+
+
+# -- issue 9: non-finite values and options that are not numbers ------------------------
+def _trap(x, c, s):
+    """|x - c|^2, but ``s`` (NaN or +-inf) past the middle of the way to c (in x[0])."""
+    if x[0] > 0.5 * c[0]:
+        return s
+    return float(np.sum((x - c) ** 2))
+
+
+def _trap_grad(x, c, s):
+    return 2.0 * (x - c)
+
+
+_trap_njit = njit(lambda x, c, s: s if x[0] > 0.5 * c[0] else np.sum((x - c) ** 2))
+_trap_grad_njit = njit(lambda x, c, s: 2.0 * (x - c))
+
+
+@pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "CG", "Nelder-Mead", "LBFGS", "adam"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_nonfinite_mid_run_is_status_5_at_the_best_finite_point(method, bad, compiled):
+    """API.md 5 for every method: NaN, +inf or -inf on the way to the minimum (which lies
+    where the objective is not finite) ends the run with status 5, success False, a
+    finite point no worse than x0 and its real value. scipy's own answers differ: its
+    BFGS, CG and L-BFGS-B may return -inf, its L-BFGS-B and Nelder-Mead claim success
+    after +inf."""
+    c, x0 = np.array([2.0, -1.0]), np.array([0.5, 0.5])
+    seen = []
+
+    def f(x, c, s):
+        value = _trap(x, c, s)
+        seen.append(value)
+        return value
+
+    fun, jac = (_trap_njit, _trap_grad_njit) if compiled else (f, _trap_grad)
+    if method == "Nelder-Mead":
+        jac = None
+    options = {"lr": 0.05} if method == "adam" else None
+    res = numopt.minimize(fun, x0, args=(c, bad), method=method, jac=jac, options=options)
+    assert (res.status, res.success) == (5, False), res.message
+    assert "NaN or infinity" in res.message
+    assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun)
+    assert res.fun == _trap(res.x, c, bad) <= _trap(x0, c, bad)
+    if not compiled:
+        assert any(not np.isfinite(v) for v in seen)   # the case is not vacuous
+        if method != "adam":   # adam's result is its last iterate (documented)
+            assert res.fun == min(v for v in seen if np.isfinite(v))
+
+
+def test_bfgs_minus_inf_mid_run_where_scipy_returns_minus_inf():
+    """scipy's BFGS takes a -inf value as the lowest there is and returns its point."""
+    c, x0 = np.array([2.0, -1.0]), np.array([0.5, 0.5])
+    ref = so.minimize(_trap, x0, args=(c, -np.inf), jac=_trap_grad, method="BFGS")
+    assert ref.fun == -np.inf
+    res = numopt.minimize(_trap, x0, args=(c, -np.inf), jac=_trap_grad, method="BFGS")
+    assert res.status == 5 and np.isfinite(res.fun) and res.fun == _trap(res.x, c, -np.inf)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "CG", "Nelder-Mead", "LBFGS", "adam"])
+@pytest.mark.parametrize("options", [5, "maxiter", [("maxiter", 5)]])
+def test_options_that_are_not_a_dict_raise(method, options):
+    with pytest.raises(TypeError, match="options must be a dict"):
+        numopt.minimize(so.rosen, [1.3, 0.7], method=method, options=options)
+    with pytest.raises(TypeError, match="options must be a dict"):
+        numopt.minimize_batch(lambda X: np.sum(X ** 2, axis=1), np.ones((2, 2)),
+                              method=method, options=options)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "CG", "Nelder-Mead", "LBFGS", "adam"])
+@pytest.mark.parametrize("tol,exc", [("abc", TypeError), ([1e-3], TypeError), (True, TypeError),
+                                     (np.nan, ValueError), (1j, TypeError)])
+def test_tol_that_is_not_a_number_raises_naming_it(method, tol, exc):
+    """scipy turns a string tol into numpy's 'could not convert' and runs a NaN one to a
+    "success" at x0 (every test against NaN is false)."""
+    with pytest.raises(exc, match="'tol'"):
+        numopt.minimize(so.rosen, [1.3, 0.7], method=method, tol=tol)
+    with pytest.raises(exc, match="'tol'"):
+        numopt.minimize_batch(lambda X: np.sum(X ** 2, axis=1), np.ones((2, 2)),
+                              method=method, tol=tol)
+
+
+@pytest.mark.parametrize("method,names", [
+    ("BFGS", ("gtol", "norm", "xrtol", "c1", "c2")), ("CG", ("gtol", "norm", "c1", "c2")),
+    ("L-BFGS-B", ("gtol", "ftol")), ("Nelder-Mead", ("xatol", "fatol")),
+    ("LBFGS", ("tolerance_grad", "tolerance_change", "lr")), ("adam", ("gtol", "lr"))])
+def test_real_options_that_are_not_numbers_raise_naming_them(method, names):
+    for name in names:
+        with pytest.raises(TypeError, match=name):
+            numopt.minimize(so.rosen, [1.3, 0.7], method=method, options={name: "abc"})
+        with pytest.raises((TypeError, ValueError), match=name):
+            numopt.minimize(so.rosen, [1.3, 0.7], method=method, options={name: [1e-3]})
+
+
+def test_real_option_reader():
+    from numopt._minimize._registry import real_option
+
+    assert real_option(1, "gtol", "BFGS") == 1.0 and type(real_option(1, "g", "m")) is float
+    assert real_option(np.float32(0.5), "g", "m") == 0.5
+    assert real_option(np.array(2.0), "g", "m") == 2.0
+    assert real_option(np.inf, "g", "m") == np.inf
+    assert np.isnan(real_option(np.nan, "g", "m", nan=True))
+    for bad in ("1e-3", None, [1.0], np.ones(1), True, 1j):
+        with pytest.raises(TypeError, match="option 'g' of m must be a real number"):
+            real_option(bad, "g", "m")
+    with pytest.raises(ValueError, match="option 'g' of m must be a number, got NaN"):
+        real_option(float("nan"), "g", "m")
