@@ -26,13 +26,12 @@ import types as pytypes
 import numba
 import numpy as np
 from numba import float64, njit, types
-from numba.extending import overload, register_jitable
+from numba.extending import intrinsic, overload, register_jitable
 
 from . import _workspace as W
-from .._numba import CPUDispatcher, FunctionCache, NumbaError
+from .._numba import CPUDispatcher, FunctionCache, NumbaError, call_catching
 from ._drivers import first_class
 from ._finite_diff import FD_METHODS, fg_source, namespace
-from ._standalone import jitable
 
 __all__ = ["objective", "Objective", "make_fg", "gradient_kind", "reraise", "compile_clearly"]
 
@@ -308,7 +307,6 @@ _adapters = {}
 # Placeholders: each adapter is a copy of a template below whose globals bind these
 # names to one objective's dispatchers (see _bind).
 disp = jdisp = inner = None
-RAISED = W.RAISED
 
 
 def scalar(v):
@@ -375,18 +373,29 @@ def _templates():
 _TEMPLATES = _templates()
 
 
+@intrinsic
+def catching(typingctx, fn, x, g, args):
+    """``fn(x, g, args)`` in compiled code, or ``RAISED`` where ``fn`` (a compiled
+    dispatcher) raised. numba's ``try``/``except`` would do the same at ten times the
+    cost of the call (see :func:`numopt._numba.call_catching`)."""
+    if not isinstance(fn, types.Dispatcher):
+        return None
+    sig = fn.get_call_type(typingctx, (x, g, args), {})
+
+    def codegen(context, builder, signature, llargs):
+        return call_catching(context, builder, fn.dispatcher, sig, llargs[1:], W.RAISED)
+
+    return sig.return_type(fn, x, g, args), codegen
+
+
 def _guard(stamp):
-    """The adapter itself: the global ``inner`` (an unguarded adapter, inlined) whose
-    exceptions become ``RAISED`` (see ``_workspace.RAISED``; numba cannot put the
-    call with ``*args`` of a template inside ``try`` itself). ``stamp`` names the
+    """The adapter itself: the global ``inner`` (an unguarded adapter, compiled) whose
+    exceptions become ``RAISED`` (see ``_workspace.RAISED``). ``stamp`` names the
     objective's code and version and the adapter's kind: numba keys a cached closure on
     its cells' contents, so it keeps one cached adapter per objective and kind."""
     def fg(x, g, args):
         stamp  # noqa: B018 -- part of the disk cache's key
-        try:
-            return inner(x, g, args)
-        except Exception:  # noqa: BLE001 -- whatever it is, the front door re-raises it
-            return RAISED
+        return catching(inner, x, g, args)
 
     return fg
 
@@ -432,7 +441,8 @@ def adapter(disp, jdisp, kind, fd, nargs, stamp=None):
         inner = _fd_fg(disp, fd, nargs, as_float="scalar")
     else:
         inner = _bind(_TEMPLATES[kind], disp=disp, jdisp=jdisp)
-    return _bind(_guard(f"{kind}|{stamp}"), inner=jitable(inner))
+    inner = njit(error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)(inner)
+    return _bind(_guard(f"{kind}|{stamp}"), inner=inner, catching=catching)
 
 
 def compile_clearly(build, fun, jac, kind, user_args):
