@@ -36,6 +36,7 @@ Differences from scipy, deliberate:
 """
 import math
 import sys
+import types as pytypes
 import warnings
 
 import numpy as np
@@ -199,7 +200,9 @@ def _ask(ws, iws, src):
         W.finish(iws, _MAXFEV)
         return
     xt = iws[W.X]
-    if iws[_F32] != 0:  # a float32 x0: the point (and so the vertex) is float32's
+    # A float32 x0: the point (and so the vertex) is float32's. ROUND32 is a constant of
+    # each step variant (see _step_variant); -1 (init) reads the flag.
+    if ROUND32 == 1 or (ROUND32 == -1 and iws[_F32] != 0):
         for i in range(n):
             ws[src + i] = np.float32(ws[src + i])
     if src != xt:
@@ -328,7 +331,7 @@ def _end_iteration(ws, iws):
     _next_iteration(ws, iws)
 
 
-def step(ws, iws, f):
+def _step(ws, iws, f):
     n = iws[W.N]
     lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
     iws[W.NFEV] += 1
@@ -402,6 +405,40 @@ def step(ws, iws, f):
             _shrink_vertex(ws, iws, k + 1)
         else:
             _end_iteration(ws, iws)
+
+
+# Whether _ask rounds points to float32: -1 reads the run's flag (init, once per run);
+# the step variants below fix it at compile time, since a test of the flag at every
+# point, however predictable, made a small solve 10% slower.
+ROUND32 = -1
+
+# The step's compiled helpers, copied into each variant with its own ROUND32.
+_HELPERS = ("_sort", "_ask", "_ask_vertex", "_clip", "_trial", "_replace_worst",
+            "_shrink_vertex", "_converged", "_next_iteration", "_end_iteration")
+
+
+def _step_variant(name, round32):
+    """A copy of ``_step`` and the helpers it reaches, over globals where ``ROUND32`` is
+    ``round32``, named ``name`` (a module-level name: the compiled loops' disk cache
+    keys on it by reference)."""
+    scope = dict(globals(), ROUND32=round32)
+    for helper in _HELPERS:
+        f = globals()[helper]
+        scope[helper] = register_jitable(pytypes.FunctionType(f.__code__, scope, helper))
+    variant = pytypes.FunctionType(_step.__code__, scope, name)
+    variant.__qualname__ = name
+    variant.__doc__ = _step.__doc__
+    return variant
+
+
+step = _step_variant("step", 0)
+step_f32 = _step_variant("step_f32", 1)
+
+
+def step_for(iopts):
+    """``step_f32`` for a float32 ``x0`` (it rounds every point to float32), else
+    ``step``."""
+    return step_f32 if np.asarray(iopts)[..., FLOAT32].any() else step
 
 
 def limits(maxiter, maxfev, n):
