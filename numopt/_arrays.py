@@ -55,6 +55,12 @@ class _Host:
 
         run_rule(rule, flags, param, grad, state, hyper, lo, hi)
 
+    @staticmethod
+    def run_factored(rule, flags, param, grad, state, hyper, lo, hi, shape):
+        from ._drivers.cpu import run_factored
+
+        run_factored(rule, flags, param, grad, state, hyper, lo, hi, shape)
+
 
 class _Device:
     name = "cuda"
@@ -90,6 +96,12 @@ class _Device:
         from ._drivers.cuda import launch_rule
 
         launch_rule(rule, flags, param, grad, state, hyper, lo, hi)
+
+    @staticmethod
+    def run_factored(rule, flags, param, grad, state, hyper, lo, hi, shape):
+        from ._drivers.cuda import launch_factored
+
+        launch_factored(rule, flags, param, grad, state, hyper, lo, hi, shape)
 
 
 HOST, DEVICE = _Host(), _Device()

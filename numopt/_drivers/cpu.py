@@ -1,4 +1,7 @@
-"""CPU drivers: compile an element-wise update rule into a serial and a threaded loop.
+"""CPU drivers: compile an update rule into a serial and a threaded loop.
+
+An element-wise rule is one loop over a whole bucket (:func:`rule_drivers`); a factored
+rule (Adafactor) is a few phases over one parameter at a time (:func:`factored_drivers`).
 
 A rule is a :class:`numopt._rules._record.Rule`; its ``update`` is a plain function
 ``update(i, param, grad, state, hyper, flags)`` that updates element ``i`` of the flat
@@ -21,7 +24,10 @@ Three details matter for speed and start-up:
   source (:mod:`numopt._fingerprint`) is closed over too, so editing a rule or one of
   its helpers invalidates the cached drivers.
 """
+import types
+
 import numba
+import numpy as np
 from numba import njit, prange, uintp
 from numba.extending import register_jitable
 
@@ -33,10 +39,10 @@ _compiled = {}
 _elements = {}
 
 
-def _element(update):
+def _element(update, inline="always"):
     # register_jitable keeps ``update`` a plain function (pickled by reference, see above).
     if update not in _elements:
-        _elements[update] = register_jitable(inline="always")(update)
+        _elements[update] = register_jitable(inline=inline)(update)
     return _elements[update]
 
 
@@ -86,3 +92,151 @@ def run_rule(rule, flags, param, grad, state, hyper, lo, hi):
         parallel(param, grad, state, hyper, lo, hi)
     else:
         serial(param, grad, state, hyper, lo, hi)
+
+
+# -- factored rules (Adafactor) -----------------------------------------------------------
+#: Columns per work item of the threaded column sums.
+_COLUMN_TILE = 512
+
+
+def factors(shape):
+    """``(R, C, factored)`` of a parameter of ``shape`` for a factored rule: its last two
+    dimensions (rows and columns), or for fewer than two dimensions one row per element
+    (``C = 1``, not factored)."""
+    shape = tuple(shape)  # (the CUDA simulator's shapes refuse negative indices)
+    if len(shape) >= 2:
+        return int(shape[-2]), int(shape[-1]), True
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n, 1, False
+
+
+def factored_drivers(rule, flags):
+    """Return the compiled ``(serial, parallel)`` drivers of a factored rule (a
+    :class:`numopt._rules._record.Rule` of ``kind="factored"``).
+
+    Both have the signature ``(param, grad, state, hyper, lo, hi, R, C, factored)`` and
+    update one parameter, elements ``lo <= i < hi`` of the flat buffers, seen as
+    ``(hi - lo) // (R * C)`` batches of ``R`` rows of ``C`` columns, in the phases of
+    :class:`numopt._rules._record.FactoredPhases`. They are one function compiled with
+    and without ``parallel``: every sum is taken in fixed chunks (of elements, of rows,
+    of columns) whose partial sums are added in order, so both give the same bits.
+    """
+    key = ("factored", rule, flags)
+    if key in _compiled:
+        return _compiled[key]
+    (param_square, grad_square, row_update, col_update, row_mean, scaled_update, step_size,
+     apply) = (_element(phase, "never") for phase in rule.update)
+    fingerprint = source_fingerprint("_rules", "_drivers")
+    chunk, tile = config.CHUNK, _COLUMN_TILE
+
+    def factored_step(param, grad, state, hyper, lo, hi, R, C, factored):
+        fingerprint  # noqa: B018 -- part of the cache key, see module docstring
+        # (each loop has names of its own: the threaded compile makes loop bodies
+        # functions of their own, and a name shared with the code around would be a
+        # value carried in or out)
+        n = hi - lo
+        nrows = n // C
+        nbatch = nrows // R
+        # 1. the sum of squares of the parameter (its RMS scales the step)
+        nchunks = (n + chunk - 1) // chunk
+        param_partial = np.empty(nchunks)
+        for ch in prange(nchunks):
+            start1 = lo + ch * chunk
+            acc1 = 0.0
+            for i1 in range(uintp(start1), uintp(min(hi, start1 + chunk))):
+                acc1 += param_square(i1, param, grad, state, hyper, flags)
+            param_partial[ch] = acc1
+        param_ssq = 0.0
+        for ch1 in range(nchunks):
+            param_ssq += param_partial[ch1]
+        # 2. each row's mean square into its statistic (a vector: each element's)
+        per_chunk = max(1, chunk // C)
+        nrchunks = (nrows + per_chunk - 1) // per_chunk
+        for rc2 in prange(nrchunks):
+            for k2 in range(rc2 * per_chunk, min(nrows, rc2 * per_chunk + per_chunk)):
+                base2 = lo + k2 * C
+                acc2 = 0.0
+                for i2 in range(uintp(base2), uintp(base2 + C)):
+                    acc2 += grad_square(i2, param, grad, state, hyper, flags)
+                row_update(uintp(lo + k2), param, grad, state, hyper, flags, acc2, C)
+        means = np.ones(nbatch, param.dtype)
+        if factored:
+            # 3. each column's mean square, summed over the rows in order, a tile of
+            # columns at a time; then each batch's mean row statistic
+            tiles = (C + tile - 1) // tile
+            for t3 in prange(nbatch * tiles):
+                b3 = t3 // tiles
+                c0 = (t3 - b3 * tiles) * tile
+                c1 = min(C, c0 + tile)
+                acc3 = np.zeros(c1 - c0)
+                for r3 in range(R):
+                    base3 = lo + (b3 * R + r3) * C
+                    for c3 in range(c0, c1):
+                        acc3[c3 - c0] += grad_square(uintp(base3 + c3), param, grad, state,
+                                                     hyper, flags)
+                for c3b in range(c0, c1):
+                    col_update(uintp(lo + b3 * C + c3b), param, grad, state, hyper, flags,
+                               acc3[c3b - c0], R)
+            for b4 in range(nbatch):
+                acc4 = 0.0
+                for k4 in range(b4 * R, b4 * R + R):
+                    acc4 += float(state[0, lo + k4])
+                means[b4] = row_mean(param, grad, state, hyper, flags, acc4, R)
+        # 4. the sum of squares of the update (its RMS clips the step)
+        update_partial = np.empty(nrchunks)
+        for rc5 in prange(nrchunks):
+            acc5 = 0.0
+            for k5 in range(rc5 * per_chunk, min(nrows, rc5 * per_chunk + per_chunk)):
+                b5 = k5 // R
+                ri5, ci5, base5 = uintp(lo + k5), uintp(lo + b5 * C), uintp(lo + k5 * C)
+                mean5 = means[b5]
+                for c5 in range(uintp(0), uintp(C)):
+                    u5 = scaled_update(base5 + c5, param, grad, state, hyper, flags, ri5,
+                                       ci5 + c5, mean5, factored)
+                    acc5 += float(u5) * float(u5)
+            update_partial[rc5] = acc5
+        update_ssq = 0.0
+        for rc6 in range(nrchunks):
+            update_ssq += update_partial[rc6]
+        step = step_size(param, hyper, flags, n, param_ssq, update_ssq)
+        # 5. the update, its scaled_update computed again (rather than stored)
+        for rc7 in prange(nrchunks):
+            for k7 in range(rc7 * per_chunk, min(nrows, rc7 * per_chunk + per_chunk)):
+                b7 = k7 // R
+                ri7, ci7, base7 = uintp(lo + k7), uintp(lo + b7 * C), uintp(lo + k7 * C)
+                mean7 = means[b7]
+                for c7 in range(uintp(0), uintp(C)):
+                    u7 = scaled_update(base7 + c7, param, grad, state, hyper, flags, ri7,
+                                       ci7 + c7, mean7, factored)
+                    apply(base7 + c7, param, grad, state, hyper, flags, u7, step)
+
+    name = f"{rule.name}_{''.join('1' if x else '0' for x in flags)}"
+    serial = _renamed(factored_step, f"serial_{name}")
+    parallel = _renamed(factored_step, f"parallel_{name}")
+    drivers = (njit(**_OPTIONS)(serial), njit(parallel=True, **_OPTIONS)(parallel))
+    _compiled[key] = drivers
+    return drivers
+
+
+def _renamed(func, qualname):
+    """A copy of ``func`` (same code and closure) under another qualified name: one cache
+    index file per driver."""
+    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                              func.__defaults__, func.__closure__)
+    copy.__qualname__ = qualname
+    return copy
+
+
+def run_factored(rule, flags, param, grad, state, hyper, lo, hi, shape):
+    """Apply the factored ``rule`` to one parameter of ``shape``, elements ``[lo, hi)``,
+    threaded when it is large."""
+    if hi <= lo:
+        return  # an empty parameter: nothing to update (torch only counts the step)
+    R, C, factored = factors(shape)
+    serial, parallel = factored_drivers(rule, flags)
+    if hi - lo >= config.PARALLEL_THRESHOLD and numba.get_num_threads() > 1:
+        parallel(param, grad, state, hyper, lo, hi, R, C, factored)
+    else:
+        serial(param, grad, state, hyper, lo, hi, R, C, factored)

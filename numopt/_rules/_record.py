@@ -9,9 +9,33 @@ class (:mod:`numopt.optim.optimizer`) and the drivers (:mod:`numopt._drivers`) r
 the record. The positional tuples numba needs are packed from the names here, once
 per step, so no other file knows an order.
 """
+from collections import namedtuple
 from operator import itemgetter
 
-__all__ = ["Rule", "lerp_weight"]
+__all__ = ["Rule", "FactoredPhases", "lerp_weight"]
+
+#: The phases of a factored rule (``kind="factored"``), each a plain function whose
+#: first two unpacking statements read ``f`` and ``h`` as the record names them. The
+#: drivers (:func:`numopt._drivers.cpu.factored_drivers`,
+#: :func:`numopt._drivers.cuda.launch_factored`) loop, reduce and launch; the phases
+#: hold all the arithmetic, so the CPU and the GPU compute the same thing:
+#:
+#: - ``param_square(i, p, g, s, h, f)``, ``grad_square(...)``: one element's square,
+#:   in float64, summed by the drivers (over the parameter; over a row or a column);
+#: - ``row_update(k, p, g, s, h, f, total, count)``: the row statistic stored at
+#:   ``s[0, k]`` from the sum ``total`` of its ``count`` squares; ``col_update`` the
+#:   column statistic at ``s[1, k]``;
+#: - ``row_mean(p, g, s, h, f, total, count)``: the mean of a batch's row statistics
+#:   from their sum (the denominator of the factored estimate);
+#: - ``scaled_update(i, p, g, s, h, f, ri, ci, mean, factored)``: element ``i``'s
+#:   update before its scale, from the statistics at ``s[0, ri]`` and ``s[1, ci]`` (the
+#:   drivers do the index arithmetic); its square is summed too;
+#: - ``step_size(p, h, f, n, param_ssq, update_ssq)``: the scale, from the two sums;
+#: - ``apply(i, p, g, s, h, f, u, step)``: the update itself, given element ``i``'s
+#:   ``scaled_update`` (a phase calls no other: the drivers pass values between them).
+FactoredPhases = namedtuple("FactoredPhases", (
+    "param_square", "grad_square", "row_update", "col_update", "row_mean",
+    "scaled_update", "step_size", "apply"))
 
 
 def _packer(names):
@@ -41,7 +65,7 @@ class Rule:
 
     Parameters
     ----------
-    update : function
+    update : function or FactoredPhases
         The compiled arithmetic: ``update(i, p, g, s, h, f)`` for an element-wise rule
         (see :mod:`numopt._rules`), or the phases of a factored rule (``kind``).
     hyper : tuple of str
@@ -73,17 +97,25 @@ class Rule:
         parameter by parameter with a reduction over its rows and columns (see
         :mod:`numopt._drivers.cpu`).
     state_shapes : function, optional
-        Factored rules: ``state_shapes(shape) -> {row: shape}``, the shapes (as torch
-        stores them) of the state rows a parameter of ``shape`` keeps; each occupies
-        the first elements of the parameter's slice of its row.
+        Factored rules: ``state_shapes(shape) -> {key: (row, shape)}``, for a parameter
+        of ``shape``, the state arrays it keeps under torch's keys, each with the state
+        row that stores it and its shape as torch stores it; an array occupies the
+        first elements of the parameter's slice of its row. Element-wise rules keep
+        every active row under its own name, in the parameter's shape.
+    name : str, optional
+        The rule's name (default: ``update.__name__``; required for a factored rule).
     """
 
     def __init__(self, update, *, hyper, flags, rows, reads, derive, active_rows=None,
-                 scalars=None, row_init=None, kind="elementwise", state_shapes=None):
+                 scalars=None, row_init=None, kind="elementwise", state_shapes=None,
+                 name=None):
         if kind not in ("elementwise", "factored"):
             raise ValueError(f"kind must be 'elementwise' or 'factored', got {kind!r}")
+        if kind == "factored" and (not isinstance(update, FactoredPhases)
+                                   or state_shapes is None or name is None):
+            raise ValueError("a factored rule needs FactoredPhases, state_shapes and a name")
         self.update = update
-        self.name = update.__name__
+        self.name = name or update.__name__
         self.hyper, self.flags, self.rows = tuple(hyper), tuple(flags), tuple(rows)
         self.reads = tuple(reads)
         self.derive = derive

@@ -325,6 +325,7 @@ class Optimizer:
                     raise
                 if plan is not None:
                     plans.append(plan)
+        factored = self._rule is not None and self._rule.kind == "factored"
         for b, rows, row_values, fresh, init, steps, full in plans:  # (inlined: per step)
             if rows is not None:
                 if row_values is not None:
@@ -335,6 +336,12 @@ class Optimizer:
             for lo, hi, after, hyper, flags in steps:
                 for k, value in after.items():
                     b.scalars[k][lo:hi] = value
+                if factored:  # one call per parameter: its rows and columns
+                    for j in range(lo, hi):
+                        b.xp.run_factored(self._rule, flags, b.param, b.grad, b.state, hyper,
+                                          int(b.offsets[j]), int(b.offsets[j + 1]),
+                                          b.params[j].shape)
+                    continue
                 b.xp.run(self._rule, flags, b.param, b.grad, b.state, hyper,
                          int(b.offsets[lo]), int(b.offsets[hi]))
             if not full:
@@ -481,7 +488,6 @@ class Optimizer:
         for group, group_ids, buckets in zip(groups, ids, self._buckets):
             rows = tuple(self._state_rows(group))
             scalar_names = tuple(self._init_scalars(group))
-            keys = scalar_names + rows
             pid_of = {id(p): pid for p, pid in zip(group["params"], group_ids)}
             new = []
             for b in buckets:
@@ -494,6 +500,8 @@ class Optimizer:
                     entry = self._loaded_entry(group, saved_state.get(pid, {}), pid)
                     if not entry:
                         continue  # no state yet
+                    layout = self._state_layout(rows, p.shape)
+                    keys = scalar_names + tuple(key for key, _, _ in layout)
                     missing = [k for k in keys if k not in entry]
                     extra = [k for k in entry if k not in keys]
                     if missing or extra:
@@ -505,10 +513,11 @@ class Optimizer:
                             f"options keeps {', '.join(map(repr, keys))}): is it the state "
                             "of another optimizer?"
                         )
-                    lo, hi = b.offsets[j], b.offsets[j + 1]
-                    for k, row in enumerate(rows):
-                        value = _state_array(entry[row], p, f"state {row!r} of parameter {pid}")
-                        b.xp.copy(state[k, lo:hi], value.reshape(-1))
+                    lo = b.offsets[j]
+                    for key, k, shape in layout:
+                        value = _state_array(entry[key], p, f"state {key!r} of parameter {pid}",
+                                             shape)
+                        b.xp.copy(state[k, lo:lo + value.size], value.reshape(-1))
                     for k in scalar_names:
                         scalars[k][j] = _state_scalar(entry[k], f"state {k!r} of parameter "
                                                       f"{pid}", integer=k == "step")
@@ -562,9 +571,22 @@ class Optimizer:
         for name, arr in b.scalars.items():
             value = arr[j]
             entry[name] = int(value) if name == "step" else float(value)
-        for k, name in enumerate(b.rows):
-            entry[name] = b.view(b.state[k], j)
+        for key, k, shape in self._state_layout(b.rows, b.params[j].shape):
+            lo = b.offsets[j]
+            entry[key] = b.state[k, lo:lo + _size(shape)].reshape(shape)
         return entry
+
+    def _state_layout(self, rows, shape):
+        """``(key, row index, shape)`` of each state array a parameter of ``shape`` keeps
+        in a bucket with state ``rows``: an element-wise rule keeps each row under its
+        own name, in the parameter's shape; a factored rule (Adafactor) keeps arrays of
+        other shapes (``Rule.state_shapes``) in the first elements of the parameter's
+        slice of a row."""
+        rule = self._rule
+        if rule is None or rule.state_shapes is None:
+            return [(name, k, shape) for k, name in enumerate(rows)]
+        return [(key, rows.index(row), tuple(s))
+                for key, (row, s) in rule.state_shapes(shape).items() if row in rows]
 
     def _plan_bucket(self, group, b):
         """What one step of bucket ``b`` will do, computed without changing anything.
@@ -801,19 +823,27 @@ def _check_torch_only(h, *names):
             )
 
 
-def _state_array(value, p, what):
-    """A loaded state array for parameter ``p``: floating point, of ``p``'s shape, cast
-    to ``p``'s dtype as torch's ``load_state_dict`` casts it."""
+def _size(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _state_array(value, p, what, shape=None):
+    """A loaded state array for parameter ``p``: floating point, of ``shape`` (default
+    ``p``'s), cast to ``p``'s dtype as torch's ``load_state_dict`` casts it."""
+    shape = p.shape if shape is None else shape
     if not isinstance(value, np.ndarray):
         if not hasattr(value, "__array__"):
-            raise ValueError(f"{what} must be an array of shape {p.shape}, got "
+            raise ValueError(f"{what} must be an array of shape {shape}, got "
                              f"{type(value).__name__}")
         value = np.asarray(value)
     if value.dtype.kind != "f":
         raise ValueError(f"{what} has dtype {value.dtype}, expected a floating-point array "
                          f"(cast to the parameter's {p.dtype})")
-    if value.shape != p.shape:
-        raise ValueError(f"{what} has shape {value.shape}, expected {p.shape}")
+    if value.shape != shape:
+        raise ValueError(f"{what} has shape {value.shape}, expected {shape}")
     return np.ascontiguousarray(value, dtype=p.dtype)
 
 
