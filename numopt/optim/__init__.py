@@ -7,6 +7,7 @@ learning-rate schedules.
 from . import lr_scheduler
 from ._serialization import load_state, save_state
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
@@ -24,6 +25,6 @@ from .sgd import SGD
 __all__ = [
     "Optimizer", "required",
     "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-    "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS", "Lion",
+    "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS", "Lion", "Adafactor",
     "save_state", "load_state", "lr_scheduler",
 ]

@@ -38,6 +38,10 @@ class OptimizerInfo:
         Every state array has the parameter's shape (False: Adafactor's factored rows).
     minimize : bool
         Offered as a first-order ``minimize`` method (``method=cls.__name__.lower()``).
+    golden : str
+        The file of ``tests/data`` holding torch's recorded trajectories (reference
+        "torch"): ``optim_golden.npz`` (``tools/make_golden_optim.py``) or one of the
+        optimizer's own (Adafactor's, ``tools/make_golden_adafactor.py``).
     """
 
     cls: type
@@ -46,6 +50,7 @@ class OptimizerInfo:
     eager_state: bool = False
     param_shaped_state: bool = True
     minimize: bool = True
+    golden: str = "optim_golden.npz"
 
     @property
     def name(self):
@@ -80,6 +85,11 @@ OPTIMIZERS = (
     OptimizerInfo(optim.ASGD, configs=(dict(lr=0.01, t0=3, weight_decay=0.1),)),
     OptimizerInfo(optim.Lion, configs=(dict(lr=0.01), dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.5, maximize=True)),
                   reference="naive", minimize=False),
+    OptimizerInfo(optim.Adafactor, configs=(
+        dict(lr=0.01),
+        dict(lr=0.02, beta2_decay=-0.5, eps=(1e-6, 1e-2), d=2.0, weight_decay=0.1,
+             maximize=True)),
+                  golden="adafactor_golden.npz", param_shaped_state=False, minimize=False),
 )
 
 

@@ -75,3 +75,16 @@ def test_golden_data_covers_the_options():
 @pytest.mark.parametrize("case", META, ids=[m["id"] for m in META])
 def test_naive_reference_follows_torch(case):
     replay(case, naive.Param, lambda groups, kw: naive.NaiveOptimizer("Adafactor", groups, **kw))
+
+
+def _numopt_make(groups, kw):
+    from numopt import optim
+
+    return optim.Adafactor(groups, **kw)
+
+
+@pytest.mark.parametrize("case", META, ids=[m["id"] for m in META])
+def test_numopt_follows_torch(case):
+    from numopt import Parameter
+
+    replay(case, Parameter, _numopt_make)
