@@ -255,32 +255,21 @@ def _update_inverse_hessian(ws, n, hk, s, y, hy, v, rho):
 
 @jitable
 def _best(ws, iws, f):
-    """Remember the trial point and its gradient: the lowest f evaluated so far."""
+    """Keep the trial point and its gradient: the lowest f evaluated so far."""
     n = iws[W.N]
     xt, gt = _offsets(n)[3:5]
-    xb, gb, v = _more_offsets(n)
-    for i in range(n):
-        ws[xb + i] = ws[xt + i]
-        ws[gb + i] = ws[gt + i]
-    ws[_FB] = f
+    xb, gb = _more_offsets(n)[:2]
+    W.remember_best(ws, n, f, _FB, xt, gt, xb, gb)
 
 
 @jitable
 def _stop_nonfinite(ws, iws, f):
     """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
-    values: stop (reason 5) at the best point evaluated (never the non-finite one), with
-    the f it returned there (at x0, the NaN or inf itself)."""
+    values: stop at the best point evaluated (see ``W.stop_at_best``)."""
     n = iws[W.N]
-    if iws[_PHASE] == _INITIAL:
-        ws[W.FR] = f
-    elif ws[_FB] < ws[W.FR]:  # a trial point was lower than the iterate
-        xk, gk = _offsets(n)[:2]
-        xb, gb, v = _more_offsets(n)
-        for i in range(n):
-            ws[xk + i] = ws[xb + i]
-            ws[gk + i] = ws[gb + i]
-        ws[W.FR] = ws[_FB]
-    W.finish(iws, 5)
+    xk, gk = _offsets(n)[:2]
+    xb, gb = _more_offsets(n)[:2]
+    W.stop_at_best(ws, iws, f, iws[_PHASE] == _INITIAL, _FB, xb, gb, xk, gk)
 
 
 def step(ws, iws, f):

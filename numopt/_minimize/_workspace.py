@@ -58,3 +58,33 @@ def finish(iws, reason):
     """End the run with a termination reason (see :mod:`numopt._result`)."""
     iws[TASK] = DONE
     iws[REASON] = reason
+
+
+# The best point evaluated (API.md section 5): a method that can stop on a NaN or an
+# infinite value keeps the lowest f it has seen, at ws[fb], with its point and gradient
+# at ws[xb:xb + n] and ws[gb:gb + n], and ends the run there.
+@jitable
+def remember_best(ws, n, f, fb, xt, gt, xb, gb):
+    """Keep the point ``ws[xt:xt + n]`` (gradient at ``gt``), whose value ``f`` is the
+    lowest seen so far, as the best point."""
+    for i in range(n):
+        ws[xb + i] = ws[xt + i]
+        ws[gb + i] = ws[gt + i]
+    ws[fb] = f
+
+
+@jitable
+def stop_at_best(ws, iws, f, first, fb, xb, gb, xr, gr):
+    """Stop with reason 5 (the objective returned NaN or infinity): at the best point
+    kept by :func:`remember_best` if it is lower than the iterate at ``xr`` (gradient
+    at ``gr``), with the value the objective returned there; at the first evaluation
+    (``first``), with the non-finite ``f`` itself."""
+    n = iws[N]
+    if first:
+        ws[FR] = f
+    elif ws[fb] < ws[FR]:
+        for i in range(n):
+            ws[xr + i] = ws[xb + i]
+            ws[gr + i] = ws[gb + i]
+        ws[FR] = ws[fb]
+    finish(iws, 5)
