@@ -79,8 +79,9 @@ import sys
 import numpy as np
 from numba.extending import register_jitable
 
+from .._checks import _check_lr, _not_nan, _real
 from . import _workspace as W
-from ._registry import Method
+from ._registry import UNLIMITED, Method
 from ._strong_wolfe import DONE as SW_DONE
 from ._strong_wolfe import SW_F, SW_GBUF, SW_SIZE, SW_TT, rd, sw_start, sw_step
 
@@ -512,12 +513,51 @@ def step(ws, iws, f):
 
 
 # -- minimize(method="LBFGS") ---------------------------------------------------------------
-def _pack(o, n, lower, upper):
-    """The option arrays, with ``optim.LBFGS``'s own checks of its options (a string,
-    NaN or a fractional ``history_size`` raises naming the option; ``inf`` limits are
-    no limit, as in torch)."""
-    from ..optim.lbfgs import _count, _limit, check_options  # optim imports this package
+def check_options(h):
+    """Check torch's LBFGS options in the dict ``h``, normalising them in place.
 
+    ``lr`` as torch checks it; ``max_iter`` and ``max_eval`` whole numbers or inf
+    (``max_eval=None`` becomes torch's ``max_iter * 5 // 4``); the tolerances numbers
+    (not NaN); ``history_size`` a whole number of at least 1. ``line_search_fn`` is
+    left to ``step()``, as torch leaves it. Raises TypeError or ValueError naming the
+    option.
+    """
+    _check_lr(h)
+    max_iter = h["max_iter"] = _count(h["max_iter"], "max_iter")
+    if h["max_eval"] is None:  # torch's default, inf for an unlimited max_iter
+        h["max_eval"] = max_iter if max_iter == math.inf else max_iter * 5 // 4
+    h["max_eval"] = _count(h["max_eval"], "max_eval")
+    for name in ("tolerance_grad", "tolerance_change"):
+        h[name] = _not_nan(_real(h[name], name), name)
+    history_size = h["history_size"] = _count(h["history_size"], "history_size",
+                                              unlimited=False)
+    if not history_size >= 1:
+        raise ValueError(f"Invalid history_size value: {history_size}")
+
+
+def _count(value, name, unlimited=True):
+    """A whole number of iterations or evaluations (``unlimited``: or inf, as torch allows)."""
+    value = _not_nan(_real(value, name), name)
+    if unlimited and value == math.inf:
+        return math.inf
+    if not float(value).is_integer():
+        if unlimited:
+            raise ValueError(f"{name} must be a whole number or inf, got {value!r}")
+        raise ValueError(f"{name} must be a whole number, got {value!r} (numopt keeps the "
+                         "history in a buffer of that many pairs)")
+    return int(value)
+
+
+def limit(count):
+    """A count for the state machine's int64 options: inf (or more) becomes a bound no
+    run reaches."""
+    return max(min(count, UNLIMITED), -UNLIMITED)
+
+
+def _pack(o, n, lower, upper):
+    """The option arrays, with ``optim.LBFGS``'s checks of its options
+    (:func:`check_options`: a string, NaN or a fractional ``history_size`` raises naming
+    the option; ``inf`` limits are no limit, as in torch)."""
     max_iter, maxiter = o["max_iter"], o["maxiter"]
     if maxiter is not None:
         maxiter = _count(maxiter, "maxiter")  # checked under the name it was given
@@ -534,7 +574,7 @@ def _pack(o, n, lower, upper):
         raise ValueError("only 'strong_wolfe' is supported")
     fopts = np.array([float(h["lr"]), h["tolerance_grad"], h["tolerance_change"]],
                      dtype=np.float64)
-    iopts = np.array([_limit(h["max_iter"]), _limit(h["max_eval"]), h["history_size"],
+    iopts = np.array([limit(h["max_iter"]), limit(h["max_eval"]), h["history_size"],
                       0 if line_search_fn is None else 1, 0, 1, 1], dtype=np.int64)
     return fopts, iopts
 

@@ -1,5 +1,4 @@
 """L-BFGS, as ``torch.optim.LBFGS``, driving the state machine of ``minimize(method="LBFGS")``."""
-import math
 import numbers
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -9,13 +8,12 @@ import numpy as np
 from .._minimize import _lbfgs as L
 from .._minimize import _workspace as W
 from .._minimize._drivers import jitted
-from .optimizer import Optimizer, _check_lr, _describe, _not_nan, _real, _state_scalar
+from .optimizer import Optimizer, _describe, _state_scalar
 
 __all__ = ["LBFGS"]
 
 _GROUP_ERROR = "LBFGS doesn't support per-parameter options (parameter groups)"
 # max_iter or max_eval = inf (no limit, as in torch) as the state machine's integer.
-_UNLIMITED = 2 ** 62
 # torch's state of the first parameter once a direction exists, besides the counters.
 _DIRECTION_KEYS = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad",
                    "prev_loss")
@@ -127,7 +125,7 @@ class LBFGS(Optimizer):
         self._iws = None
 
     def _check_hyper(self, h):
-        check_options(h)
+        L.check_options(h)
 
     # -- the step ---------------------------------------------------------------------
     def _bucket(self):
@@ -156,7 +154,7 @@ class LBFGS(Optimizer):
         lr = float(lr.item() if isinstance(lr, np.ndarray) else lr)
         fopts = np.array([lr, group["tolerance_grad"], group["tolerance_change"]],
                          dtype=np.float64)
-        iopts = np.array([_limit(group["max_iter"]), _limit(group["max_eval"]), m,
+        iopts = np.array([L.limit(group["max_iter"]), L.limit(group["max_eval"]), m,
                           0 if line_search_fn is None else 1,
                           1 if b.dtype == np.float32 else 0, 0, 0], dtype=np.int64)
         return fopts, iopts
@@ -429,50 +427,9 @@ class LBFGS(Optimizer):
         return ws, iws
 
 
-def check_options(h):
-    """Check torch's LBFGS options in the dict ``h``, normalising them in place.
-
-    ``lr`` as torch checks it; ``max_iter`` and ``max_eval`` whole numbers or inf
-    (``max_eval=None`` becomes torch's ``max_iter * 5 // 4``); the tolerances numbers
-    (not NaN); ``history_size`` a whole number of at least 1. ``line_search_fn`` is
-    left to ``step()``, as torch leaves it. Raises TypeError or ValueError naming the
-    option.
-    """
-    _check_lr(h)
-    max_iter = h["max_iter"] = _count(h["max_iter"], "max_iter")
-    if h["max_eval"] is None:  # torch's default, inf for an unlimited max_iter
-        h["max_eval"] = max_iter if max_iter == math.inf else max_iter * 5 // 4
-    h["max_eval"] = _count(h["max_eval"], "max_eval")
-    for name in ("tolerance_grad", "tolerance_change"):
-        h[name] = _not_nan(_real(h[name], name), name)
-    history_size = h["history_size"] = _count(h["history_size"], "history_size",
-                                              unlimited=False)
-    if not history_size >= 1:
-        raise ValueError(f"Invalid history_size value: {history_size}")
-
-
 def _number_of(value, key):
     """An entry of the list-valued state ``key`` (a number or a 1-element array)."""
     return _state_scalar(value, f"an entry of state {key!r}")
-
-
-def _count(value, name, unlimited=True):
-    """A whole number of iterations or evaluations (``unlimited``: or inf, as torch allows)."""
-    value = _not_nan(_real(value, name), name)
-    if unlimited and value == math.inf:
-        return math.inf
-    if not float(value).is_integer():
-        if unlimited:
-            raise ValueError(f"{name} must be a whole number or inf, got {value!r}")
-        raise ValueError(f"{name} must be a whole number, got {value!r} (numopt keeps the "
-                         "history in a buffer of that many pairs)")
-    return int(value)
-
-
-def _limit(count):
-    """A count for the state machine's int64 options: inf (or more) becomes a bound no
-    run reaches."""
-    return max(min(count, _UNLIMITED), -_UNLIMITED)
 
 
 def _loss_value(loss):
