@@ -123,8 +123,23 @@ def test_index_lists_every_page():
 _MACHINE_PATH = re.compile(r"(?<![\w.])(/work/|/tmp/|/root/|/home/|/Users/|[A-Z]:\\\\)")
 
 
-def test_no_machine_paths_in_the_docs():
-    pages = [*PAGES, ROOT / "benchmarks" / "README.md"]
+def _project_files():
+    """The project's own text files: sources, docs, build and CI files (not virtual
+    environments, caches or git's own files)."""
+    suffixes = {".py", ".md", ".toml", ".cfg", ".txt", ".sh", ".yml", ".yaml"}
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d == ".ci" or not (d.startswith(".") or d.startswith("venv")
+                                                          or d in ("__pycache__", "build", "dist")
+                                                          or d.endswith(".egg-info"))]
+        for name in files:
+            path = Path(folder) / name
+            if path.suffix in suffixes or path.relative_to(ROOT).as_posix() == ".ci/run":
+                yield path
+
+
+def test_no_machine_paths_in_the_project():
+    pages = [p for p in _project_files() if p != Path(__file__).resolve()]
+    assert ROOT / "README.md" in pages and ROOT / ".ci" / "run" in pages
     found = []
     for path in pages:
         for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
