@@ -329,7 +329,7 @@ def _scalar(v):
                 raise ValueError("the objective must return a scalar value")
             return float(v.ravel()[0])
         return one
-    return None  # anything else fails to type: clear_compile_errors explains it
+    return None  # anything else fails to type: compile_clearly explains it
 
 
 @register_jitable(no_cpython_wrapper=True, no_cfunc_wrapper=True)
