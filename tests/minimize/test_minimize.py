@@ -565,6 +565,12 @@ def test_disp_warns_or_prints_as_scipy(method, capsys):
 
 @pytest.mark.parametrize("method", ["BFGS", "CG", "Nelder-Mead"])
 def test_return_all_gives_scipys_allvecs(method):
+    import scipy
+
+    if method == "Nelder-Mead" and tuple(map(int, scipy.__version__.split(".")[:2])) < (1, 17):
+        # scipy 1.12 (the floor tested) gives x0 and then one vertex per iteration, one
+        # entry more than 1.17, whose behaviour numopt follows.
+        pytest.skip("Nelder-Mead's allvecs changed length between scipy 1.12 and 1.17")
     jac = None if method == "Nelder-Mead" else so.rosen_der
     ref = so.minimize(so.rosen, [1.3, 0.7, 0.8], jac=jac, method=method,
                       options={"return_all": True})
