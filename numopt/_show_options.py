@@ -26,6 +26,8 @@ _MEANING = {
     "hess_inv0": "Initial inverse Hessian: a symmetric positive definite `(n, n)` matrix "
                  "(`None`: the identity).",
     "eps": "Absolute finite-difference step with `jac=None` (a scalar or one per variable).",
+    "disp": "Print scipy's summary at the end (and warn as scipy does when the run fails).",
+    "return_all": "Also return `allvecs`: x0, then the iterate after each iteration.",
     "finite_diff_rel_step": "Relative finite-difference step with `jac=\"2-point\"`, "
                             "`\"3-point\"` or `\"cs\"` (`None`: the scheme's default).",
     "maxcor": "Number of correction pairs kept (the memory of the Hessian approximation).",

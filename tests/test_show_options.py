@@ -117,3 +117,15 @@ def test_exported_lazily():
     from numopt._show_options import show_options
 
     assert numopt.show_options is show_options
+
+
+def test_options_that_work_are_not_called_ignored():
+    # BFGS, CG and Nelder-Mead honour disp and return_all (as scipy); L-BFGS-B's disp and
+    # every method's workers change nothing.
+    for method in ("BFGS", "CG", "Nelder-Mead"):
+        body = numopt.show_options("minimize", method, disp=False)
+        for name in ("disp", "return_all"):
+            meaning = body.split(f"\n{name} : ")[1].split("\n")[1]
+            assert "no effect" not in meaning, (method, name)
+    body = numopt.show_options("minimize", "L-BFGS-B", disp=False)
+    assert "no effect" in body.split("\ndisp : ")[1].split("\n")[1]

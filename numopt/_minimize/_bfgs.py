@@ -425,6 +425,6 @@ METHOD = Method(
                   eps=SQRT_EPS, disp=False, return_all=False, finite_diff_rel_step=None,
                   hess_inv0=None, workers=None),
     pack=_pack, tol=("gtol",),
-    ignored=("disp", "return_all", "workers"),
+    ignored=("workers",),
     fd_options=True,
 )

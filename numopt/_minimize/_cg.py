@@ -406,6 +406,6 @@ METHOD = Method(
     defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, c1=1e-4, c2=0.4, eps=SQRT_EPS,
                   disp=False, return_all=False, finite_diff_rel_step=None, workers=None),
     pack=_pack, tol=("gtol",),
-    ignored=("disp", "return_all", "workers"),
+    ignored=("workers",),
     fd_options=True,
 )

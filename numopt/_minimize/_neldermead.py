@@ -523,5 +523,5 @@ METHOD = Method(
     defaults=dict(maxiter=None, maxfev=None, disp=False, return_all=False,
                   initial_simplex=None, xatol=1e-4, fatol=1e-4, adaptive=False),
     pack=_pack, tol=("xatol", "fatol"), uses_gradient=False, bounds=True,
-    ignored=("disp", "return_all"), nan_bound_is_none=False,
+    nan_bound_is_none=False,
 )
