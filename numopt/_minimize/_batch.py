@@ -105,10 +105,9 @@ def _batch_fg(fun, jac, kind, fd, args, mask):
     key = (py_fg, atype)
     if key in _batch_adapters:
         return _batch_adapters[key]
-    row = _slice_args(args[:-1] if kind == "fd" else args, mask, 0)
     wap = compile_clearly(
         lambda: first_class(py_fg, float64(float64[::1], float64[::1], atype, int64)),
-        fun, jac, kind, row)
+        fun, jac, kind, _slice_args(args, mask, 0))
     _batch_adapters[key] = wap
     return wap
 

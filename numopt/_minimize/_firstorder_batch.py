@@ -229,8 +229,8 @@ def evaluator(fun, kind, fd, args, mask, compiled, device, fg=None, fgv=None):
         from ._batch import _slice_args
 
         atype = args_type(args)
-        row = _slice_args(args[:-1] if kind == "fd" else args, mask, 0)
-        fg_rows = compile_clearly(lambda: _rows_fg(fg, atype), fun, None, kind, row)
+        fg_rows = compile_clearly(lambda: _rows_fg(fg, atype), fun, None, kind,
+                                  _slice_args(args, mask, 0))
         eval_rows = _chunk_driver(atype)
         F = None
 

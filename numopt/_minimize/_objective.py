@@ -445,13 +445,15 @@ def adapter(disp, jdisp, kind, fd, nargs, stamp=None):
     return _bind(_guard(f"{kind}|{stamp}"), inner=inner, catching=catching)
 
 
-def compile_clearly(build, fun, jac, kind, user_args):
+def compile_clearly(build, fun, jac, kind, args):
     """``build()``, compiling an adapter of ``fun``; a numba error on the way becomes a
     ``TypeError`` that names the objective, says how numopt calls it and what does not
-    fit (numba's own message stays as its ``__cause__``)."""
+    fit (numba's own message stays as its ``__cause__``). ``args`` are one problem's
+    adapter arguments (with finite differences, the step and bound array last)."""
     try:
         return build()
     except NumbaError as e:
+        user_args = args[:-1] if kind == "fd" else args
         raise TypeError(_explain(fun, jac, kind, user_args)) from e
 
 
@@ -551,8 +553,7 @@ def _compiled_fg(fun, jac, kind, fd, args):
     if kind != "fd":
         stamp = _disk_stamp(disp, jdisp) if kind == "jac" else _disk_stamp(disp)
     fg = adapter(disp, jdisp, kind, fd, len(args), stamp)
-    user_args = args[:-1] if kind == "fd" else args
     wap = compile_clearly(lambda: first_class(fg, sig, cache=stamp is not None),
-                          fun, jac, kind, user_args)
+                          fun, jac, kind, args)
     _adapters[key] = wap
     return wap
