@@ -7,6 +7,8 @@ the same thing everywhere.
 """
 from scipy.optimize import OptimizeResult as _ScipyOptimizeResult
 
+from ._minimize import _reasons
+
 __all__ = ["OptimizeResult", "REASONS", "describe"]
 
 
@@ -30,34 +32,8 @@ class OptimizeResult(_ScipyOptimizeResult):
     """
 
 
-# reason -> (status, success, message)
-REASONS = {
-    # shared
-    0: (0, True, "Optimization terminated successfully."),
-    1: (1, False, "Maximum number of iterations has been exceeded."),
-    2: (2, False, "Desired error not necessarily achieved due to precision loss."),
-    3: (3, False, "NaN result encountered."),
-    4: (1, False, "Maximum number of function evaluations has been exceeded."),
-    5: (5, False, "The objective returned NaN or infinity; the result is the best finite point seen."),
-    6: (99, False, "`callback` raised `StopIteration`."),
-    7: (2, False, "Maximum number of iterations has been exceeded."),  # Nelder-Mead, Powell
-    # Compiled code caught an exception of the objective: never returned, the front
-    # door re-raises it (see numopt._minimize._workspace.RAISED).
-    8: (-1, False, "The objective raised an exception."),
-    # minimize's front door: L-BFGS-B with lb == ub for every variable runs nothing
-    9: (0, True, "All independent variables were fixed by bounds."),
-    # L-BFGS-B, in scipy's words
-    20: (0, True, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"),
-    21: (0, True, "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"),
-    22: (1, False, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"),
-    23: (1, False, "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"),
-    24: (2, False, "ABNORMAL: "),
-    # LBFGS (torch's algorithm)
-    30: (0, True, "Optimization terminated: gradient norm below tolerance_grad."),
-    31: (0, True, "Optimization terminated: change below tolerance_change."),
-    32: (1, False, "Maximum number of iterations (max_iter) has been exceeded."),
-    33: (1, False, "Maximum number of function evaluations (max_eval) has been exceeded."),
-}
+# reason -> (status, success, message), from the one table of named reasons
+REASONS = {r.code: (r.status, r.success, r.message) for r in _reasons.TABLE}
 
 
 def describe(reason):

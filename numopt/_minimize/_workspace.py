@@ -13,6 +13,7 @@ step functions serve a Python loop, a compiled loop, a ``prange`` over the rows 
 """
 import numpy as np
 
+from . import _reasons
 from ._standalone import jitable
 
 # iws header
@@ -44,7 +45,7 @@ EVALUATE = 1
 # user's own exception (see numopt._minimize._objective.reraise).
 RAISED_BITS = 0x7FF86E756D6F7074
 RAISED = float(np.array(RAISED_BITS, dtype=np.int64).view(np.float64))
-RAISED_REASON = 8
+RAISED_REASON = _reasons.RAISED
 
 
 @jitable

@@ -1,0 +1,67 @@
+"""The termination reasons of every method, named, in one table.
+
+A state machine ends a run with ``finish(iws, reason)`` (:mod:`._workspace`), where
+``reason`` is one of the constants below; :mod:`numopt._result` turns it into scipy's
+``status``, ``success`` and ``message`` with :data:`TABLE`. The constants are plain ints,
+which numba folds into compiled code.
+"""
+from collections import namedtuple
+
+Reason = namedtuple("Reason", "code name status success message")
+
+TABLE = (
+    # shared
+    Reason(0, "CONVERGED", 0, True, "Optimization terminated successfully."),
+    Reason(1, "MAXITER", 1, False, "Maximum number of iterations has been exceeded."),
+    Reason(2, "PRECISION_LOSS", 2, False,
+           "Desired error not necessarily achieved due to precision loss."),
+    Reason(3, "NAN_RESULT", 3, False, "NaN result encountered."),
+    Reason(4, "MAXFEV", 1, False, "Maximum number of function evaluations has been exceeded."),
+    Reason(5, "NONFINITE", 5, False,
+           "The objective returned NaN or infinity; the result is the best finite point seen."),
+    Reason(6, "CALLBACK_STOP", 99, False, "`callback` raised `StopIteration`."),
+    # Nelder-Mead and Powell report the iteration limit with status 2
+    Reason(7, "MAXITER_STATUS2", 2, False, "Maximum number of iterations has been exceeded."),
+    # Compiled code caught an exception of the objective: never returned, the front door
+    # re-raises it (see numopt._minimize._workspace.RAISED).
+    Reason(8, "RAISED", -1, False, "The objective raised an exception."),
+    # minimize's front door: L-BFGS-B with lb == ub for every variable runs nothing
+    Reason(9, "ALL_FIXED", 0, True, "All independent variables were fixed by bounds."),
+    # L-BFGS-B, in scipy's words
+    Reason(20, "LBFGSB_PGTOL", 0, True, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"),
+    Reason(21, "LBFGSB_FACTR", 0, True, "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"),
+    Reason(22, "LBFGSB_MAXITER", 1, False, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"),
+    Reason(23, "LBFGSB_MAXFUN", 1, False, "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"),
+    Reason(24, "LBFGSB_ABNORMAL", 2, False, "ABNORMAL: "),
+    # LBFGS (torch's algorithm)
+    Reason(30, "LBFGS_TOLERANCE_GRAD", 0, True,
+           "Optimization terminated: gradient norm below tolerance_grad."),
+    Reason(31, "LBFGS_TOLERANCE_CHANGE", 0, True,
+           "Optimization terminated: change below tolerance_change."),
+    Reason(32, "LBFGS_MAX_ITER", 1, False,
+           "Maximum number of iterations (max_iter) has been exceeded."),
+    Reason(33, "LBFGS_MAX_EVAL", 1, False,
+           "Maximum number of function evaluations (max_eval) has been exceeded."),
+)
+
+BY_CODE = {r.code: r for r in TABLE}
+
+CONVERGED = 0
+MAXITER = 1
+PRECISION_LOSS = 2
+NAN_RESULT = 3
+MAXFEV = 4
+NONFINITE = 5
+CALLBACK_STOP = 6
+MAXITER_STATUS2 = 7
+RAISED = 8
+ALL_FIXED = 9
+LBFGSB_PGTOL = 20
+LBFGSB_FACTR = 21
+LBFGSB_MAXITER = 22
+LBFGSB_MAXFUN = 23
+LBFGSB_ABNORMAL = 24
+LBFGS_TOLERANCE_GRAD = 30
+LBFGS_TOLERANCE_CHANGE = 31
+LBFGS_MAX_ITER = 32
+LBFGS_MAX_EVAL = 33
