@@ -8,8 +8,8 @@ gradients, and L-BFGS-B with bounds that are active at the solution), one
 ``status`` and the exact bits of ``x`` and ``fun``. Compare two runs to prove a change
 left every result unchanged bit for bit::
 
-    PYTHONPATH=. python tools/mgh_fingerprint.py --out /tmp/before.json   # on the base
-    PYTHONPATH=. python tools/mgh_fingerprint.py --compare /tmp/before.json
+    PYTHONPATH=. python tools/mgh_fingerprint.py --out before.json   # on the base
+    PYTHONPATH=. python tools/mgh_fingerprint.py --compare before.json
 
 ``--compare`` exits with status 1 and lists the cases that differ. ``--method BFGS``
 (repeatable) runs one method's cases only, and compares only those.
