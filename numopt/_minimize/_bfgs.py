@@ -37,7 +37,8 @@ from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._registry import Method, count_option, real_option
+from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
+                        count_option, real_option)
 from ._standalone import jitable, standalone
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 
@@ -420,11 +421,25 @@ def extras(ws, iws, n, dtype):
 
 
 METHOD = Method(
-    name="BFGS", module=sys.modules[__name__],
-    defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, xrtol=0.0, c1=1e-4, c2=0.9,
-                  eps=SQRT_EPS, disp=False, return_all=False, finite_diff_rel_step=None,
-                  hess_inv0=None, workers=None),
-    pack=_pack, tol=("gtol",),
-    ignored=("workers",),
-    fd_options=True,
+    name="BFGS", reference="scipy.optimize._optimize._minimize_bfgs",
+    options=(
+        Option("gtol", "real", 1e-5,
+               "Stop when the `norm` of the gradient is at most `gtol`.", tol=True),
+        Option("norm", "real", np.inf,
+               "Order of the gradient norm (`inf`: the largest absolute value)."),
+        Option("maxiter", "count", None, "Maximum number of iterations (`None`: `200 * n`)."),
+        Option("xrtol", "real", 0.0,
+               "Stop when the step is at most `xrtol * (xrtol + norm(x))`."),
+        Option("c1", "real", 1e-4,
+               "Wolfe conditions' sufficient-decrease parameter, `0 < c1 < c2 < 1`."),
+        Option("c2", "real", 0.9, "Wolfe conditions' curvature parameter, `0 < c1 < c2 < 1`."),
+        Option("eps", "step", SQRT_EPS, "Absolute finite-difference step with `jac=None` (a "
+               "scalar or one per variable)."),
+        DISP, RETURN_ALL, FINITE_DIFF_REL_STEP,
+        Option("hess_inv0", "array", None, "Initial inverse Hessian: a symmetric positive "
+               "definite `(n, n)` matrix (`None`: the identity)."),
+        WORKERS,
+    ),
+    pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
+    extras=extras, fd_options=True,
 )

@@ -81,7 +81,8 @@ from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._registry import Method, count_option, real_option
+from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
+                        count_option, real_option)
 from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
@@ -402,10 +403,20 @@ def _pack(o, n, lower, upper):
 
 
 METHOD = Method(
-    name="CG", module=sys.modules[__name__],
-    defaults=dict(gtol=1e-5, norm=np.inf, maxiter=None, c1=1e-4, c2=0.4, eps=SQRT_EPS,
-                  disp=False, return_all=False, finite_diff_rel_step=None, workers=None),
-    pack=_pack, tol=("gtol",),
-    ignored=("workers",),
+    name="CG", reference="scipy.optimize._optimize._minimize_cg",
+    options=(
+        Option("gtol", "real", 1e-5,
+               "Stop when the `norm` of the gradient is at most `gtol`.", tol=True),
+        Option("norm", "real", np.inf,
+               "Order of the gradient norm (`inf`: the largest absolute value)."),
+        Option("maxiter", "count", None, "Maximum number of iterations (`None`: `200 * n`)."),
+        Option("c1", "real", 1e-4,
+               "Wolfe conditions' sufficient-decrease parameter, `0 < c1 < c2 < 1`."),
+        Option("c2", "real", 0.4, "Wolfe conditions' curvature parameter, `0 < c1 < c2 < 1`."),
+        Option("eps", "step", SQRT_EPS, "Absolute finite-difference step with `jac=None` (a "
+               "scalar or one per variable)."),
+        DISP, RETURN_ALL, FINITE_DIFF_REL_STEP, WORKERS,
+    ),
+    pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
     fd_options=True,
 )

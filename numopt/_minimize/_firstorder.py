@@ -66,7 +66,7 @@ from numba.extending import register_jitable
 from .. import optim
 from .._params import Parameter
 from . import _workspace as W
-from ._registry import UNLIMITED, Method, real_option
+from ._registry import UNLIMITED, Method, Option, ignored, real_option
 
 MAXITER = 1000
 GTOL = 1e-5
@@ -251,6 +251,52 @@ def _run(cls, fg, x0, hyper, control, args, copy_x=True, on_iteration=None):
     return ws, iws
 
 
+# What the optimizers' constructor arguments (torch's) mean, by name; where one name
+# means two things, by (method, name).
+_MEANING = {
+    "lr": "Learning rate.",
+    "momentum": "Momentum factor.",
+    "dampening": "Dampening of the momentum.",
+    "weight_decay": "Weight decay (an L2 penalty added to the gradient, or decoupled where "
+                    "the optimizer decouples it).",
+    "nesterov": "Nesterov momentum.",
+    "maximize": "Maximize the objective instead of minimizing it.",
+    "foreach": "Accepted and ignored (numopt always runs one compiled loop per buffer).",
+    "fused": "Accepted and ignored (numopt always runs one compiled loop per buffer).",
+    "differentiable": "Must be False (there is no autograd).",
+    "capturable": "Must be False (there are no CUDA graphs).",
+    "betas": "Coefficients of the running averages of the gradient and of its square.",
+    "eps": "Term added to the denominator for numerical stability.",
+    "amsgrad": "Use the maximum of past squared-gradient averages (AMSGrad).",
+    "decoupled_weight_decay": "Decouple the weight decay from the gradient (as AdamW).",
+    "momentum_decay": "Momentum decay (NAdam's psi).",
+    "lr_decay": "Learning-rate decay.",
+    "initial_accumulator_value": "Initial value of the sum of squared gradients.",
+    "rho": "Coefficient of the running averages of the squared gradient and step.",
+    "centered": "Normalise by an estimate of the gradient's variance.",
+    "etas": "Multiplicative decrease and increase factors of the step sizes.",
+    "step_sizes": "Minimal and maximal step sizes.",
+    "lambd": "Decay term.",
+    "t0": "Step at which averaging starts.",
+    ("rmsprop", "alpha"): "Smoothing constant of the running average of the squared "
+                          "gradient.",
+    ("asgd", "alpha"): "Power of the step-size decay.",
+}
+
+
+def _hyperparameter_option(method, name, default):
+    """The :class:`._registry.Option` of a constructor argument, typed by its default
+    (the class checks the value, as torch's does): a flag (``None``: torch's "choose for
+    me", for ``foreach`` and ``fused``), a pair (``betas``...) or a real number."""
+    if isinstance(default, bool) or default is None:
+        kind = "bool"
+    elif isinstance(default, tuple):
+        kind = "pair"
+    else:
+        kind = "real"
+    return Option(name, kind, default, _MEANING.get((method, name)) or _MEANING[name])
+
+
 def _record(cls):
     name = cls.__name__.lower()
     hyper = _hyperparameters(cls)
@@ -270,10 +316,16 @@ def _record(cls):
         f"defaults), maxiter ({MAXITER}), gtol ({GTOL:g}; set by ``tol``), disp (ignored). "
         "See :mod:`numopt._minimize._firstorder` for the stopping rules and the result.")
     return Method(
-        name=name, module=sys.modules[__name__],
-        defaults=dict(hyper, maxiter=MAXITER, gtol=GTOL, disp=False),
-        pack=_make_pack(cls), tol=("gtol",),
-        ignored=("disp",), run=run, batch=batch,
+        name=name, reference=f"numopt.optim.{cls.__name__} (torch.optim.{cls.__name__})",
+        options=(
+            *(_hyperparameter_option(name, k, v) for k, v in hyper.items()),
+            Option("maxiter", "count", MAXITER, "Maximum number of steps."),
+            Option("gtol", "real", GTOL,
+                   "Stop when the largest gradient component is at most `gtol`.", tol=True),
+            ignored("disp", False),
+        ),
+        pack=_make_pack(cls), module=sys.modules[__name__], sizes=sizes, run=run,
+        batch=batch,
     )
 
 

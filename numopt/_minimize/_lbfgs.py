@@ -81,7 +81,7 @@ from numba.extending import register_jitable
 
 from .._checks import _check_lr, _not_nan, _real
 from . import _workspace as W
-from ._registry import UNLIMITED, Method
+from ._registry import UNLIMITED, Method, Option, ignored
 from ._strong_wolfe import DONE as SW_DONE
 from ._strong_wolfe import SW_F, SW_GBUF, SW_SIZE, SW_TT, rd, sw_start, sw_step
 
@@ -580,10 +580,24 @@ def _pack(o, n, lower, upper):
 
 
 METHOD = Method(
-    name="LBFGS", module=sys.modules[__name__],
-    defaults=dict(lr=1, max_iter=None, max_eval=None, tolerance_grad=1e-7,
-                  tolerance_change=1e-9, history_size=DEFAULT_HISTORY, line_search_fn=None,
-                  maxiter=None, disp=False),
-    pack=_pack, tol=("tolerance_grad", "tolerance_change"),
-    ignored=("disp",),
+    name="LBFGS", reference="numopt.optim.LBFGS (torch.optim.LBFGS)",
+    options=(
+        Option("lr", "real", 1, "Step length without a line search, else the first trial "
+               "step."),
+        Option("max_iter", "count", None,
+               "Maximum number of iterations (`None`: `maxiter`, else 20)."),
+        Option("max_eval", "count", None,
+               "Maximum number of objective evaluations (`None`: `max_iter * 5 // 4`)."),
+        Option("tolerance_grad", "real", 1e-7,
+               "Stop when the largest gradient component is at most this.", tol=True),
+        Option("tolerance_change", "real", 1e-9,
+               "Stop when the step or the change of `f` is below this.", tol=True),
+        Option("history_size", "int", DEFAULT_HISTORY, "Number of correction pairs kept."),
+        Option("line_search_fn", "choice", None,
+               "`None` (fixed steps of `lr`) or `\"strong_wolfe\"`.",
+               choices=(None, "strong_wolfe")),
+        Option("maxiter", "count", None, "scipy's name for `max_iter`."),
+        ignored("disp", False),
+    ),
+    pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
 )

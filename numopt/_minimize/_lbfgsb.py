@@ -83,7 +83,8 @@ from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 
 from . import _workspace as W
 from ._linesearch import dcstep
-from ._registry import UNLIMITED, Method, count_option, real_option
+from ._registry import (FINITE_DIFF_REL_STEP, UNLIMITED, WORKERS, Method, Option, count_option,
+                        ignored, real_option)
 from ._standalone import standalone
 
 # Option arrays given to init. fopts: FTOL, GTOL, then lower and upper bounds (n each).
@@ -1757,11 +1758,22 @@ class LbfgsInvHessProduct(_ScipyInvHessProduct):
 
 
 METHOD = Method(
-    name="L-BFGS-B", module=sys.modules[__name__],
-    defaults=dict(maxcor=10, ftol=2.2204460492503131e-09, gtol=1e-5, eps=1e-8, maxfun=15000,
-                  maxiter=15000, iprint=None, disp=None, maxls=20, finite_diff_rel_step=None,
-                  workers=None),
-    pack=_pack, tol=("ftol", "gtol"), bounds=True,
-    ignored=("iprint", "disp", "workers"),
-    fd_options=True,
+    name="L-BFGS-B", reference="scipy.optimize._lbfgsb_py._minimize_lbfgsb",
+    options=(
+        Option("maxcor", "int", 10, "Number of correction pairs kept (the memory of the "
+               "Hessian approximation)."),
+        Option("ftol", "real", 2.2204460492503131e-09,
+               "Stop when `(f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol`.", tol=True),
+        Option("gtol", "real", 1e-5, "Stop when the largest projected gradient component "
+               "is at most `gtol`.", tol=True),
+        Option("eps", "step", 1e-8, "Absolute finite-difference step with `jac=None`, kept "
+               "inside the bounds."),
+        Option("maxfun", "count", 15000, "Maximum number of objective evaluations."),
+        Option("maxiter", "count", 15000, "Maximum number of iterations."),
+        ignored("iprint"), ignored("disp"),
+        Option("maxls", "int", 20, "Maximum number of line search steps per iteration."),
+        FINITE_DIFF_REL_STEP, WORKERS,
+    ),
+    pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
+    choose_step=step_for, extras=extras, bounds=True, fd_options=True,
 )

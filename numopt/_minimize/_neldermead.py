@@ -44,7 +44,7 @@ from numba.extending import register_jitable
 from scipy.optimize import OptimizeWarning
 
 from . import _workspace as W
-from ._registry import UNLIMITED, Method, count_option, real_option
+from ._registry import DISP, RETURN_ALL, UNLIMITED, Method, Option, count_option, real_option
 
 # Option arrays given to init. fopts: the six scalars below, then the bounds (lower and
 # upper, n each) when bounded, then the initial simplex ((n + 1) * n, row-major) when given.
@@ -519,9 +519,24 @@ def extras(ws, iws, n, dtype):
 
 
 METHOD = Method(
-    name="Nelder-Mead", module=sys.modules[__name__],
-    defaults=dict(maxiter=None, maxfev=None, disp=False, return_all=False,
-                  initial_simplex=None, xatol=1e-4, fatol=1e-4, adaptive=False),
-    pack=_pack, tol=("xatol", "fatol"), uses_gradient=False, bounds=True,
+    name="Nelder-Mead", reference="scipy.optimize._optimize._minimize_neldermead",
+    options=(
+        Option("maxiter", "count", None, "Maximum number of iterations (when neither "
+               "`maxiter` nor `maxfev` is set, both are `200 * n`; when one is set, the "
+               "other is unlimited)."),
+        Option("maxfev", "count", None,
+               "Maximum number of objective evaluations (see `maxiter`)."),
+        DISP, RETURN_ALL,
+        Option("initial_simplex", "array", None, "An `(n + 1, n)` array of the first "
+               "simplex's vertices (`None`: 5% steps from `x0`)."),
+        Option("xatol", "real", 1e-4, "Stop when the simplex's vertices are this close to "
+               "the best one (and `fatol` holds).", tol=True),
+        Option("fatol", "real", 1e-4, "Stop when the simplex's values are this close to the "
+               "best one (and `xatol` holds).", tol=True),
+        Option("adaptive", "bool", False, "Dimension-dependent reflection, expansion and "
+               "contraction parameters (Gao and Han)."),
+    ),
+    pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
+    choose_step=step_for, extras=extras, check=check, uses_gradient=False, bounds=True,
     nan_bound_is_none=False,
 )

@@ -1,41 +1,130 @@
 """One record per ``minimize`` method: names, capabilities, options, state machine.
 
-``minimize``, the docs and the tests all read this table; adding a method is adding a
-record here and a module with ``sizes``, ``init`` and ``step``.
+``minimize``, ``show_options``, the option tables of docs/minimize.md and the tests all
+read this table. Adding a method is a module with its state machine and, at its end, one
+:class:`Method` record (``METHOD``, or ``METHODS`` for a family) whose
+:class:`Option` records name, type, default and describe every option it accepts.
 """
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+# What an option accepts (``Option.type``). These describe how the methods' ``pack``
+# functions check the values today; tests/minimize/test_registry.py holds each method to
+# them.
+TYPES = MappingProxyType({
+    "real": "a real number (checked by real_option: a string, a list, True or NaN raises)",
+    "count": "a limit on iterations or evaluations: a whole number, or np.inf for no "
+             "limit (scipy's methods also read a fraction as its ceiling, as their loops "
+             "do; torch's and the first-order methods refuse it)",
+    "int": "a size: a positive whole number (10.0 is 10)",
+    "bool": "true or false (None, where that is the default, means the default)",
+    "pair": "a pair of real numbers",
+    "array": "an array, of a shape the method checks",
+    "step": "a finite-difference step: a scalar, or one per variable",
+    "choice": "one of the values in Option.choices",
+    "any": "anything: the option is accepted without effect",
+})
+
+# The meaning of every option accepted without effect (``Option.ignored``).
+NO_EFFECT = "Accepted for compatibility with scipy; no effect."
 
 
 @dataclass(frozen=True)
+class Option:
+    """One option of a ``minimize`` method (a key of ``minimize``'s ``options`` dict).
+
+    Attributes
+    ----------
+    name : str
+        The option's name (scipy's for scipy's methods, torch's for the others).
+    type : str
+        What it accepts, one of :data:`TYPES`.
+    default : object
+        Its default. ``None`` where the method resolves it from the problem (BFGS's
+        ``maxiter=None`` is ``200 * n``; ``meaning`` says how).
+    meaning : str
+        One sentence (``show_options`` and docs/minimize.md print it).
+    tol : bool
+        Whether ``minimize(tol=...)`` sets it (unless ``options`` gives it).
+    ignored : bool
+        Whether it is accepted without effect, for compatibility (scipy's ``workers``).
+    choices : tuple
+        With ``type="choice"``: the values it accepts.
+    """
+
+    name: str
+    type: str
+    default: object
+    meaning: str
+    tol: bool = False
+    ignored: bool = False
+    choices: tuple = ()
+
+    def __post_init__(self):
+        if self.type not in TYPES:
+            raise ValueError(f"option {self.name!r}: unknown type {self.type!r}")
+        if self.ignored and (self.type != "any" or self.meaning != NO_EFFECT):
+            raise ValueError(f"option {self.name!r} is ignored: its type is 'any' and "
+                             "its meaning NO_EFFECT")
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError(f"option {self.name!r}: choices go with type 'choice'")
+
+
+def ignored(name, default=None):
+    """An option accepted without effect, for compatibility with scipy."""
+    return Option(name, "any", default, NO_EFFECT, ignored=True)
+
+
+# Options that several of scipy's methods share, with the same meaning.
+DISP = Option("disp", "bool", False, "Print scipy's summary at the end (and warn as scipy "
+              "does when the run fails).")
+RETURN_ALL = Option("return_all", "bool", False,
+                    "Also return `allvecs`: x0, then the iterate after each iteration.")
+FINITE_DIFF_REL_STEP = Option(
+    "finite_diff_rel_step", "step", None, "Relative finite-difference step with "
+    "`jac=\"2-point\"`, `\"3-point\"` or `\"cs\"` (`None`: the scheme's default).")
+WORKERS = ignored("workers")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Method:
-    """A ``minimize`` method.
+    """A ``minimize`` method: its options, what it can use, and its drivers.
+
+    A method is either a state machine (``sizes``, ``init`` and ``step``, see
+    :mod:`._workspace`), which the Python loop, the compiled loop, the ``prange``
+    batch and the CUDA kernel all drive, or a Python loop of its own (``run``, with
+    ``batch`` for ``minimize_batch``).
 
     Attributes
     ----------
     name : str
         The canonical name (``method=`` is matched case-insensitively).
-    module : module
-        Provides ``sizes(n, fopts, iopts)``, ``init(ws, iws, x0, fopts, iopts)`` and
-        ``step(ws, iws, f)`` (see :mod:`._workspace`).
-    defaults : dict
-        Options and their defaults, with scipy's names. ``None`` defaults are resolved
-        by ``pack`` (e.g. ``maxiter=None`` is ``200 * n``).
+    options : tuple of Option
+        Every option it accepts, in the order ``show_options`` lists them.
     pack : callable
-        ``pack(options, n, lower, upper) -> (fopts, iopts)``: the option arrays of
-        ``init``. ``lower``/``upper`` are the bounds (float64 arrays, -inf/inf where a
-        variable is unbounded) or None.
-    tol : tuple of str
-        The options that ``minimize(tol=...)`` sets.
-    uses_gradient, bounds, constraints, hess : bool
-        What the method can use.
-    ignored : tuple of str
-        scipy options accepted for compatibility that change nothing here (``disp``...).
-    fd_options : bool
-        Whether scipy's ``eps`` (absolute step, with ``jac=None``) and
-        ``finite_diff_rel_step`` options choose the finite-difference steps, as in
-        scipy's BFGS, CG and L-BFGS-B; otherwise differences take the default
-        relative step (see :mod:`._finite_diff`).
+        ``pack(options, n, lower, upper) -> (fopts, iopts)``: checks the merged options
+        (every name of ``options``, defaults filled in) and returns what ``init`` (or
+        ``run``) reads. ``lower``/``upper`` are the bounds (float64 arrays, -inf/inf
+        where a variable is unbounded) or None.
+    module : module
+        The method's module (the compiled loops' disk cache and the batch drivers find
+        its functions there).
+    sizes : callable, optional
+        ``sizes(n, fopts, iopts) -> (len(ws), len(iws))``.
+    init : callable, optional
+        ``init(ws, iws, x0, fopts, iopts)``, jitable.
+    step : callable, optional
+        ``step(ws, iws, f)``, jitable: one evaluation's worth of work.
+    choose_step : callable, optional
+        ``choose_step(iopts) -> step``, for a method whose ``step`` has variants chosen
+        by the options (L-BFGS-B without bounds, Nelder-Mead in float32); ``iopts`` is
+        one problem's or a batch's rows. See :meth:`step_for`.
+    extras : callable, optional
+        ``extras(ws, iws, n, dtype) -> dict``: scipy's extra result fields
+        (``hess_inv``, ``final_simplex``).
+    check : callable, optional
+        ``check(x0, options, lower, upper)``: Python-side checks before the run (warnings
+        scipy gives), called by ``minimize``.
     run : callable, optional
         For a method driven by its own Python loop instead of ``init``/``step`` (the
         first-order methods of :mod:`._firstorder`, which run the ``numopt.optim``
@@ -47,34 +136,90 @@ class Method:
         With ``run``: the method's ``minimize_batch`` driver,
         ``batch(fopts, iopts, X0, evaluate, device) -> (XR, GR, FR, NIT, NFEV, REASON)``
         (see :func:`._firstorder_batch.run_batch`).
+    uses_gradient, bounds, constraints, hess : bool
+        What the method can use (``minimize`` warns, as scipy, when given the others).
+    fd_options : bool
+        Whether scipy's ``eps`` (absolute step, with ``jac=None``) and
+        ``finite_diff_rel_step`` options choose the finite-difference steps, as in
+        scipy's BFGS, CG and L-BFGS-B; otherwise differences take the default
+        relative step (see :mod:`._finite_diff`).
     nan_bound_is_none : bool
         With ``bounds``: whether a NaN bound is no bound (scipy's L-BFGS-B, which only
         tests ``isinf``) or an error (scipy's Nelder-Mead clips its points to NaN).
+    reference : str
+        What it follows, for the docs: scipy's function (``"scipy.optimize._optimize.
+        _minimize_bfgs"``), whose signature's defaults the tests compare with, or torch's
+        or numopt's class.
     """
 
     name: str
-    module: object
-    defaults: dict
+    options: tuple
     pack: object
-    tol: tuple
+    module: object = None
+    sizes: object = None
+    init: object = None
+    step: object = None
+    choose_step: object = None
+    extras: object = None
+    check: object = None
+    run: object = None
+    batch: object = None
     uses_gradient: bool = True
     bounds: bool = False
     constraints: bool = False
     hess: bool = False
-    ignored: tuple = field(default_factory=tuple)
     fd_options: bool = False
-    run: object = None
-    batch: object = None
     nan_bound_is_none: bool = True
+    reference: str = ""
+    # Derived in __post_init__: read on every minimize call, so computed once.
+    _defaults: MappingProxyType = field(init=False, repr=False, compare=False)
+    _tol: tuple = field(init=False, repr=False, compare=False)
+    _ignored: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        options = tuple(self.options)
+        names = [o.name for o in options]
+        if len(set(names)) != len(names):
+            raise ValueError(f"method {self.name}: an option is given twice in {names}")
+        if not all(isinstance(o, Option) for o in options):
+            raise TypeError(f"method {self.name}: options must be Option records")
+        if self.run is None and None in (self.sizes, self.init, self.step):
+            raise ValueError(f"method {self.name}: give sizes, init and step, or run")
+        set_ = object.__setattr__  # the record is frozen; these are derived once
+        set_(self, "options", options)
+        set_(self, "_defaults", MappingProxyType({o.name: o.default for o in options}))
+        set_(self, "_tol", tuple(o.name for o in options if o.tol))
+        set_(self, "_ignored", tuple(o.name for o in options if o.ignored))
+
+    @property
+    def defaults(self):
+        """``{name: default}`` of every option, in order (a read-only mapping)."""
+        return self._defaults
+
+    @property
+    def tol(self):
+        """The names of the options that ``minimize(tol=...)`` sets."""
+        return self._tol
+
+    @property
+    def ignored(self):
+        """The names of the options accepted without effect."""
+        return self._ignored
+
+    def option(self, name):
+        """The :class:`Option` called ``name`` (KeyError if the method has none)."""
+        for o in self.options:
+            if o.name == name:
+                return o
+        raise KeyError(f"method {self.name} has no option {name!r}")
 
     def step_for(self, iopts):
         """The ``step`` that serves options ``iopts`` (one problem's, or a batch's rows):
-        the module's ``step_for`` where it has variants (L-BFGS-B without bounds), else
-        its ``step`` (``None`` for a method with its own ``run``)."""
-        chooser = getattr(self.module, "step_for", None)
-        if chooser is not None:
-            return chooser(iopts)
-        return getattr(self.module, "step", None)  # None: a method with its own ``run``
+        ``choose_step(iopts)`` where the method has variants, else ``step`` (``None``
+        for a method with its own ``run``)."""
+        if self.choose_step is not None:
+            return self.choose_step(iopts)
+        return self.step
 
 
 # The method modules, each defining ``METHOD`` (or ``METHODS``, a list of records).
@@ -100,6 +245,14 @@ def _collect():
 
 
 METHODS = {}
+
+
+def all_methods():
+    """Every method's :class:`Method` record, in the registry's order (scipy's methods,
+    then torch's LBFGS, then the first-order methods)."""
+    if not METHODS:
+        METHODS.update(_collect())
+    return tuple(METHODS.values())
 
 
 def get(method):
