@@ -1,10 +1,8 @@
 """``numopt.show_options``: the options of each ``minimize`` method, as scipy's.
 
 The text is generated from the method registry (:mod:`numopt._minimize._registry`): the
-methods, their options and defaults, the options ``tol`` sets and those accepted without
-effect. The registry does not hold what each option means; that is kept here, keyed by
-option name (with a few per-method entries where one name means two things), until the
-registry records it.
+methods, their capabilities, and each :class:`~numopt._minimize._registry.Option`'s name,
+default and meaning, the options ``tol`` sets first.
 """
 import math
 import textwrap
@@ -15,96 +13,11 @@ __all__ = ["show_options"]
 _SCIPY_SOLVERS = ("minimize", "minimize_scalar", "root", "root_scalar", "linprog",
                   "quadratic_assignment")
 
-# What the options of scipy's methods (and torch's LBFGS) mean.
-_MEANING = {
-    "gtol": "Stop when the `norm` of the gradient is at most `gtol`.",
-    "norm": "Order of the gradient norm (`inf`: the largest absolute value).",
-    "maxiter": "Maximum number of iterations (`None`: `200 * n`).",
-    "xrtol": "Stop when the step is at most `xrtol * (xrtol + norm(x))`.",
-    "c1": "Wolfe conditions' sufficient-decrease parameter, `0 < c1 < c2 < 1`.",
-    "c2": "Wolfe conditions' curvature parameter, `0 < c1 < c2 < 1`.",
-    "hess_inv0": "Initial inverse Hessian: a symmetric positive definite `(n, n)` matrix "
-                 "(`None`: the identity).",
-    "eps": "Absolute finite-difference step with `jac=None` (a scalar or one per variable).",
-    "disp": "Print scipy's summary at the end (and warn as scipy does when the run fails).",
-    "return_all": "Also return `allvecs`: x0, then the iterate after each iteration.",
-    "finite_diff_rel_step": "Relative finite-difference step with `jac=\"2-point\"`, "
-                            "`\"3-point\"` or `\"cs\"` (`None`: the scheme's default).",
-    "maxcor": "Number of correction pairs kept (the memory of the Hessian approximation).",
-    "ftol": "Stop when `(f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol`.",
-    "maxfun": "Maximum number of objective evaluations.",
-    "maxls": "Maximum number of line search steps per iteration.",
-    "maxfev": "Maximum number of objective evaluations.",
-    "xatol": "Stop when the simplex's vertices are this close to the best one (and `fatol` "
-             "holds).",
-    "fatol": "Stop when the simplex's values are this close to the best one (and `xatol` "
-             "holds).",
-    "initial_simplex": "An `(n + 1, n)` array of the first simplex's vertices (`None`: 5% "
-                       "steps from `x0`).",
-    "adaptive": "Dimension-dependent reflection, expansion and contraction parameters "
-                "(Gao and Han).",
-    "lr": "Step length without a line search, else the first trial step.",
-    "max_iter": "Maximum number of iterations (`None`: `maxiter`, else 20).",
-    "max_eval": "Maximum number of objective evaluations (`None`: `max_iter * 5 // 4`).",
-    "tolerance_grad": "Stop when the largest gradient component is at most this.",
-    "tolerance_change": "Stop when the step or the change of `f` is below this.",
-    "history_size": "Number of correction pairs kept.",
-    "line_search_fn": "`None` (fixed steps of `lr`) or `\"strong_wolfe\"`.",
-}
-
-# Per method, where a name means something else there.
-_METHOD_MEANING = {
-    ("l-bfgs-b", "gtol"): "Stop when the largest projected gradient component is at most "
-                          "`gtol`.",
-    ("l-bfgs-b", "maxiter"): "Maximum number of iterations.",
-    ("l-bfgs-b", "eps"): "Absolute finite-difference step with `jac=None`, kept inside the "
-                         "bounds.",
-    ("nelder-mead", "maxiter"): "Maximum number of iterations (when neither `maxiter` nor "
-                                "`maxfev` is set, both are `200 * n`; when one is set, the "
-                                "other is unlimited).",
-    ("nelder-mead", "maxfev"): "Maximum number of objective evaluations (see `maxiter`).",
-    ("lbfgs", "maxiter"): "scipy's name for `max_iter`.",
-    ("rmsprop", "alpha"): "Smoothing constant of the running average of the squared gradient.",
-    ("asgd", "alpha"): "Power of the step-size decay.",
-}
-
-# The first-order methods' options: the numopt.optim class's (torch's) constructor
-# arguments, and the stopping rules minimize adds.
-_FIRST_ORDER_MEANING = {
-    "lr": "Learning rate.",
-    "momentum": "Momentum factor.",
-    "dampening": "Dampening of the momentum.",
-    "weight_decay": "Weight decay (an L2 penalty added to the gradient, or decoupled where "
-                    "the optimizer decouples it).",
-    "nesterov": "Nesterov momentum.",
-    "maximize": "Maximize the objective instead of minimizing it.",
-    "foreach": "Accepted and ignored (numopt always runs one compiled loop per buffer).",
-    "fused": "Accepted and ignored (numopt always runs one compiled loop per buffer).",
-    "differentiable": "Must be False (there is no autograd).",
-    "capturable": "Must be False (there are no CUDA graphs).",
-    "betas": "Coefficients of the running averages of the gradient and of its square.",
-    "eps": "Term added to the denominator for numerical stability.",
-    "amsgrad": "Use the maximum of past squared-gradient averages (AMSGrad).",
-    "decoupled_weight_decay": "Decouple the weight decay from the gradient (as AdamW).",
-    "momentum_decay": "Momentum decay (NAdam's psi).",
-    "lr_decay": "Learning-rate decay.",
-    "initial_accumulator_value": "Initial value of the sum of squared gradients.",
-    "rho": "Coefficient of the running averages of the squared gradient and step.",
-    "centered": "Normalise by an estimate of the gradient's variance.",
-    "etas": "Multiplicative decrease and increase factors of the step sizes.",
-    "step_sizes": "Minimal and maximal step sizes.",
-    "lambd": "Decay term.",
-    "t0": "Step at which averaging starts.",
-    "maxiter": "Maximum number of steps.",
-    "gtol": "Stop when the largest gradient component is at most `gtol`.",
-}
-
-
 def _registry():
+    """``{lowercase name: Method}`` of every method, in the registry's order."""
     from ._minimize import _registry
 
-    _registry.get("bfgs")  # fills METHODS on first use
-    return _registry.METHODS
+    return {spec.name.lower(): spec for spec in _registry.all_methods()}
 
 
 def _format_default(value):
@@ -113,17 +26,6 @@ def _format_default(value):
     if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
         value = value.item()  # a NumPy scalar prints as itself, not as np.float64(...)
     return repr(value)
-
-
-def _meaning(spec, name):
-    key = spec.name.lower()
-    first_order = spec.run is not None
-    if name in spec.ignored:
-        return "Accepted for compatibility with scipy; no effect."
-    if (key, name) in _METHOD_MEANING:
-        return _METHOD_MEANING[(key, name)]
-    table = _FIRST_ORDER_MEANING if first_order else _MEANING
-    return table.get(name)
 
 
 def _method_text(spec):
@@ -141,10 +43,10 @@ def _method_text(spec):
     if spec.tol:
         lines.append(f"`tol` sets: {', '.join(spec.tol)}.")
     lines += ["", "Options", "-------"]
-    for name, default in spec.defaults.items():
-        lines.append(f"{name} : default {_format_default(default)}")
-        meaning = _meaning(spec, name) or "(not described yet)"
-        lines += textwrap.wrap(meaning, 79, initial_indent="    ", subsequent_indent="    ")
+    for option in spec.options:
+        lines.append(f"{option.name} : default {_format_default(option.default)}")
+        lines += textwrap.wrap(option.meaning, 79, initial_indent="    ",
+                               subsequent_indent="    ")
     return "\n".join(lines)
 
 
