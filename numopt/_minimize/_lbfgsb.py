@@ -82,6 +82,7 @@ from numba.extending import register_jitable
 from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 
 from . import _workspace as W
+from ._layout import Layout
 from ._linesearch import dcstep
 from ._registry import (FINITE_DIFF_REL_STEP, UNLIMITED, WORKERS, Method, Option, count_option,
                         ignored, real_option)
@@ -111,56 +112,76 @@ _small = register_jitable(error_model="numpy", no_cpython_wrapper=True, no_cfunc
 # Termination reasons (numopt._result.REASONS).
 _PGTOL, _FACTR, _MAXITER, _MAXFUN, _ABNORMAL, _NAN = 20, 21, 22, 23, 24, 5
 
-# Integer state (iws, after the header).
-_PHASE = W.HEADER_INTS
-_M = _PHASE + 1        # maxcor
-_MAXIT = _M + 1
-_MAXFN = _MAXIT + 1
-_MAXLS = _MAXFN + 1
-_COL = _MAXLS + 1      # corrections stored
-_HEAD = _COL + 1       # ring slot of the oldest correction
-_ITAIL = _HEAD + 1     # ring slot of the newest correction
-_IUPDAT = _ITAIL + 1   # updates since the last restart
-_UPDATD = _IUPDAT + 1  # 1 when the last iteration updated the memory
-_CNSTND = _UPDATD + 1  # 1 when some variable has a bound
-_BOXED = _CNSTND + 1   # 1 when every variable has both bounds
-_NFREE = _BOXED + 1    # free variables at the Cauchy point
-_NENTER = _NFREE + 1   # variables entering the free set (indx2[:nenter])
-_ILEAVE = _NENTER + 1  # variables leaving it are indx2[ileave:]
-_IFUN = _ILEAVE + 1    # evaluations in the current line search
-_IBACK = _IFUN + 1     # backtracks in the current line search
-_LASTX = _IBACK + 1    # buffers holding the point last evaluated and its gradient
-_LASTG = _LASTX + 1
-_REPEAT = _LASTG + 1   # 1 when the next trial point is the one last evaluated
-_INF = _REPEAT + 1     # 1 once the objective returned +inf at a trial point
-_NI = _INF + 1         # then nbd, iwhere, index, indx2 (n each)
+# The workspace. Array lengths depend on n, m (maxcor) and bounded (1 when some variable
+# has a bound): a problem without bounds keeps only s^T y of each correction and never
+# factors T or K, so its ws ends m past sy (about a seventh of the full size at n = 2,
+# m = 10, which matters to a batch of 1e5 problems).
+LAYOUT = Layout(
+    "lbfgsb", params=("n", "m", "bounded"),
+    ints=("phase",       # _START or _SEARCH
+          "m",           # maxcor
+          "maxiter", "maxfun", "maxls",
+          "col",         # corrections stored
+          "head",        # ring slot of the oldest correction
+          "itail",       # ring slot of the newest correction
+          "iupdat",      # updates since the last restart
+          "updatd",      # 1 when the last iteration updated the memory
+          "cnstnd",      # 1 when some variable has a bound
+          "boxed",       # 1 when every variable has both bounds
+          "nfree",       # free variables at the Cauchy point
+          "nenter",      # variables entering the free set (indx2[:nenter])
+          "ileave",      # variables leaving it are indx2[ileave:]
+          "ifun",        # evaluations in the current line search
+          "iback",       # backtracks in the current line search
+          "lastx", "lastg",  # buffers holding the point last evaluated and its gradient
+          "repeat",      # 1 when the next trial point is the one last evaluated
+          "inf"),        # 1 once the objective returned +inf at a trial point
+    floats=("tol",       # ftol as scipy's factr * epsmch
+            "pgtol",     # gtol
+            "theta",     # B_0 = theta I
+            "fold",      # f at the iterate the line search started from
+            "gd",        # directional derivative at the last trial
+            "gdold",     # and at step 0
+            "stp",       # the current trial step
+            "dnorm",     # ||d||
+            "dtd",       # ||d||^2
+            "stpmx",     # largest step inside the box
+            "sbgnrm",    # projected gradient norm at the iterate
+            "flast"),    # f at the point last evaluated
+    arrays=(("ls", 15),  # the line search's state (below)
+            ("lo", "n"), ("up", "n"),   # bounds
+            ("xa", "n"), ("xb", "n"),   # two point buffers: the iterate and the trial
+            ("ga", "n"), ("gb", "n"),   #   point, swapped when a step is accepted
+            ("z", "n"),   # Cauchy point, then the subspace minimizer
+            ("r", "n"),   # reduced gradient, then y
+            ("d", "n"),   # search direction, then s
+            ("t", "n"),   # breakpoints
+            ("xp", "n"),  # subspace minimizer before projection
+            ("wa", "8 * m"),  # p, c, wbp, v of the Cauchy search
+            ("S", "m * n"),   # (m, n) ring buffer of s vectors, slot j at S + j * n
+            ("Y", "m * n"),   # (m, n) ring buffer of y vectors
+            ("sy", "m * m if bounded else m"),  # S^T Y (lower triangle); unbounded: s_j^T y_j
+            ("ss", "bounded * m * m"),      # S^T S (upper triangle)
+            ("wt", "bounded * m * m"),      # Cholesky factor of theta S^T S + L D^-1 L^T
+            ("wn", "bounded * 4 * m * m"),  # 2m x 2m, factor of K
+            ("snd", "bounded * 4 * m * m")),  # 2m x 2m, inner products forming K
+    # nbd; iwhere (-1 unbounded, 0 free, 1 at lower, 2 at upper, 3 fixed, -3 free with
+    # zero gradient); index (the variables free at the Cauchy point, then the active
+    # ones); indx2 (the breakpoints' order in _cauchy, then the variables entering and
+    # leaving the free set).
+    int_arrays=(("nbd", "n"), ("iwhere", "n"), ("index", "n"), ("indx2", "n")),
+)
+_I, _F, _offsets, _int_offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets, LAYOUT.int_offsets
 
 # phases
 _START, _SEARCH = 0, 1
 
-# Float state (ws, after the header).
-_TOL = W.HEADER_FLOATS  # ftol as scipy's factr * epsmch
-_PGT = _TOL + 1         # gtol (scipy's pgtol)
-_THETA = _PGT + 1       # B_0 = theta I
-_FOLD = _THETA + 1      # f at the iterate the line search started from
-_GD = _FOLD + 1         # directional derivative at the last trial
-_GDOLD = _GD + 1        # and at step 0
-_STP = _GDOLD + 1       # the current trial step
-_DNORM = _STP + 1       # ||d||
-_DTD = _DNORM + 1       # ||d||^2
-_STPMX = _DTD + 1       # largest step inside the box
-_SBGNRM = _STPMX + 1    # projected gradient norm at the iterate
-_FLAST = _SBGNRM + 1    # f at the point last evaluated
-_LS = _FLAST + 1        # the line search's state (below)
-_NS = _LS + 15          # then the arrays (see _offsets)
-
-# dcsrch state, at ws[_LS + k]; scipy's isave/dsave of dcsrch.
+# dcsrch state, at ws[o.ls + k]; scipy's isave/dsave of dcsrch.
 (_BRACKT, _STAGE, _GINIT, _GTEST, _GX, _GY, _FINIT, _FX, _FY, _STX, _STY, _STMIN, _STMAX,
  _WIDTH, _WIDTH1) = range(15)
 # Its tasks.
 _LS_FG, _LS_CONV, _LS_WARN, _LS_ERROR = range(4)
 _LS_FTOL, _LS_GTOL, _LS_XTOL = 1e-3, 0.9, 0.1
-
 
 # -- small dense kernels: LAPACK's dpotrf/dtrtrs (unblocked) on column-major blocks of ws,
 # element (i, j) at a[i + lda * j] as in the Fortran; kept in this file because numba's
@@ -253,75 +274,58 @@ def dot(x, y, nn):
 
 
 @_small
-def _offsets(n, m):
-    lo = _NS            # lower bounds
-    up = lo + n         # upper bounds
-    xa = up + n         # two point buffers: the iterate and the trial point,
-    xb = xa + n         #   swapped when a step is accepted
-    ga = xb + n         # and their gradients
-    gb = ga + n
-    z = gb + n          # Cauchy point, then the subspace minimizer
-    r = z + n           # reduced gradient, then y
-    d = r + n           # search direction, then s
-    t = d + n           # breakpoints
-    xp = t + n          # subspace minimizer before projection
-    wa = xp + n         # 8m: p, c, wbp, v of the Cauchy search
-    S = wa + 8 * m      # (m, n) ring buffer of s vectors, slot j at S + j * n
-    Y = S + m * n       # (m, n) ring buffer of y vectors
-    sy = Y + m * n      # m x m, S^T Y (lower triangle)
-    ss = sy + m * m     # m x m, S^T S (upper triangle)
-    wt = ss + m * m     # m x m, Cholesky factor of theta S^T S + L D^-1 L^T
-    wn = wt + m * m     # 2m x 2m, factor of K
-    snd = wn + 4 * m * m  # 2m x 2m, inner products forming K
-    return lo, up, xa, xb, ga, gb, z, r, d, t, xp, wa, S, Y, sy, ss, wt, wn, snd
+def _ws(iws):
+    """The offsets of this problem's arrays in ``ws``."""
+    return _offsets(iws[W.N], iws[_I.m], iws[_I.cnstnd])
 
 
-# Integer arrays (iws, after the scalars): nbd; iwhere (-1 unbounded, 0 free, 1 at lower,
-# 2 at upper, 3 fixed, -3 free with zero gradient); index (the variables free at the
-# Cauchy point, then the active ones); indx2 (the breakpoints' order in _cauchy, then the
-# variables entering and leaving the free set).
-_NBD = _NI
+@_small
+def _iws(iws):
+    """The offsets of this problem's arrays in ``iws``."""
+    return _int_offsets(iws[W.N], iws[_I.m], iws[_I.cnstnd])
+
+
+def layout_params(n, fopts, iopts):
+    """The parameters of :data:`LAYOUT` for these options: ``(n, maxcor, bounded)``."""
+    return n, int(iopts[MAXCOR]), int(bool(iopts[_NIOPTS:_NIOPTS + n].any()))
 
 
 def sizes(n, fopts, iopts):
-    """Lengths of ``ws`` and ``iws`` for ``n`` variables and the ``maxcor`` in ``iopts``.
-
-    A problem without bounds (every ``nbd`` zero in ``iopts``) keeps only ``s^T y`` of
-    each correction and never factors ``T`` or ``K``, so its ``ws`` ends ``m`` past
-    ``sy``: about a seventh of the full size at ``n = 2, m = 10``, which matters to a
-    batch of 1e5 problems.
-    """
-    m = int(iopts[MAXCOR])
-    offsets = _offsets(n, m)
-    if not iopts[_NIOPTS:_NIOPTS + n].any():
-        return offsets[14] + m, _NBD + 4 * n  # up to sy[m]
-    return offsets[-1] + 4 * m * m, _NBD + 4 * n
+    """Lengths of ``ws`` and ``iws`` for ``n`` variables, the ``maxcor`` in ``iopts`` and
+    whether any variable has a bound (see :data:`LAYOUT`)."""
+    return LAYOUT.sizes(*layout_params(n, fopts, iopts))
 
 
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
-    m = iopts[MAXCOR]
-    lo, up, xa, xb, ga, gb = _offsets(n, m)[:6]
     iws[W.N] = n
-    iws[_M] = m
-    iws[_MAXIT] = iopts[MAXITER]
-    iws[_MAXFN] = iopts[MAXFUN]
-    iws[_MAXLS] = iopts[MAXLS]
+    iws[_I.m] = iopts[MAXCOR]
+    iws[_I.maxiter] = iopts[MAXITER]
+    iws[_I.maxfun] = iopts[MAXFUN]
+    iws[_I.maxls] = iopts[MAXLS]
     # scipy passes factr = ftol / eps to the C code, which tests against factr * eps.
-    ws[_TOL] = fopts[FTOL] / _EPSMCH * _EPSMCH
-    ws[_PGT] = fopts[GTOL]
-    ws[_THETA] = 1.0
-    iws[_NFREE] = n
-    iws[_ILEAVE] = n
-    iws[_INF] = 0
-    # scipy's active(): project x0 into the box, classify the variables.
+    ws[_F.tol] = fopts[FTOL] / _EPSMCH * _EPSMCH
+    ws[_F.pgtol] = fopts[GTOL]
+    ws[_F.theta] = 1.0
+    iws[_I.nfree] = n
+    iws[_I.ileave] = n
+    iws[_I.inf] = 0
     cnstnd = 0
+    for i in range(n):
+        if iopts[_NIOPTS + i] != 0:
+            cnstnd = 1
+    iws[_I.cnstnd] = cnstnd
+    o = _ws(iws)
+    lo, up, xa, xb = o.lo, o.up, o.xa, o.xb
+    io = _iws(iws)
+    nbd, iwhere = io.nbd, io.iwhere
+    # scipy's active(): project x0 into the box, classify the variables.
     boxed = 1
     for i in range(n):
         b = iopts[_NIOPTS + i]
         lv = fopts[_NFOPTS + i]
         uv = fopts[_NFOPTS + n + i]
-        iws[_NBD + i] = b
+        iws[nbd + i] = b
         ws[lo + i] = lv
         ws[up + i] = uv
         xi = x0[i]
@@ -334,17 +338,15 @@ def init(ws, iws, x0, fopts, iopts):
         if b != 2:
             boxed = 0
         if b == 0:
-            iws[_NBD + n + i] = -1
+            iws[iwhere + i] = -1
         else:
-            cnstnd = 1
-            iws[_NBD + n + i] = 3 if (b == 2 and uv - lv <= 0.0) else 0
-    iws[_CNSTND] = cnstnd
-    iws[_BOXED] = boxed
+            iws[iwhere + i] = 3 if (b == 2 and uv - lv <= 0.0) else 0
+    iws[_I.boxed] = boxed
     iws[W.X] = xb
-    iws[W.G] = gb
+    iws[W.G] = o.gb
     iws[W.XR] = xa
-    iws[W.GR] = ga
-    iws[_PHASE] = _START
+    iws[W.GR] = o.ga
+    iws[_I.phase] = _START
     iws[W.TASK] = W.EVALUATE
 
 
@@ -364,11 +366,11 @@ def _finish(iws, reason):
 @_small
 def _reset_memory(ws, iws):
     """Drop the L-BFGS memory: B = I again (scipy's restarts)."""
-    iws[_COL] = 0
-    iws[_HEAD] = 0
-    iws[_IUPDAT] = 0
-    iws[_UPDATD] = 0
-    ws[_THETA] = 1.0
+    iws[_I.col] = 0
+    iws[_I.head] = 0
+    iws[_I.iupdat] = 0
+    iws[_I.updatd] = 0
+    ws[_F.theta] = 1.0
 
 
 @_small
@@ -482,29 +484,31 @@ def _cauchy(ws, iws, n, m, xo, go):
     Updates ``iwhere`` for the variables met at bounds along the path. Returns nonzero
     when the middle matrix is singular.
     """
-    lo, up, xa, xb, ga, gb, zo, r, do, to, xp, wao, S, Y, syo, ss, wto = _offsets(n, m)[:17]
-    nbd = iws[_NBD:_NBD + n]
-    iwhere = iws[_NBD + n:_NBD + 2 * n]
-    iorder = iws[_NBD + 3 * n:_NBD + 4 * n]
+    o = _ws(iws)
+    io = _iws(iws)
+    nbd = iws[io.nbd:io.nbd + n]
+    iwhere = iws[io.iwhere:io.iwhere + n]
+    iorder = iws[io.indx2:io.indx2 + n]
     x = ws[xo:xo + n]
     g = ws[go:go + n]
-    lv = ws[lo:lo + n]
-    uv = ws[up:up + n]
-    xcp = ws[zo:zo + n]
-    d = ws[do:do + n]
-    t = ws[to:to + n]
-    Sv = ws[S:S + m * n]
-    Yv = ws[Y:Y + m * n]
-    sy = ws[syo:syo + m * m]
-    wt = ws[wto:wto + m * m]
+    lv = ws[o.lo:o.lo + n]
+    uv = ws[o.up:o.up + n]
+    xcp = ws[o.z:o.z + n]
+    d = ws[o.d:o.d + n]
+    t = ws[o.t:o.t + n]
+    Sv = ws[o.S:o.S + m * n]
+    Yv = ws[o.Y:o.Y + m * n]
+    sy = ws[o.sy:o.sy + m * m]
+    wt = ws[o.wt:o.wt + m * m]
+    wao = o.wa
     p = ws[wao:wao + 2 * m]
     c = ws[wao + 2 * m:wao + 2 * m + 2 * m]
     wbp = ws[wao + 4 * m:wao + 4 * m + 2 * m]
     v = ws[wao + 6 * m:wao + 6 * m + 2 * m]
-    col = iws[_COL]
-    head = iws[_HEAD]
-    theta = ws[_THETA]
-    if ws[_SBGNRM] <= 0.0:
+    col = iws[_I.col]
+    head = iws[_I.head]
+    theta = ws[_F.theta]
+    if ws[_F.sbgnrm] <= 0.0:
         for i in range(n):
             xcp[i] = x[i]
         return 0
@@ -668,10 +672,11 @@ def _cauchy(ws, iws, n, m, xo, go):
 def _freev(iws, n, it, cnstnd, updatd):
     """Free/active partition at the Cauchy point into ``index``; entering and leaving
     variables into ``indx2``. Returns ``wrk``: whether K must be formed anew."""
-    iwhere = iws[_NBD + n:_NBD + 2 * n]
-    index = iws[_NBD + 2 * n:_NBD + 3 * n]
-    indx2 = iws[_NBD + 3 * n:_NBD + 4 * n]
-    nfree = iws[_NFREE]
+    io = _iws(iws)
+    iwhere = iws[io.iwhere:io.iwhere + n]
+    index = iws[io.index:io.index + n]
+    indx2 = iws[io.indx2:io.indx2 + n]
+    nfree = iws[_I.nfree]
     nenter = 0
     ileave = n
     if it > 0 and cnstnd:
@@ -695,9 +700,9 @@ def _freev(iws, n, it, cnstnd, updatd):
         else:
             iact -= 1
             index[iact] = i
-    iws[_NFREE] = nfree
-    iws[_NENTER] = nenter
-    iws[_ILEAVE] = ileave
+    iws[_I.nfree] = nfree
+    iws[_I.nenter] = nenter
+    iws[_I.ileave] = ileave
     return wrk
 
 
@@ -706,23 +711,24 @@ def _formk(ws, iws, n, m):
     """Form and factor K = [[-D - Y'ZZ'Y/theta, L_a' - R_z'], [L_a - R_z, theta S'AA'S]]
     (scipy's ``formk``): its LEL^T factor into ``wn``; the inner products, kept up to
     date across iterations, in ``snd``. Returns nonzero when a factorization fails."""
-    lo, up, xa, xb, ga, gb, z, r, d, t, xp, wa, S, Y, syo, ss, wt, wno, wn1o = _offsets(n, m)
-    ind = iws[_NBD + 2 * n:_NBD + 3 * n]
-    indx2 = iws[_NBD + 3 * n:_NBD + 4 * n]
-    Sv = ws[S:S + m * n]
-    Yv = ws[Y:Y + m * n]
-    sy = ws[syo:syo + m * m]
+    o = _ws(iws)
+    io = _iws(iws)
+    ind = iws[io.index:io.index + n]
+    indx2 = iws[io.indx2:io.indx2 + n]
+    Sv = ws[o.S:o.S + m * n]
+    Yv = ws[o.Y:o.Y + m * n]
+    sy = ws[o.sy:o.sy + m * m]
     m2 = 2 * m
-    wn = ws[wno:wno + m2 * m2]
-    wn1 = ws[wn1o:wn1o + m2 * m2]
-    nsub = iws[_NFREE]
-    nenter = iws[_NENTER]
-    ileave = iws[_ILEAVE]
-    col = iws[_COL]
-    head = iws[_HEAD]
-    theta = ws[_THETA]
-    if iws[_UPDATD] != 0:
-        if iws[_IUPDAT] > m:
+    wn = ws[o.wn:o.wn + m2 * m2]
+    wn1 = ws[o.snd:o.snd + m2 * m2]
+    nsub = iws[_I.nfree]
+    nenter = iws[_I.nenter]
+    ileave = iws[_I.ileave]
+    col = iws[_I.col]
+    head = iws[_I.head]
+    theta = ws[_F.theta]
+    if iws[_I.updatd] != 0:
+        if iws[_I.iupdat] > m:
             # The memory is full: shift the old parts of wn1 up-left by one.
             for jy in range(m - 1):
                 js = m + jy
@@ -850,28 +856,29 @@ def _formk(ws, iws, n, m):
 @_jit
 def _cmprlb(ws, iws, n, m, xo, go):
     """r = -Z'(B (z - x) + g) over the free variables, using c = W'(z - x) from _cauchy."""
-    lo, up, xa, xb, ga, gb, zo, ro, d, t, xp, wao, S, Y, syo, ss, wto = _offsets(n, m)[:17]
-    index = iws[_NBD + 2 * n:_NBD + 3 * n]
+    o = _ws(iws)
+    io = _iws(iws)
+    index = iws[io.index:io.index + n]
     x = ws[xo:xo + n]
     g = ws[go:go + n]
-    z = ws[zo:zo + n]
-    r = ws[ro:ro + n]
-    col = iws[_COL]
-    head = iws[_HEAD]
-    theta = ws[_THETA]
-    nfree = iws[_NFREE]
-    if iws[_CNSTND] == 0 and col > 0:
+    z = ws[o.z:o.z + n]
+    r = ws[o.r:o.r + n]
+    col = iws[_I.col]
+    head = iws[_I.head]
+    theta = ws[_F.theta]
+    nfree = iws[_I.nfree]
+    if iws[_I.cnstnd] == 0 and col > 0:
         for i in range(n):
             r[i] = -g[i]
         return 0
     for i in range(nfree):
         k = index[i]
         r[i] = -theta * (z[k] - x[k]) - g[k]
-    wa = ws[wao:wao + 4 * m]
-    if _bmv(m, ws[syo:syo + m * m], ws[wto:wto + m * m], col, wa[2 * m:], wa) != 0:
+    wa = ws[o.wa:o.wa + 4 * m]
+    if _bmv(m, ws[o.sy:o.sy + m * m], ws[o.wt:o.wt + m * m], col, wa[2 * m:], wa) != 0:
         return -8
-    Sv = ws[S:S + m * n]
-    Yv = ws[Y:Y + m * n]
+    Sv = ws[o.S:o.S + m * n]
+    Yv = ws[o.Y:o.Y + m * n]
     pointr = head
     for j in range(col):
         a1 = wa[j]
@@ -889,27 +896,28 @@ def _subsm(ws, iws, n, m, xo, go):
     """Subspace minimization from the Cauchy point ``z`` over the free variables, with the
     v3.0 projection and backtrack (scipy's ``subsm``); the reduced gradient is in ``r``.
     Returns nonzero when K's factor is singular."""
-    lo, up, xa, xb, ga, gb, zo, ro, d_, t, xpo, wao, S, Y, sy, ss, wt, wno = _offsets(n, m)[:18]
-    nbd = iws[_NBD:_NBD + n]
-    ind = iws[_NBD + 2 * n:_NBD + 3 * n]
-    nsub = iws[_NFREE]
-    col = iws[_COL]
-    head = iws[_HEAD]
-    theta = ws[_THETA]
+    o = _ws(iws)
+    io = _iws(iws)
+    nbd = iws[io.nbd:io.nbd + n]
+    ind = iws[io.index:io.index + n]
+    nsub = iws[_I.nfree]
+    col = iws[_I.col]
+    head = iws[_I.head]
+    theta = ws[_F.theta]
     if nsub <= 0:
         return 0
-    x = ws[zo:zo + n]    # in: the Cauchy point; out: the subspace minimizer
-    d = ws[ro:ro + n]    # in: the reduced gradient; out: the Newton step (free variables)
+    x = ws[o.z:o.z + n]  # in: the Cauchy point; out: the subspace minimizer
+    d = ws[o.r:o.r + n]  # in: the reduced gradient; out: the Newton step (free variables)
     xx = ws[xo:xo + n]   # the iterate
     gg = ws[go:go + n]   # its gradient
-    lv = ws[lo:lo + n]
-    uv = ws[up:up + n]
-    xp = ws[xpo:xpo + n]
-    Sv = ws[S:S + m * n]
-    Yv = ws[Y:Y + m * n]
+    lv = ws[o.lo:o.lo + n]
+    uv = ws[o.up:o.up + n]
+    xp = ws[o.xp:o.xp + n]
+    Sv = ws[o.S:o.S + m * n]
+    Yv = ws[o.Y:o.Y + m * n]
     m2 = 2 * m
-    wn = ws[wno:wno + m2 * m2]
-    wv = ws[wao:wao + m2]
+    wn = ws[o.wn:o.wn + m2 * m2]
+    wv = ws[o.wa:o.wa + m2]
     col2 = 2 * col
     # wv = W'Z d, two corrections per pass (four independent sums, each in scipy's order)
     pointr = head
@@ -1038,31 +1046,31 @@ def _subsm(ws, iws, n, m, xo, go):
 @_jit
 def _matupd(ws, iws, n, m, rr, dr, stp, dtd):
     """Store s (in ``d``) and y (in ``r``) in the ring buffers; update S'Y, S'S, theta."""
-    lo, up, xa, xb, ga, gb, z, ro, do, t, xp, wa, S, Y, syo, sso = _offsets(n, m)[:16]
-    iupdat = iws[_IUPDAT]
-    head = iws[_HEAD]
+    o = _ws(iws)
+    iupdat = iws[_I.iupdat]
+    head = iws[_I.head]
     if iupdat <= m:
         col = iupdat
         itail = (head + iupdat - 1) % m
     else:
-        col = iws[_COL]
-        itail = _nxt(iws[_ITAIL], m)
+        col = iws[_I.col]
+        itail = _nxt(iws[_I.itail], m)
         head = _nxt(head, m)
-    iws[_COL] = col
-    iws[_ITAIL] = itail
-    iws[_HEAD] = head
-    d = ws[do:do + n]
-    r = ws[ro:ro + n]
-    Sv = ws[S:S + m * n]
-    Yv = ws[Y:Y + m * n]
-    sy = ws[syo:syo + m * m]
-    ss = ws[sso:sso + m * m]
+    iws[_I.col] = col
+    iws[_I.itail] = itail
+    iws[_I.head] = head
+    d = ws[o.d:o.d + n]
+    r = ws[o.r:o.r + n]
+    Sv = ws[o.S:o.S + m * n]
+    Yv = ws[o.Y:o.Y + m * n]
+    sy = ws[o.sy:o.sy + m * m]
+    ss = ws[o.ss:o.ss + m * m]
     tb = itail * n
     for i in range(n):
         Sv[tb + i] = d[i]
         Yv[tb + i] = r[i]
-    ws[_THETA] = rr / dr
-    if iws[_CNSTND] == 0:
+    ws[_F.theta] = rr / dr
+    if iws[_I.cnstnd] == 0:
         # Without bounds only s^T y of each correction is used (by _two_loop), kept at
         # sy[slot] for its ring slot: no S'Y, S'S to shift and extend (nor to store:
         # see sizes).
@@ -1105,16 +1113,17 @@ def _matupd(ws, iws, n, m, rr, dr, stp, dtd):
 
 
 @_jit
-def _formt(ws, n, m, col, theta):
+def _formt(ws, iws, col, theta):
     """Factor T = theta S'S + L D^-1 L' = J J' (J' into the upper triangle of ``wt``).
 
     Returns nonzero when T is not positive definite.
     """
-    wao, S, Y, syo, sso, wto = _offsets(n, m)[11:17]
-    sy = ws[syo:syo + m * m]
-    ss = ws[sso:sso + m * m]
-    wt = ws[wto:wto + m * m]
-    rdiag = ws[wao:wao + m]  # scratch: 1 / D (scipy divides by D in every term)
+    m = iws[_I.m]
+    o = _ws(iws)
+    sy = ws[o.sy:o.sy + m * m]
+    ss = ws[o.ss:o.ss + m * m]
+    wt = ws[o.wt:o.wt + m * m]
+    rdiag = ws[o.wa:o.wa + m]  # scratch: 1 / D (scipy divides by D in every term)
     for k in range(col):
         rdiag[k] = 1.0 / sy[k + m * k]
     for j in range(col):
@@ -1136,8 +1145,7 @@ def _formt(ws, n, m, col, theta):
 
 # -- the line search: scipy's C dcsrch (no iteration cap, C's fmin/fmax clamps) ------------
 @_small
-def _dcsrch_start(ws, f, g, stp, stpmax):
-    ls = _LS
+def _dcsrch_start(ws, ls, f, g, stp, stpmax):
     if stp < 0.0 or stp > stpmax or g >= 0.0 or stpmax < 0.0:
         return _LS_ERROR
     ws[ls + _BRACKT] = 0.0
@@ -1159,9 +1167,8 @@ def _dcsrch_start(ws, f, g, stp, stpmax):
 
 
 @_small
-def _dcsrch(ws, f, g, stp, stpmax):
+def _dcsrch(ws, ls, f, g, stp, stpmax):
     """Continue the search with f, g at ``stp``. Returns ``(stp, task)``."""
-    ls = _LS
     stpmin = 0.0
     brackt = ws[ls + _BRACKT] != 0.0
     stage = ws[ls + _STAGE]
@@ -1248,18 +1255,19 @@ def _set_trial(ws, iws, n, m):
     """Ask for the trial point x + stp d, kept inside the box (z itself when stp == 1).
 
     scipy's objective wrapper does not evaluate again at the point it evaluated last; when
-    the trial point is that point, its f and g are reused (``_REPEAT``), not asked for.
+    the trial point is that point, its f and g are reused (``_I.repeat``), not asked for.
     """
-    lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
-    nbd = iws[_NBD:_NBD + n]
+    o = _ws(iws)
+    nb = _iws(iws).nbd
+    nbd = iws[nb:nb + n]
     x = ws[iws[W.XR]:iws[W.XR] + n]
     xt = ws[iws[W.X]:iws[W.X] + n]
-    last = ws[iws[_LASTX]:iws[_LASTX] + n]
-    z = ws[zo:zo + n]
-    d = ws[do:do + n]
-    lv = ws[lo:lo + n]
-    uv = ws[up:up + n]
-    stp = ws[_STP]
+    last = ws[iws[_I.lastx]:iws[_I.lastx] + n]
+    z = ws[o.z:o.z + n]
+    d = ws[o.d:o.d + n]
+    lv = ws[o.lo:o.lo + n]
+    uv = ws[o.up:o.up + n]
+    stp = ws[_F.stp]
     same = True
     if stp == 1.0:
         for i in range(n):
@@ -1278,15 +1286,15 @@ def _set_trial(ws, iws, n, m):
             if xi != last[i]:
                 same = False
             xt[i] = xi
-    iws[_PHASE] = _SEARCH
+    iws[_I.phase] = _SEARCH
     iws[W.TASK] = W.EVALUATE
     if same:
         g = iws[W.G]
-        lastg = iws[_LASTG]
+        lastg = iws[_I.lastg]
         if g != lastg:
             for i in range(n):
                 ws[g + i] = ws[lastg + i]
-        iws[_REPEAT] = 1
+        iws[_I.repeat] = 1
 
 
 @_jit
@@ -1302,14 +1310,14 @@ def _two_loop(ws, iws, n, m, xo, go):
     gets it 5 to 10 times faster at ``m = 10``. The result differs from scipy's by
     rounding only.
     """
-    offsets = _offsets(n, m)
-    wao, S, Y, syo = offsets[11:15]
-    col = iws[_COL]
-    head = iws[_HEAD]
+    o = _ws(iws)
+    S, Y, syo = o.S, o.Y, o.sy
+    col = iws[_I.col]
+    head = iws[_I.head]
     x = ws[xo:xo + n]
     g = ws[go:go + n]
-    q = ws[offsets[6]:offsets[6] + n]  # z
-    alpha = ws[wao:wao + m]
+    q = ws[o.z:o.z + n]
+    alpha = ws[o.wa:o.wa + m]
     for i in range(n):
         q[i] = -g[i]
     # Ring slots by wrapping increments: an integer % per correction cost more than
@@ -1328,7 +1336,7 @@ def _two_loop(ws, iws, n, m, xo, go):
         for i in range(n):
             q[i] -= a * yj[i]
         p = p - 1 if p > 0 else m - 1
-    gamma = 1.0 / ws[_THETA]
+    gamma = 1.0 / ws[_F.theta]
     for i in range(n):
         q[i] *= gamma
     p = head
@@ -1354,7 +1362,7 @@ def _steepest(ws, n, zo, do, xo, go):
     terms), so that problems without bounds need not compile the whole of it."""
     x = ws[xo:xo + n]
     xcp = ws[zo:zo + n]
-    if ws[_SBGNRM] <= 0.0:
+    if ws[_F.sbgnrm] <= 0.0:
         for i in range(n):
             xcp[i] = x[i]
         return
@@ -1365,7 +1373,7 @@ def _steepest(ws, n, zo, do, xo, go):
         neggi = -g[i]
         d[i] = neggi
         f1 = f1 - neggi * neggi
-    f2 = -ws[_THETA] * f1
+    f2 = -ws[_F.theta] * f1
     dtm = -f1 / f2
     if dtm <= 0.0:
         dtm = 0.0
@@ -1395,20 +1403,22 @@ def _make_iterate(bounded):
         empty memory; with the memory already empty the run ends (ABNORMAL). Asks for the
         first trial point."""
         n = iws[W.N]
-        m = iws[_M]
-        lo, up, xa, xb, ga, gb, zo, r, do = _offsets(n, m)[:9]
-        nbd = iws[_NBD:_NBD + n]
+        m = iws[_I.m]
+        o = _ws(iws)
+        nb = _iws(iws).nbd
+        nbd = iws[nb:nb + n]
+        zo, do = o.z, o.d
         xo = iws[W.XR]
         go = iws[W.GR]
         x = ws[xo:xo + n]
         g = ws[go:go + n]
         z = ws[zo:zo + n]
         d = ws[do:do + n]
-        lv = ws[lo:lo + n]
-        uv = ws[up:up + n]
+        lv = ws[o.lo:o.lo + n]
+        uv = ws[o.up:o.up + n]
         while True:
-            cnstnd = iws[_CNSTND]
-            col = iws[_COL]
+            cnstnd = iws[_I.cnstnd]
+            col = iws[_I.col]
             if cnstnd == 0 and col > 0:
                 # Unconstrained: the Cauchy point is not needed, only the Newton step.
                 _two_loop(ws, iws, n, m, xo, go)
@@ -1418,8 +1428,8 @@ def _make_iterate(bounded):
                 if _cauchy(ws, iws, n, m, xo, go) != 0:
                     _reset_memory(ws, iws)
                     continue
-                wrk = _freev(iws, n, iws[W.NIT], cnstnd, iws[_UPDATD])
-                if iws[_NFREE] != 0 and col != 0:
+                wrk = _freev(iws, n, iws[W.NIT], cnstnd, iws[_I.updatd])
+                if iws[_I.nfree] != 0 and col != 0:
                     if wrk and _formk(ws, iws, n, m) != 0:
                         _reset_memory(ws, iws)
                         continue
@@ -1457,7 +1467,7 @@ def _make_iterate(bounded):
                                     stpmx = 0.0
                                 elif a1 * stpmx > a2:
                                     stpmx = a2 / a1
-            if it == 0 and iws[_BOXED] == 0:
+            if it == 0 and iws[_I.boxed] == 0:
                 stp = fmin(1.0 / dnorm, stpmx)
             else:
                 stp = 1.0
@@ -1465,25 +1475,25 @@ def _make_iterate(bounded):
                     # z is in the box, so stpmx < 1 only by a rounding error in z; scipy would
                     # run its line search in an error state here.
                     stp = stpmx
-            ws[_DNORM] = dnorm
-            ws[_DTD] = dtd
-            ws[_STPMX] = stpmx
-            ws[_STP] = stp
-            ws[_FOLD] = ws[W.FR]
-            iws[_IFUN] = 0
-            iws[_IBACK] = 0
+            ws[_F.dnorm] = dnorm
+            ws[_F.dtd] = dtd
+            ws[_F.stpmx] = stpmx
+            ws[_F.stp] = stp
+            ws[_F.fold] = ws[W.FR]
+            iws[_I.ifun] = 0
+            iws[_I.iback] = 0
             gd = dot(g, d, n)
-            ws[_GD] = gd
-            ws[_GDOLD] = gd
+            ws[_F.gd] = gd
+            ws[_F.gdold] = gd
             # Not a descent direction (or a search that cannot start): restart, or give up
             # when the memory is already empty.
-            if gd >= 0.0 or gd != gd or _dcsrch_start(ws, ws[W.FR], gd, stp, stpmx) != _LS_FG:
-                if iws[_COL] == 0:
+            if gd >= 0.0 or gd != gd or _dcsrch_start(ws, o.ls, ws[W.FR], gd, stp, stpmx) != _LS_FG:
+                if iws[_I.col] == 0:
                     _finish(iws, _ABNORMAL)
                     return
                 _reset_memory(ws, iws)
                 continue
-            iws[_IFUN] = 1
+            iws[_I.ifun] = 1
             _set_trial(ws, iws, n, m)
             return
     return _iterate
@@ -1497,24 +1507,24 @@ def _make_step(iterate, trial):
     """The method's ``step(ws, iws, f)`` over the given ``_iterate`` and ``_trial``."""
     def step(ws, iws, f):
         iws[W.NFEV] += 1
-        iws[_LASTX] = iws[W.X]
-        iws[_LASTG] = iws[W.G]
-        ws[_FLAST] = f
+        iws[_I.lastx] = iws[W.X]
+        iws[_I.lastg] = iws[W.G]
+        ws[_F.flast] = f
         if f == math.inf:
-            iws[_INF] = 1
-        if iws[_PHASE] == _START:
+            iws[_I.inf] = 1
+        if iws[_I.phase] == _START:
             more = _start(ws, iws, f)
         else:
             more = trial(ws, iws, f)
         if more:
             iterate(ws, iws)
-        while iws[_REPEAT] != 0 and iws[W.TASK] == W.EVALUATE:
+        while iws[_I.repeat] != 0 and iws[W.TASK] == W.EVALUATE:
             # the trial point is the point evaluated last: use its f and g again
-            iws[_REPEAT] = 0
-            if trial(ws, iws, ws[_FLAST]):
+            iws[_I.repeat] = 0
+            if trial(ws, iws, ws[_F.flast]):
                 iterate(ws, iws)
-        iws[_REPEAT] = 0
-        if iws[_INF] != 0 and iws[W.TASK] != W.EVALUATE and (
+        iws[_I.repeat] = 0
+        if iws[_I.inf] != 0 and iws[W.TASK] != W.EVALUATE and (
                 iws[W.REASON] == _FACTR or iws[W.REASON] == _ABNORMAL):
             # After +inf values, no decrease is no convergence: the line search backed
             # away from the region where the objective is infinite, and the iterate
@@ -1529,8 +1539,8 @@ def _start(ws, iws, f):
     """f and g at x0 (in the trial buffers): they become the iterate. Returns True when
     the run goes on (a search direction is needed)."""
     n = iws[W.N]
-    m = iws[_M]
-    lo, up = _offsets(n, m)[:2]
+    o = _ws(iws)
+    nb = _iws(iws).nbd
     xo, go = iws[W.X], iws[W.G]
     iws[W.X], iws[W.G] = iws[W.XR], iws[W.GR]
     iws[W.XR], iws[W.GR] = xo, go
@@ -1538,13 +1548,13 @@ def _start(ws, iws, f):
     if not math.isfinite(f):
         _finish(iws, _NAN)
         return False
-    sbgnrm = _projgr(n, ws[lo:lo + n], ws[up:up + n], iws[_NBD:_NBD + n], ws[xo:xo + n],
+    sbgnrm = _projgr(n, ws[o.lo:o.lo + n], ws[o.up:o.up + n], iws[nb:nb + n], ws[xo:xo + n],
                      ws[go:go + n])
-    ws[_SBGNRM] = sbgnrm
+    ws[_F.sbgnrm] = sbgnrm
     if sbgnrm != sbgnrm:
         _finish(iws, _NAN)
         return False
-    if sbgnrm <= ws[_PGT]:
+    if sbgnrm <= ws[_F.pgtol]:
         _finish(iws, _PGTOL)
         return False
     return True
@@ -1557,66 +1567,67 @@ def _make_trial(bounded):
         """f and g at a trial point of the line search (mainlb from label 666 on).
         Returns True when a new search direction is needed."""
         n = iws[W.N]
-        m = iws[_M]
-        lo, up, xa, xb, ga, gb, z, ro, do = _offsets(n, m)[:9]
+        m = iws[_I.m]
+        o = _ws(iws)
+        nb = _iws(iws).nbd
         xto, gto = iws[W.X], iws[W.G]
-        d = ws[do:do + n]
+        d = ws[o.d:o.d + n]
         gt = ws[gto:gto + n]
         gd = dot(gt, d, n)
         if f != f or f == -math.inf or (gd != gd and f != math.inf):
             _finish(iws, _NAN)
             return False
-        ws[_GD] = gd
-        stp, task = _dcsrch(ws, f, gd, ws[_STP], ws[_STPMX])
-        ws[_STP] = stp
+        ws[_F.gd] = gd
+        stp, task = _dcsrch(ws, o.ls, f, gd, ws[_F.stp], ws[_F.stpmx])
+        ws[_F.stp] = stp
         if task == _LS_FG:
-            iws[_IFUN] += 1
-            iws[_IBACK] = iws[_IFUN] - 1
-            if iws[_IBACK] < iws[_MAXLS]:
+            iws[_I.ifun] += 1
+            iws[_I.iback] = iws[_I.ifun] - 1
+            if iws[_I.iback] < iws[_I.maxls]:
                 _set_trial(ws, iws, n, m)
                 return False
             # Too many trials: back to the iterate, restart (or give up with no memory).
-            if iws[_COL] == 0:
+            if iws[_I.col] == 0:
                 _finish(iws, _ABNORMAL)
                 return False
             _reset_memory(ws, iws)
             return True
 
         # The step is accepted: the trial point becomes the iterate.
-        sbgnrm = _projgr(n, ws[lo:lo + n], ws[up:up + n], iws[_NBD:_NBD + n], ws[xto:xto + n],
-                         gt)
+        sbgnrm = _projgr(n, ws[o.lo:o.lo + n], ws[o.up:o.up + n], iws[nb:nb + n],
+                         ws[xto:xto + n], gt)
         if sbgnrm != sbgnrm or not math.isfinite(f):
             _finish(iws, _NAN)
             return False
         go = iws[W.GR]
         iws[W.X], iws[W.G] = iws[W.XR], go
         iws[W.XR], iws[W.GR] = xto, gto
-        fold = ws[_FOLD]
+        fold = ws[_F.fold]
         ws[W.FR] = f
-        ws[_SBGNRM] = sbgnrm
+        ws[_F.sbgnrm] = sbgnrm
         iws[W.NIT] += 1
         # scipy's Python loop checks its limits first, then the C code its tolerances.
-        if iws[W.NIT] >= iws[_MAXIT]:
+        if iws[W.NIT] >= iws[_I.maxiter]:
             _finish(iws, _MAXITER)
             return False
-        if iws[W.NFEV] > iws[_MAXFN]:
+        if iws[W.NFEV] > iws[_I.maxfun]:
             _finish(iws, _MAXFUN)
             return False
-        if sbgnrm <= ws[_PGT]:
+        if sbgnrm <= ws[_F.pgtol]:
             _finish(iws, _PGTOL)
             return False
-        if fold - f <= ws[_TOL] * fmax(fmax(abs(fold), abs(f)), 1.0):
+        if fold - f <= ws[_F.tol] * fmax(fmax(abs(fold), abs(f)), 1.0):
             _finish(iws, _FACTR)
             return False
         # s = stp d, y = g_new - g_old
         g = ws[go:go + n]
-        r = ws[ro:ro + n]
+        r = ws[o.r:o.r + n]
         rr = 0.0
         for i in range(n):
             yi = gt[i] - g[i]
             r[i] = yi
             rr += yi * yi
-        gdold = ws[_GDOLD]
+        gdold = ws[_F.gdold]
         if stp == 1.0:
             dr = gd - gdold
             ddum = -gdold
@@ -1626,14 +1637,14 @@ def _make_trial(bounded):
                 d[i] *= stp
             ddum = -gdold * stp
         if dr <= _EPSMCH * ddum:
-            iws[_UPDATD] = 0  # skip the update: the curvature condition fails
+            iws[_I.updatd] = 0  # skip the update: the curvature condition fails
         else:
-            iws[_UPDATD] = 1
-            iws[_IUPDAT] += 1
-            _matupd(ws, iws, n, m, rr, dr, stp, ws[_DTD])
+            iws[_I.updatd] = 1
+            iws[_I.iupdat] += 1
+            _matupd(ws, iws, n, m, rr, dr, stp, ws[_F.dtd])
             # T's factor serves the Cauchy point and K, which an unconstrained problem skips.
-            if bounded and iws[_CNSTND] != 0 and _formt(ws, n, m, iws[_COL],
-                                                         ws[_THETA]) != 0:
+            if bounded and iws[_I.cnstnd] != 0 and _formt(ws, iws, iws[_I.col],
+                                                         ws[_F.theta]) != 0:
                 _reset_memory(ws, iws)
         return True
     return _trial
@@ -1711,8 +1722,10 @@ def _pack(o, n, lower, upper):
 
 @functools.lru_cache(maxsize=64)
 def _ring_offsets(n, m):
-    """Where the S and Y ring buffers start (``_offsets`` run in Python costs 1 us)."""
-    return _offsets(n, m)[12:14]
+    """Where the S and Y ring buffers start (``_offsets`` run in Python costs 1 us);
+    they do not depend on the bounds."""
+    o = _offsets(n, m, 0)
+    return o.S, o.Y
 
 
 def extras(ws, iws, n, dtype):
@@ -1720,7 +1733,7 @@ def extras(ws, iws, n, dtype):
     corrections, oldest first. (scipy passes the rows of its ring buffer as they lie,
     which after ``maxcor`` updates is no longer oldest first; here the operator is the
     L-BFGS matrix of the corrections the run ended with.)"""
-    m, head, col = iws[_M], iws[_HEAD], iws[_COL]
+    m, head, col = iws[_I.m], iws[_I.head], iws[_I.col]
     S, Y = _ring_offsets(n, m)
     ring_s = ws[S:S + m * n].reshape(m, n)
     ring_y = ws[Y:Y + m * n].reshape(m, n)
