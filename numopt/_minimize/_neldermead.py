@@ -44,6 +44,7 @@ from numba.extending import register_jitable
 from scipy.optimize import OptimizeWarning
 
 from . import _workspace as W
+from ._layout import Layout
 from ._registry import DISP, RETURN_ALL, UNLIMITED, Method, Option, count_option, real_option
 
 # Option arrays given to init. fopts: the six scalars below, then the bounds (lower and
@@ -58,71 +59,66 @@ _MAXFEV = 4     # status 1, "Maximum number of function evaluations has been exc
 _MAXITER = 7    # scipy: status 2 with "Maximum number of iterations has been exceeded."
 _NAN = 5
 
-# Integer state (iws, after the header).
-_PHASE = W.HEADER_INTS
-_MAXIT = _PHASE + 1
-_MAXFE = _MAXIT + 1
-_BOUND = _MAXFE + 1
-_J = _BOUND + 1        # the vertex being evaluated (initial simplex, shrink)
-_F32 = _J + 1          # 1: each point is rounded to float32 before it is evaluated
-_INF = _F32 + 1        # 1 once the objective returned +inf
-_PERM = _INF + 1       # n + 1 row indices, best vertex first
+# The workspace.
+LAYOUT = Layout(
+    "neldermead",
+    ints=("phase", "maxiter", "maxfev", "bound",
+          "j",          # the vertex being evaluated (initial simplex, shrink)
+          "f32",        # 1: each point is rounded to float32 before it is evaluated
+          "inf"),       # 1 once the objective returned +inf
+    floats=("xatol", "fatol", "rho", "chi", "psi", "sigma",
+            "fxr"),     # f at the reflected point
+    arrays=(("lo", "n"), ("hi", "n"),     # bounds
+            ("sim", "(n + 1) * n"),      # the simplex, n + 1 rows of n
+            ("fsim", "n + 1"),  # f of the vertices, in sorted order (position k: row perm[k])
+            ("xbar", "n"),      # centroid of the n best vertices
+            ("xr", "n"),        # reflected point
+            ("xt", "n"),        # the point to evaluate
+            ("g", "n")),        # gradient slot the drivers want (unused)
+    int_arrays=(("perm", "n + 1"),),  # row indices, best vertex first
+)
+_I, _F, _offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets
+# perm is the first array of iws: its offset does not depend on n.
+_PERM = LAYOUT.int_offsets(0).perm
 
 # phases
 _INITIAL, _REFLECT, _EXPAND, _CONTRACT_OUT, _CONTRACT_IN, _SHRINK = range(6)
-
-# Float state (ws, after the header).
-_XATOL = W.HEADER_FLOATS
-_FATOL = _XATOL + 1
-_RHO = _FATOL + 1
-_CHI = _RHO + 1
-_PSI = _CHI + 1
-_SIGMA = _PSI + 1
-_FXR = _SIGMA + 1       # f at the reflected point
-_NS = _FXR + 1
 
 _NONZDELT = 0.05
 _ZDELT = 0.00025
 
 
+def layout_params(n, fopts=None, iopts=None):
+    """The parameters of :data:`LAYOUT`: ``(n,)`` (the options do not matter)."""
+    return (n,)
+
+
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
-    return _NS + (n + 1) * n + 7 * n + 1, _PERM + n + 1
-
-
-@register_jitable
-def _offsets(n):
-    lo = _NS                # lower bounds
-    hi = lo + n             # upper bounds
-    sim = hi + n            # the simplex, n + 1 rows of n
-    fsim = sim + (n + 1) * n  # f of the vertices, in sorted order (position k: row perm[k])
-    xbar = fsim + n + 1     # centroid of the n best vertices
-    xr = xbar + n           # reflected point
-    xt = xr + n             # the point to evaluate
-    g = xt + n              # gradient slot the drivers want (unused)
-    return lo, hi, sim, fsim, xbar, xr, xt, g
+    return LAYOUT.sizes(n)
 
 
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    o = _offsets(n)
+    lo, hi, sim, fsim, xt, g = o.lo, o.hi, o.sim, o.fsim, o.xt, o.g
     iws[W.N] = n
     iws[W.X] = xt
     iws[W.G] = g
     iws[W.GR] = g
     iws[W.XR] = sim
-    iws[_MAXIT] = iopts[MAXITER]
-    iws[_MAXFE] = iopts[MAXFEV]
+    iws[_I.maxiter] = iopts[MAXITER]
+    iws[_I.maxfev] = iopts[MAXFEV]
     bounded = iopts[BOUNDED] != 0
-    iws[_BOUND] = 1 if bounded else 0
-    iws[_F32] = iopts[FLOAT32]
-    iws[_INF] = 0
-    ws[_XATOL] = fopts[XATOL]
-    ws[_FATOL] = fopts[FATOL]
-    ws[_RHO] = fopts[RHO]
-    ws[_CHI] = fopts[CHI]
-    ws[_PSI] = fopts[PSI]
-    ws[_SIGMA] = fopts[SIGMA]
+    iws[_I.bound] = 1 if bounded else 0
+    iws[_I.f32] = iopts[FLOAT32]
+    iws[_I.inf] = 0
+    ws[_F.xatol] = fopts[XATOL]
+    ws[_F.fatol] = fopts[FATOL]
+    ws[_F.rho] = fopts[RHO]
+    ws[_F.chi] = fopts[CHI]
+    ws[_F.psi] = fopts[PSI]
+    ws[_F.sigma] = fopts[SIGMA]
     k = _NFOPTS
     for i in range(n):
         if bounded:
@@ -163,8 +159,8 @@ def init(ws, iws, x0, fopts, iopts):
     ws[W.FR] = np.inf
     iws[W.NIT] = 1      # scipy's ``iterations`` starts at 1
     iws[W.NFEV] = 0
-    iws[_PHASE] = _INITIAL
-    iws[_J] = 0
+    iws[_I.phase] = _INITIAL
+    iws[_I.j] = 0
     _ask_vertex(ws, iws, 0)
 
 
@@ -172,7 +168,8 @@ def init(ws, iws, x0, fopts, iopts):
 def _sort(ws, iws):
     """Stable insertion sort of the vertices by f; the best becomes the current iterate."""
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    o = _offsets(n)
+    sim, fsim = o.sim, o.fsim
     for k in range(1, n + 1):
         fk = ws[fsim + k]
         pk = iws[_PERM + k]
@@ -195,14 +192,14 @@ def _ask(ws, iws, src):
     iteration is then abandoned (uncounted) and the simplex re-sorted as it stands.
     """
     n = iws[W.N]
-    if iws[W.NFEV] >= iws[_MAXFE]:
+    if iws[W.NFEV] >= iws[_I.maxfev]:
         _sort(ws, iws)
         W.finish(iws, _MAXFEV)
         return
     xt = iws[W.X]
     # A float32 x0: the point (and so the vertex) is float32's. ROUND32 is a constant of
     # each step variant (see _step_variant); -1 (init) reads the flag.
-    if ROUND32 == 1 or (ROUND32 == -1 and iws[_F32] != 0):
+    if ROUND32 == 1 or (ROUND32 == -1 and iws[_I.f32] != 0):
         for i in range(n):
             ws[src + i] = np.float32(ws[src + i])
     if src != xt:
@@ -214,16 +211,18 @@ def _ask(ws, iws, src):
 @register_jitable
 def _ask_vertex(ws, iws, k):
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
-    iws[_J] = k
+    o = _offsets(n)
+    sim = o.sim
+    iws[_I.j] = k
     _ask(ws, iws, sim + iws[_PERM + k] * n)
 
 
 @register_jitable
 def _clip(ws, iws, p):
-    if iws[_BOUND] != 0:
+    if iws[_I.bound] != 0:
         n = iws[W.N]
-        lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+        o = _offsets(n)
+        lo, hi = o.lo, o.hi
         for i in range(n):
             ws[p + i] = min(max(ws[p + i], ws[lo + i]), ws[hi + i])
 
@@ -232,19 +231,21 @@ def _clip(ws, iws, p):
 def _trial(ws, iws, a, b, phase):
     """Ask for ``a * xbar + b * worst`` (clipped), the next move of this iteration."""
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    o = _offsets(n)
+    sim, xbar, xt = o.sim, o.xbar, o.xt
     worst = sim + iws[_PERM + n] * n
     for i in range(n):
         ws[xt + i] = a * ws[xbar + i] + b * ws[worst + i]
     _clip(ws, iws, xt)
-    iws[_PHASE] = phase
+    iws[_I.phase] = phase
     _ask(ws, iws, xt)
 
 
 @register_jitable
 def _replace_worst(ws, iws, src, f):
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    o = _offsets(n)
+    sim, fsim = o.sim, o.fsim
     worst = sim + iws[_PERM + n] * n
     for i in range(n):
         ws[worst + i] = ws[src + i]
@@ -255,14 +256,15 @@ def _replace_worst(ws, iws, src, f):
 def _shrink_vertex(ws, iws, k):
     """Move vertex k towards the best one (scipy moves it before evaluating it)."""
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    o = _offsets(n)
+    sim = o.sim
     best = sim + iws[_PERM] * n
     row = sim + iws[_PERM + k] * n
-    sigma = ws[_SIGMA]
+    sigma = ws[_F.sigma]
     for i in range(n):
         ws[row + i] = ws[best + i] + sigma * (ws[row + i] - ws[best + i])
     _clip(ws, iws, row)
-    iws[_PHASE] = _SHRINK
+    iws[_I.phase] = _SHRINK
     _ask_vertex(ws, iws, k)
 
 
@@ -270,9 +272,10 @@ def _shrink_vertex(ws, iws, k):
 def _converged(ws, iws):
     """max |sim[1:] - sim[0]| <= xatol and max |fsim[0] - fsim[1:]| <= fatol (NaN fails)."""
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
-    xatol = ws[_XATOL]
-    fatol = ws[_FATOL]
+    o = _offsets(n)
+    sim, fsim = o.sim, o.fsim
+    xatol = ws[_F.xatol]
+    fatol = ws[_F.fatol]
     best = sim + iws[_PERM] * n
     for k in range(1, n + 1):
         row = sim + iws[_PERM + k] * n
@@ -290,17 +293,18 @@ def _converged(ws, iws):
 def _next_iteration(ws, iws):
     """scipy's loop test, convergence test and reflection."""
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
-    if iws[W.NFEV] >= iws[_MAXFE]:
+    o = _offsets(n)
+    sim, xbar, xr = o.sim, o.xbar, o.xr
+    if iws[W.NFEV] >= iws[_I.maxfev]:
         W.finish(iws, _MAXFEV)
         return
-    if iws[W.NIT] >= iws[_MAXIT]:
+    if iws[W.NIT] >= iws[_I.maxiter]:
         W.finish(iws, _MAXITER)
         return
     if _converged(ws, iws):
         # After +inf values the simplex may have converged on the edge of the region
         # where the objective is infinite, not on a minimum: reason 5 at the best vertex.
-        W.finish(iws, _NAN if iws[_INF] != 0 else _CONVERGED)
+        W.finish(iws, _NAN if iws[_I.inf] != 0 else _CONVERGED)
         return
     # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n. Row
     # slices rather than offsets into ws, so that LLVM vectorises the O(n^2) sum (it
@@ -315,12 +319,12 @@ def _next_iteration(ws, iws):
             xb[i] += rv[i]
     for i in range(n):
         xb[i] = xb[i] / n
-    rho = ws[_RHO]
+    rho = ws[_F.rho]
     worst = sim + iws[_PERM + n] * n
     for i in range(n):
         ws[xr + i] = (1 + rho) * ws[xbar + i] - rho * ws[worst + i]
     _clip(ws, iws, xr)
-    iws[_PHASE] = _REFLECT
+    iws[_I.phase] = _REFLECT
     _ask(ws, iws, xr)
 
 
@@ -333,31 +337,32 @@ def _end_iteration(ws, iws):
 
 def _step(ws, iws, f):
     n = iws[W.N]
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    o = _offsets(n)
+    sim, fsim, xr, xt = o.sim, o.fsim, o.xr, o.xt
     iws[W.NFEV] += 1
-    phase = iws[_PHASE]
+    phase = iws[_I.phase]
     if f != f or f == -math.inf:
         if phase == _INITIAL:
-            if iws[_J] == 0:
+            if iws[_I.j] == 0:
                 ws[W.FR] = f  # no finite value seen: x0 and its NaN (or -inf)
-        elif phase == _EXPAND and ws[_FXR] < ws[W.FR]:
+        elif phase == _EXPAND and ws[_F.fxr] < ws[W.FR]:
             # the reflected point beat the best vertex (the expansion failed): it is the
             # best point seen, though not yet a vertex
             iws[W.XR] = xr
-            ws[W.FR] = ws[_FXR]
+            ws[W.FR] = ws[_F.fxr]
         elif phase == _SHRINK:
-            for k in range(1, iws[_J]):  # vertices already moved and evaluated
+            for k in range(1, iws[_I.j]):  # vertices already moved and evaluated
                 if ws[fsim + k] < ws[W.FR]:
                     iws[W.XR] = sim + iws[_PERM + k] * n
                     ws[W.FR] = ws[fsim + k]
         W.finish(iws, _NAN)
         return
     if f == math.inf:
-        iws[_INF] = 1
-    rho = ws[_RHO]
-    psi = ws[_PSI]
+        iws[_I.inf] = 1
+    rho = ws[_F.rho]
+    psi = ws[_F.psi]
     if phase == _INITIAL:
-        k = iws[_J]
+        k = iws[_I.j]
         ws[fsim + k] = f
         if f < ws[W.FR]:  # best so far, should a NaN end the run early
             ws[W.FR] = f
@@ -368,9 +373,9 @@ def _step(ws, iws, f):
             _sort(ws, iws)
             _next_iteration(ws, iws)
     elif phase == _REFLECT:
-        ws[_FXR] = f
+        ws[_F.fxr] = f
         if f < ws[fsim]:
-            chi = ws[_CHI]
+            chi = ws[_F.chi]
             _trial(ws, iws, 1 + rho * chi, -(rho * chi), _EXPAND)
         elif f < ws[fsim + n - 1]:
             _replace_worst(ws, iws, xr, f)
@@ -380,14 +385,14 @@ def _step(ws, iws, f):
         else:
             _trial(ws, iws, 1 - psi, psi, _CONTRACT_IN)
     elif phase == _EXPAND:
-        fxr = ws[_FXR]
+        fxr = ws[_F.fxr]
         if f < fxr:
             _replace_worst(ws, iws, xt, f)
         else:
             _replace_worst(ws, iws, xr, fxr)
         _end_iteration(ws, iws)
     elif phase == _CONTRACT_OUT:
-        if f <= ws[_FXR]:
+        if f <= ws[_F.fxr]:
             _replace_worst(ws, iws, xt, f)
             _end_iteration(ws, iws)
         else:
@@ -399,7 +404,7 @@ def _step(ws, iws, f):
         else:
             _shrink_vertex(ws, iws, 1)
     else:  # _SHRINK
-        k = iws[_J]
+        k = iws[_I.j]
         ws[fsim + k] = f
         if k < n:
             _shrink_vertex(ws, iws, k + 1)
@@ -512,7 +517,8 @@ def check(x0, options, lower, upper):
 
 def extras(ws, iws, n, dtype):
     """scipy's extra result field: ``final_simplex = (sim, fsim)``, best vertex first."""
-    lo, hi, sim, fsim, xbar, xr, xt, g = _offsets(n)
+    o = _offsets(n)
+    sim, fsim = o.sim, o.fsim
     rows = iws[_PERM:_PERM + n + 1]
     simplex = ws[sim:sim + (n + 1) * n].reshape(n + 1, n)[rows].astype(dtype)
     return {"final_simplex": (simplex, ws[fsim:fsim + n + 1].copy())}
