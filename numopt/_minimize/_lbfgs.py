@@ -71,7 +71,7 @@ history slot) and ``al`` (torch's list, by history position), eight vectors (the
 ``x``, its gradient, the trial point, ``d``, ``prev_flat_grad`` and the line search's
 three gradient buffers), the history ``y`` and ``s`` as two ``(history_size, n)`` ring
 buffers, and the line search's state, then (for ``minimize``) the best point evaluated (see
-:func:`_best_offsets`).
+the slots ``fb``, ``xb``, ``gb`` of :data:`LAYOUT`).
 """
 import math
 import sys
@@ -81,6 +81,7 @@ from numba.extending import register_jitable
 
 from .._checks import _check_lr, _not_nan, _real
 from . import _workspace as W
+from ._layout import Layout
 from ._registry import UNLIMITED, Method, Option, ignored
 from ._strong_wolfe import DONE as SW_DONE
 from ._strong_wolfe import SW_F, SW_GBUF, SW_SIZE, SW_TT, rd, sw_start, sw_step
@@ -97,70 +98,67 @@ C1, C2, LS_TOLERANCE_CHANGE = 1e-4, 0.9, 1e-9
 # Termination reasons (numopt._result.REASONS).
 R_GRAD, R_CHANGE, R_MAXITER, R_MAXEVAL, R_NAN = 30, 31, 32, 33, 5
 
-# Integer state (iws, after the header).
-_PHASE = W.HEADER_INTS
-_MAXITER = _PHASE + 1
-_MAXEVAL = _PHASE + 2
-_M = _PHASE + 3          # history capacity (history_size)
-_LS = _PHASE + 4         # 1: strong Wolfe line search
-_SINGLE = _PHASE + 5
-_FINAL = _PHASE + 6
-_STOPNAN = _PHASE + 7
-FUNC_EVALS = _PHASE + 8  # torch's state["func_evals"] (over all runs)
-N_ITER = _PHASE + 9      # torch's state["n_iter"] (over all runs)
-_NITER = _PHASE + 10     # torch's local n_iter (this run)
-_CUREVALS = _PHASE + 11  # torch's current_evals (this run)
-K = _PHASE + 12          # pairs in the history
-START = _PHASE + 13      # ring slot of the oldest pair
-HAS_D = _PHASE + 14      # torch's state has d, t, old_dirs, ... (a run reached its loop)
-HAS_AL = _PHASE + 15     # torch's state has "al"
-_TT = _PHASE + 16        # 1 if t is a tensor in torch (float32 typing)
-_NI = _PHASE + 17
-
-# Float state (ws, after the header). ws[W.FR] is torch's `loss`.
-_LR = W.HEADER_FLOATS
-_TOLG = _LR + 1
-_TOLC = _LR + 2
-T = _LR + 3              # torch's t
-H_DIAG = _LR + 4
-PREV_LOSS = _LR + 5
-_NS = _LR + 6
+# The workspace. ws[W.FR] is torch's `loss`.
+LAYOUT = Layout(
+    "lbfgs", params=("n", "m"),
+    ints=("phase", "maxiter", "maxeval",
+          "m",           # history capacity (history_size)
+          "line_search",  # 1: strong Wolfe line search
+          "single", "final", "stopnan",
+          "func_evals",  # torch's state["func_evals"] (over all runs)
+          "n_iter",      # torch's state["n_iter"] (over all runs)
+          "niter",       # torch's local n_iter (this run)
+          "curevals",    # torch's current_evals (this run)
+          "k",           # pairs in the history
+          "start",       # ring slot of the oldest pair
+          "has_d",       # torch's state has d, t, old_dirs, ... (a run reached its loop)
+          "has_al",      # torch's state has "al"
+          "tt"),         # 1 if t is a tensor in torch (float32 typing)
+    floats=("lr", "tolg", "tolc",
+            "t",         # torch's t
+            "h_diag", "prev_loss"),
+    # optim.LBFGS snapshots ws up to s1 (see its _snapshot): the scalars, d and
+    # prev_flat_grad lie before the scratch vectors.
+    arrays=(("ro", "m"),        # per history slot
+            ("al", "m"),        # torch's list, by history position
+            ("xk", "n"), ("gk", "n"),   # the iterate and its gradient
+            ("xt", "n"),        # the trial point
+            ("d", "n"),
+            ("pg", "n"),        # prev_flat_grad
+            ("s1", "3 * n"),    # the line search's three gradient buffers
+            ("ys", "m * n"), ("ss", "m * n"),  # the history y and s, (m, n) rings
+            ("ls", SW_SIZE),    # the line search's state
+            # minimize's result when a non-finite value stops the run (STOP_ON_NAN): the
+            # lowest finite f evaluated, its point and its gradient; optim.LBFGS never
+            # writes them
+            ("fb", 1), ("xb", "n"), ("gb", "n")),
+)
+_I, _F, _offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets
+# Read by numopt.optim.LBFGS.
+_M, K, START, HAS_D, HAS_AL = _I.m, _I.k, _I.start, _I.has_d, _I.has_al
+FUNC_EVALS, N_ITER = _I.func_evals, _I.n_iter
+T, H_DIAG, PREV_LOSS = _F.t, _F.h_diag, _F.prev_loss
 
 _INITIAL, _SEARCH, _FIXED, _REPORT = 0, 1, 2, 3
+
+
+def layout_params(n, fopts=None, iopts=None):
+    """The parameters of :data:`LAYOUT`: ``(n, history_size)`` (default 100)."""
+    return n, DEFAULT_HISTORY if iopts is None else int(iopts[HISTORY_SIZE])
 
 
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables and the history size in
     ``iopts`` (default 100)."""
-    m = DEFAULT_HISTORY if iopts is None else int(iopts[HISTORY_SIZE])
-    return _NS + 2 * m + 8 * n + 2 * m * n + SW_SIZE + 1 + 2 * n, _NI
+    return LAYOUT.sizes(*layout_params(n, fopts, iopts))
 
 
-@register_jitable
 def offsets(n, m):
     """Offsets in ``ws`` of: ro, al, x, g, trial x, d, prev_flat_grad, the three scratch
-    gradients, the y ring, the s ring, the line search state."""
-    ro = _NS
-    al = ro + m
-    xk = al + m
-    gk = xk + n
-    xt = gk + n
-    d = xt + n
-    pg = d + n
-    s1 = pg + n
-    ys = s1 + 3 * n
-    ss = ys + m * n
-    ls = ss + m * n
-    return ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls
-
-
-@register_jitable
-def _best_offsets(n, m):
-    """Offsets in ``ws`` (after the line search's state) of the lowest finite f
-    evaluated, its point and its gradient: ``minimize``'s result when a non-finite
-    value stops the run (``STOP_ON_NAN``); ``optim.LBFGS`` never writes them."""
-    fb = offsets(n, m)[10] + SW_SIZE
-    return fb, fb + 1, fb + 1 + n
+    gradients, the y ring, the s ring, the line search state (for ``optim.LBFGS``; the
+    state machine reads :data:`LAYOUT`'s offsets by name)."""
+    o = _offsets(n, m)
+    return o.ro, o.al, o.xk, o.gk, o.xt, o.d, o.pg, o.s1, o.ys, o.ss, o.ls
 
 
 @register_jitable
@@ -235,15 +233,15 @@ def _move(ws, dst, x, t, d, n, s):
 
 @register_jitable
 def _configure(ws, iws, fopts, iopts):
-    iws[_MAXITER] = iopts[MAX_ITER]
-    iws[_MAXEVAL] = iopts[MAX_EVAL]
-    iws[_LS] = iopts[LINE_SEARCH]
-    iws[_SINGLE] = iopts[SINGLE]
-    iws[_FINAL] = iopts[FINAL_EVAL]
-    iws[_STOPNAN] = iopts[STOP_ON_NAN]
-    ws[_LR] = fopts[LR]
-    ws[_TOLG] = fopts[TOLERANCE_GRAD]
-    ws[_TOLC] = fopts[TOLERANCE_CHANGE]
+    iws[_I.maxiter] = iopts[MAX_ITER]
+    iws[_I.maxeval] = iopts[MAX_EVAL]
+    iws[_I.line_search] = iopts[LINE_SEARCH]
+    iws[_I.single] = iopts[SINGLE]
+    iws[_I.final] = iopts[FINAL_EVAL]
+    iws[_I.stopnan] = iopts[STOP_ON_NAN]
+    ws[_F.lr] = fopts[LR]
+    ws[_F.tolg] = fopts[TOLERANCE_GRAD]
+    ws[_F.tolc] = fopts[TOLERANCE_CHANGE]
 
 
 def begin(ws, iws, x0, fopts, iopts):
@@ -256,7 +254,8 @@ def begin(ws, iws, x0, fopts, iopts):
 @register_jitable
 def _begin(ws, iws, x0, fopts, iopts):
     n = x0.size
-    ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls = offsets(n, iws[_M])
+    o = _offsets(n, iws[_I.m])
+    xk, gk = o.xk, o.gk
     _configure(ws, iws, fopts, iopts)
     for i in range(n):
         ws[xk + i] = x0[i]
@@ -268,27 +267,27 @@ def _begin(ws, iws, x0, fopts, iopts):
     iws[W.NIT] = 0
     iws[W.NFEV] = 0
     iws[W.REASON] = 0
-    iws[_NITER] = 0
-    iws[_CUREVALS] = 0
-    iws[_PHASE] = _INITIAL
+    iws[_I.niter] = 0
+    iws[_I.curevals] = 0
+    iws[_I.phase] = _INITIAL
     iws[W.TASK] = W.EVALUATE
-    if iws[_STOPNAN] != 0:
-        ws[_best_offsets(n, iws[_M])[0]] = np.inf
+    if iws[_I.stopnan] != 0:
+        ws[o.fb] = np.inf
 
 
 def init(ws, iws, x0, fopts, iopts):
     """Start from a fresh state (no history, counters at 0): torch's first ``step()``."""
-    iws[_M] = iopts[HISTORY_SIZE]
-    iws[FUNC_EVALS] = 0
-    iws[N_ITER] = 0
-    iws[K] = 0
-    iws[START] = 0
-    iws[HAS_D] = 0
-    iws[HAS_AL] = 0
-    iws[_TT] = 0
-    ws[T] = 0.0
-    ws[H_DIAG] = 1.0
-    ws[PREV_LOSS] = 0.0
+    iws[_I.m] = iopts[HISTORY_SIZE]
+    iws[_I.func_evals] = 0
+    iws[_I.n_iter] = 0
+    iws[_I.k] = 0
+    iws[_I.start] = 0
+    iws[_I.has_d] = 0
+    iws[_I.has_al] = 0
+    iws[_I.tt] = 0
+    ws[_F.t] = 0.0
+    ws[_F.h_diag] = 1.0
+    ws[_F.prev_loss] = 0.0
     _begin(ws, iws, x0, fopts, iopts)
 
 
@@ -297,7 +296,7 @@ def _update_memory(ws, iws, n, m, ro, gk, d, pg, s1, ys, ss, s):
     """Append the pair ``y = g - prev_g``, ``s = t d`` if ``y^T s > 1e-10`` (dropping the
     oldest pair when full) and update ``H_diag``. ``y`` and ``s`` are formed in two of
     the line search's scratch buffers (free between iterations)."""
-    t = rd(ws[T], s)
+    t = rd(ws[_F.t], s)
     yt, st = s1, s1 + n
     for i in range(n):
         ws[yt + i] = rd(ws[gk + i] - ws[pg + i], s)
@@ -305,21 +304,21 @@ def _update_memory(ws, iws, n, m, ro, gk, d, pg, s1, ys, ss, s):
     sy = _dot(ws, yt, st, n, s)
     if not sy > rd(1e-10, s):
         return
-    if iws[K] == m:
-        iws[START] = (iws[START] + 1) % m
-        iws[K] -= 1
-    slot = (iws[START] + iws[K]) % m
+    if iws[_I.k] == m:
+        iws[_I.start] = (iws[_I.start] + 1) % m
+        iws[_I.k] -= 1
+    slot = (iws[_I.start] + iws[_I.k]) % m
     _copy(ws, ys + slot * n, yt, n)
     _copy(ws, ss + slot * n, st, n)
     ws[ro + slot] = rd(1.0 / sy, s)
-    iws[K] += 1
-    ws[H_DIAG] = rd(sy / _dot(ws, yt, yt, n, s), s)
+    iws[_I.k] += 1
+    ws[_F.h_diag] = rd(sy / _dot(ws, yt, yt, n, s), s)
 
 
 @register_jitable
 def _two_loop(ws, iws, n, m, ro, al, gk, d, ys, ss, s):
     """``d = -H g`` by torch's collapsed two-loop recursion (``q`` and ``r`` live in ``d``)."""
-    k, start = iws[K], iws[START]
+    k, start = iws[_I.k], iws[_I.start]
     for i in range(n):
         ws[d + i] = -ws[gk + i]
     for j in range(k - 1, -1, -1):
@@ -329,7 +328,7 @@ def _two_loop(ws, iws, n, m, ro, al, gk, d, ys, ss, s):
         ws[al + j] = a
         for i in range(n):
             ws[d + i] = rd(ws[d + i] - a * ws[yo + i], s)
-    h = ws[H_DIAG]
+    h = ws[_F.h_diag]
     for i in range(n):
         ws[d + i] = rd(ws[d + i] * h, s)
     for j in range(k):
@@ -345,33 +344,35 @@ def _two_loop(ws, iws, n, m, ro, al, gk, d, ys, ss, s):
 def _iterate(ws, iws):
     """The head of torch's ``while n_iter < max_iter`` loop: a direction, a first step,
     and the first evaluation of the iteration (or the end of the run)."""
-    n, m = iws[W.N], iws[_M]
-    s = iws[_SINGLE] != 0
-    ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls = offsets(n, m)
-    if iws[_NITER] >= iws[_MAXITER]:
+    n, m = iws[W.N], iws[_I.m]
+    s = iws[_I.single] != 0
+    o = _offsets(n, m)
+    ro, al, xk, gk, xt, d = o.ro, o.al, o.xk, o.gk, o.xt, o.d
+    pg, s1, ys, ss, ls = o.pg, o.s1, o.ys, o.ss, o.ls
+    if iws[_I.niter] >= iws[_I.maxiter]:
         W.finish(iws, R_MAXITER)
         return
-    iws[_NITER] += 1
-    iws[N_ITER] += 1
-    iws[HAS_D] = 1
-    if iws[N_ITER] == 1:
+    iws[_I.niter] += 1
+    iws[_I.n_iter] += 1
+    iws[_I.has_d] = 1
+    if iws[_I.n_iter] == 1:
         for i in range(n):
             ws[d + i] = -ws[gk + i]
-        iws[K] = 0
-        iws[START] = 0
-        ws[H_DIAG] = 1.0
+        iws[_I.k] = 0
+        iws[_I.start] = 0
+        ws[_F.h_diag] = 1.0
     else:
         _update_memory(ws, iws, n, m, ro, gk, d, pg, s1, ys, ss, s)
-        if iws[HAS_AL] == 0:
+        if iws[_I.has_al] == 0:
             for j in range(m):
                 ws[al + j] = np.nan   # torch's [None] * history_size
-            iws[HAS_AL] = 1
+            iws[_I.has_al] = 1
         _two_loop(ws, iws, n, m, ro, al, gk, d, ys, ss, s)
     _copy(ws, pg, gk, n)
-    ws[PREV_LOSS] = ws[W.FR]
-    lr = ws[_LR]
+    ws[_F.prev_loss] = ws[W.FR]
+    lr = ws[_F.lr]
     tensor = False
-    if iws[N_ITER] == 1:
+    if iws[_I.n_iter] == 1:
         # min(1.0, 1.0 / flat_grad.abs().sum()) * lr
         inv = rd(1.0 / _sum_abs(ws, gk, n, s), s)
         if inv < 1.0:
@@ -381,30 +382,30 @@ def _iterate(ws, iws):
             t = 1.0 * lr
     else:
         t = lr
-    ws[T] = t
-    iws[_TT] = 1 if tensor else 0
+    ws[_F.t] = t
+    iws[_I.tt] = 1 if tensor else 0
     gtd = _dot(ws, gk, d, n, s)
-    if gtd > rd(-ws[_TOLC], s):
+    if gtd > rd(-ws[_F.tolc], s):
         iws[W.NIT] += 1     # torch counts this iteration (that takes no step)
         W.finish(iws, R_CHANGE)
         return
-    if iws[_LS] != 0:
+    if iws[_I.line_search] != 0:
         t0 = sw_start(ws[ls:ls + SW_SIZE], ws[W.FR], gtd, t, tensor, _max_abs(ws, d, n),
-                      C1, C2, LS_TOLERANCE_CHANGE, iws[_MAXEVAL] - iws[_CUREVALS], s)
+                      C1, C2, LS_TOLERANCE_CHANGE, iws[_I.maxeval] - iws[_I.curevals], s)
         _move(ws, xt, xk, t0, d, n, s)
         iws[W.X] = xt
         iws[W.G] = _gbuf(int(ws[ls + SW_GBUF]), gk, s1, n)
-        iws[_PHASE] = _SEARCH
+        iws[_I.phase] = _SEARCH
         iws[W.TASK] = W.EVALUATE
         return
     _move(ws, xt, xk, t, d, n, s)
     iws[W.X] = xt
     iws[W.G] = s1
-    if iws[_NITER] != iws[_MAXITER]:
-        iws[_PHASE] = _FIXED
+    if iws[_I.niter] != iws[_I.maxiter]:
+        iws[_I.phase] = _FIXED
         iws[W.TASK] = W.EVALUATE
-    elif iws[_FINAL] != 0:
-        iws[_PHASE] = _REPORT
+    elif iws[_I.final] != 0:
+        iws[_I.phase] = _REPORT
         iws[W.TASK] = W.EVALUATE
     else:
         # torch moves without re-evaluating after the last iteration
@@ -416,20 +417,20 @@ def _iterate(ws, iws):
 @register_jitable
 def _check(ws, iws, opt_cond):
     """torch's checks at the end of an iteration; continue with the next one if none stops."""
-    n, m = iws[W.N], iws[_M]
-    s = iws[_SINGLE] != 0
-    d = offsets(n, m)[5]
-    if iws[_NITER] == iws[_MAXITER]:
+    n, m = iws[W.N], iws[_I.m]
+    s = iws[_I.single] != 0
+    d = _offsets(n, m).d
+    if iws[_I.niter] == iws[_I.maxiter]:
         W.finish(iws, R_MAXITER)
         return
-    if iws[_CUREVALS] >= iws[_MAXEVAL]:
+    if iws[_I.curevals] >= iws[_I.maxeval]:
         W.finish(iws, R_MAXEVAL)
         return
     if opt_cond:
         W.finish(iws, R_GRAD)
         return
     # lack of progress: d.mul(t).abs().max() <= tolerance_change
-    t = rd(ws[T], s)
+    t = rd(ws[_F.t], s)
     big = 0.0
     for i in range(n):
         v = abs(rd(ws[d + i] * t, s))
@@ -438,23 +439,24 @@ def _check(ws, iws, opt_cond):
             break
         if v > big:
             big = v
-    if big <= rd(ws[_TOLC], s):
+    if big <= rd(ws[_F.tolc], s):
         W.finish(iws, R_CHANGE)
         return
-    if abs(ws[W.FR] - ws[PREV_LOSS]) < ws[_TOLC]:
+    if abs(ws[W.FR] - ws[_F.prev_loss]) < ws[_F.tolc]:
         W.finish(iws, R_CHANGE)
         return
     _iterate(ws, iws)
 
 
 def step(ws, iws, f):
-    n, m = iws[W.N], iws[_M]
-    s = iws[_SINGLE] != 0
-    ro, al, xk, gk, xt, d, pg, s1, ys, ss, ls = offsets(n, m)
+    n, m = iws[W.N], iws[_I.m]
+    s = iws[_I.single] != 0
+    o = _offsets(n, m)
+    xk, gk, xt, d, s1, ls = o.xk, o.gk, o.xt, o.d, o.s1, o.ls
     iws[W.NFEV] += 1
-    phase = iws[_PHASE]
-    if iws[_STOPNAN] != 0:
-        fb, xb, gb = _best_offsets(n, m)
+    phase = iws[_I.phase]
+    if iws[_I.stopnan] != 0:
+        fb, xb, gb = o.fb, o.xb, o.gb
         if not math.isfinite(f) or _has_nan(ws, iws[W.G], n):
             # minimize: a non-finite value ends the run at the best point evaluated
             # (at x0: x0 with the value returned there); torch would step on.
@@ -472,9 +474,9 @@ def step(ws, iws, f):
             ws[fb] = f
     if phase == _INITIAL:
         ws[W.FR] = f
-        iws[_CUREVALS] = 1
-        iws[FUNC_EVALS] += 1
-        if _max_abs(ws, gk, n) <= rd(ws[_TOLG], s):
+        iws[_I.curevals] = 1
+        iws[_I.func_evals] += 1
+        if _max_abs(ws, gk, n) <= rd(ws[_F.tolg], s):
             W.finish(iws, R_GRAD)
             return
         _iterate(ws, iws)
@@ -487,13 +489,13 @@ def step(ws, iws, f):
         if phase == _REPORT:   # minimize's extra look at the final point
             W.finish(iws, R_MAXITER)
             return
-        iws[_CUREVALS] += 1
-        iws[FUNC_EVALS] += 1
-        _check(ws, iws, _max_abs(ws, gk, n) <= rd(ws[_TOLG], s))
+        iws[_I.curevals] += 1
+        iws[_I.func_evals] += 1
+        _check(ws, iws, _max_abs(ws, gk, n) <= rd(ws[_F.tolg], s))
         return
     # _SEARCH: an evaluation for the line search
-    iws[_CUREVALS] += 1
-    iws[FUNC_EVALS] += 1
+    iws[_I.curevals] += 1
+    iws[_I.func_evals] += 1
     lsw = ws[ls:ls + SW_SIZE]
     t, task = sw_step(lsw, f, _dot(ws, iws[W.G], d, n, s))
     if task != SW_DONE:
@@ -501,15 +503,15 @@ def step(ws, iws, f):
         iws[W.G] = _gbuf(int(lsw[SW_GBUF]), gk, s1, n)
         iws[W.TASK] = W.EVALUATE
         return
-    ws[T] = t
-    iws[_TT] = 1 if lsw[SW_TT] != 0.0 else 0
+    ws[_F.t] = t
+    iws[_I.tt] = 1 if lsw[SW_TT] != 0.0 else 0
     _move(ws, xk, xk, t, d, n, s)
     gres = int(lsw[SW_GBUF])
     if gres != 0:
         _copy(ws, gk, _gbuf(gres, gk, s1, n), n)
     ws[W.FR] = lsw[SW_F]
     iws[W.NIT] += 1
-    _check(ws, iws, _max_abs(ws, gk, n) <= rd(ws[_TOLG], s))
+    _check(ws, iws, _max_abs(ws, gk, n) <= rd(ws[_F.tolg], s))
 
 
 # -- minimize(method="LBFGS") ---------------------------------------------------------------
