@@ -14,8 +14,8 @@ of :mod:`._workspace`: each ``step`` consumes one evaluation. One iteration is
    matrix, projected into the box, and backtracked to the box when the projection would
    not give descent (the v3.0 change); without bounds, the same Newton step by the
    two-loop recursion (``_two_loop``);
-3. a Moré-Thuente line search (MINPACK-2 ``dcsrch``, ``ftol=1e-3, gtol=0.9, xtol=0.1``)
-   along ``d = x̄ - x_k`` with the step capped where the first bound is met (``stpmx``)
+3. a Moré-Thuente line search (MINPACK-2 ``dcsrch``, ``ftol=1e-3, gtol=0.9, xtol=0.1``;
+   :mod:`._linesearch`'s, as scipy's C code has it: ``lbfgsb=True``) along ``d = x̄ - x_k`` with the step capped where the first bound is met (``stpmx``)
    and first trial ``1/||d||`` on the very first iteration of an unboxed problem;
 4. the update of the ``(m, n)`` ring buffers ``S`` and ``Y``, of ``S^T Y`` and
    ``S^T S``, and the Cholesky factor of :math:`\\theta S^T S + L D^{-1} L^T`
@@ -83,7 +83,8 @@ from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 
 from . import _workspace as W
 from ._layout import Layout
-from ._linesearch import dcstep
+from ._linesearch import FG as _LS_FG
+from ._linesearch import LS_SIZE, dcsrch_start, dcsrch_step, fmax, fmin
 from ._registry import (FINITE_DIFF_REL_STEP, UNLIMITED, WORKERS, Method, Option, count_option,
                         ignored, real_option)
 from ._standalone import standalone
@@ -148,7 +149,7 @@ LAYOUT = Layout(
             "stpmx",     # largest step inside the box
             "sbgnrm",    # projected gradient norm at the iterate
             "flast"),    # f at the point last evaluated
-    arrays=(("ls", 15),  # the line search's state (below)
+    arrays=(("ls", LS_SIZE),  # the line search's state (see ._linesearch)
             ("lo", "n"), ("up", "n"),   # bounds
             ("xa", "n"), ("xb", "n"),   # two point buffers: the iterate and the trial
             ("ga", "n"), ("gb", "n"),   #   point, swapped when a step is accepted
@@ -176,36 +177,13 @@ _I, _F, _offsets, _int_offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets, LAYOUT.int_
 # phases
 _START, _SEARCH = 0, 1
 
-# dcsrch state, at ws[o.ls + k]; scipy's isave/dsave of dcsrch.
-(_BRACKT, _STAGE, _GINIT, _GTEST, _GX, _GY, _FINIT, _FX, _FY, _STX, _STY, _STMIN, _STMAX,
- _WIDTH, _WIDTH1) = range(15)
-# Its tasks.
-_LS_FG, _LS_CONV, _LS_WARN, _LS_ERROR = range(4)
-_LS_FTOL, _LS_GTOL, _LS_XTOL = 1e-3, 0.9, 0.1
+# The line search: MINPACK-2's dcsrch as scipy's C code calls it (lnsrlb), ._linesearch's
+# with lbfgsb=True.
+_LS_FTOL, _LS_GTOL, _LS_XTOL, _LS_STPMIN = 1e-3, 0.9, 0.1, 0.0
 
 # -- small dense kernels: LAPACK's dpotrf/dtrtrs (unblocked) on column-major blocks of ws,
 # element (i, j) at a[i + lda * j] as in the Fortran; kept in this file because numba's
 # cache only watches the file that defines a cached function.
-@_small
-def fmax(a, b):
-    """C's ``fmax``: the larger argument, ignoring a NaN (Python's ``max`` does not)."""
-    if a != a:
-        return b
-    if b != b:
-        return a
-    return a if a >= b else b
-
-
-@_small
-def fmin(a, b):
-    """C's ``fmin``: the smaller argument, ignoring a NaN."""
-    if a != a:
-        return b
-    if b != b:
-        return a
-    return a if a <= b else b
-
-
 @_jit
 def potrf_upper(a, lda, nn):
     """Cholesky factor ``A = U^T U`` of the symmetric block whose upper triangle is given.
@@ -1143,113 +1121,6 @@ def _formt(ws, iws, col, theta):
     return 0
 
 
-# -- the line search: scipy's C dcsrch (no iteration cap, C's fmin/fmax clamps) ------------
-@_small
-def _dcsrch_start(ws, ls, f, g, stp, stpmax):
-    if stp < 0.0 or stp > stpmax or g >= 0.0 or stpmax < 0.0:
-        return _LS_ERROR
-    ws[ls + _BRACKT] = 0.0
-    ws[ls + _STAGE] = 1.0
-    ws[ls + _FINIT] = f
-    ws[ls + _GINIT] = g
-    ws[ls + _GTEST] = _LS_FTOL * g
-    ws[ls + _WIDTH] = stpmax
-    ws[ls + _WIDTH1] = stpmax / 0.5
-    ws[ls + _STX] = 0.0
-    ws[ls + _FX] = f
-    ws[ls + _GX] = g
-    ws[ls + _STY] = 0.0
-    ws[ls + _FY] = f
-    ws[ls + _GY] = g
-    ws[ls + _STMIN] = 0.0
-    ws[ls + _STMAX] = stp + 4.0 * stp
-    return _LS_FG
-
-
-@_small
-def _dcsrch(ws, ls, f, g, stp, stpmax):
-    """Continue the search with f, g at ``stp``. Returns ``(stp, task)``."""
-    stpmin = 0.0
-    brackt = ws[ls + _BRACKT] != 0.0
-    stage = ws[ls + _STAGE]
-    ginit = ws[ls + _GINIT]
-    gtest = ws[ls + _GTEST]
-    gx = ws[ls + _GX]
-    gy = ws[ls + _GY]
-    finit = ws[ls + _FINIT]
-    fx = ws[ls + _FX]
-    fy = ws[ls + _FY]
-    stx = ws[ls + _STX]
-    sty = ws[ls + _STY]
-    stmin = ws[ls + _STMIN]
-    stmax = ws[ls + _STMAX]
-    width = ws[ls + _WIDTH]
-    width1 = ws[ls + _WIDTH1]
-
-    ftest = finit + stp * gtest
-    if stage == 1.0 and f <= ftest and g >= 0.0:
-        stage = 2.0
-        ws[ls + _STAGE] = stage
-    task = _LS_FG
-    if brackt and (stp <= stmin or stp >= stmax):
-        task = _LS_WARN
-    if brackt and stmax - stmin <= _LS_XTOL * stmax:
-        task = _LS_WARN
-    if stp == stpmax and f <= ftest and g <= gtest:
-        task = _LS_WARN
-    if stp == stpmin and (f > ftest or g >= gtest):
-        task = _LS_WARN
-    if f <= ftest and abs(g) <= _LS_GTOL * (-ginit):
-        task = _LS_CONV
-    if task != _LS_FG:
-        return stp, task
-
-    if stage == 1.0 and f <= fx and f > ftest:
-        # Step on the modified function psi(stp) = f(stp) - ftol * stp * f'(0).
-        fm = f - stp * gtest
-        fxm = fx - stx * gtest
-        fym = fy - sty * gtest
-        gm = g - gtest
-        gxm = gx - gtest
-        gym = gy - gtest
-        stx, fxm, gxm, sty, fym, gym, stp, brackt = dcstep(
-            stx, fxm, gxm, sty, fym, gym, stp, fm, gm, brackt, stmin, stmax)
-        fx = fxm + stx * gtest
-        fy = fym + sty * gtest
-        gx = gxm + gtest
-        gy = gym + gtest
-    else:
-        stx, fx, gx, sty, fy, gy, stp, brackt = dcstep(
-            stx, fx, gx, sty, fy, gy, stp, f, g, brackt, stmin, stmax)
-    if brackt:
-        if abs(sty - stx) >= 0.66 * width1:
-            stp = stx + 0.5 * (sty - stx)
-        width1 = width
-        width = abs(sty - stx)
-    if brackt:
-        stmin = fmin(stx, sty)
-        stmax = fmax(stx, sty)
-    else:
-        stmin = stp + 1.1 * (stp - stx)
-        stmax = stp + 4.0 * (stp - stx)
-    stp = fmax(stp, stpmin)
-    stp = fmin(stp, stpmax)
-    if brackt and (stp <= stmin or stp >= stmax or stmax - stmin <= _LS_XTOL * stmax):
-        stp = stx
-    ws[ls + _BRACKT] = 1.0 if brackt else 0.0
-    ws[ls + _GX] = gx
-    ws[ls + _GY] = gy
-    ws[ls + _FX] = fx
-    ws[ls + _FY] = fy
-    ws[ls + _STX] = stx
-    ws[ls + _STY] = sty
-    ws[ls + _STMIN] = stmin
-    ws[ls + _STMAX] = stmax
-    ws[ls + _WIDTH] = width
-    ws[ls + _WIDTH1] = width1
-    return stp, _LS_FG
-
-
 @_small
 def _set_trial(ws, iws, n, m):
     """Ask for the trial point x + stp d, kept inside the box (z itself when stp == 1).
@@ -1487,7 +1358,9 @@ def _make_iterate(bounded):
             ws[_F.gdold] = gd
             # Not a descent direction (or a search that cannot start): restart, or give up
             # when the memory is already empty.
-            if gd >= 0.0 or gd != gd or _dcsrch_start(ws, o.ls, ws[W.FR], gd, stp, stpmx) != _LS_FG:
+            if gd >= 0.0 or gd != gd or dcsrch_start(
+                    ws[o.ls:o.ls + LS_SIZE], ws[W.FR], gd, stp, _LS_FTOL, _LS_GTOL, _LS_XTOL,
+                    _LS_STPMIN, stpmx, 0, True)[1] != _LS_FG:  # (maxiter 0: unused)
                 if iws[_I.col] == 0:
                     _finish(iws, _ABNORMAL)
                     return
@@ -1578,7 +1451,7 @@ def _make_trial(bounded):
             _finish(iws, _NAN)
             return False
         ws[_F.gd] = gd
-        stp, task = _dcsrch(ws, o.ls, f, gd, ws[_F.stp], ws[_F.stpmx])
+        stp, task = dcsrch_step(ws[o.ls:o.ls + LS_SIZE], f, gd, True)
         ws[_F.stp] = stp
         if task == _LS_FG:
             iws[_I.ifun] += 1

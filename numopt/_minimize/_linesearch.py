@@ -45,6 +45,22 @@ what a NaN does). Terminal tasks leave the state untouched: calling
 :func:`dcsrch_step` again returns the same ``(stp, task)``, so a batch driver may keep
 stepping finished problems.
 
+scipy has a second copy, in the C translation of L-BFGS-B (``lbfgsb.c``, called by its
+``lnsrlb`` with ``ftol=1e-3, gtol=0.9, xtol=0.1, stpmin=0``). ``lbfgsb=True`` gives that
+one. It differs from ``_dcsrch.py`` in three places only (the two copies agree operation
+by operation elsewhere, ``dcstep`` included, whose sign test ``dp * (dx / |dx|)`` decides
+like ``sign(dp) * sign(dx)``):
+
+- no driver loop: no ``maxiter`` cap on the evaluations and no test for a non-finite
+  step (L-BFGS-B caps its searches itself, with ``maxls``);
+- the bracket ``[stmin, stmax]`` is ordered with C's ``fmin``/``fmax``, which ignore a
+  NaN argument, where Python's ``min``/``max`` keep their first argument;
+- the new step is safeguarded with ``fmin(fmax(stp, stpmin), stpmax)`` (a NaN step
+  becomes ``stpmin``) where ``np.clip`` propagates NaN.
+
+With ``stpmin = 0`` the start's checks and the initial interval width (``stpmax`` in C,
+``stpmax - stpmin`` in Python) are the same.
+
 References
 ----------
 J. J. Moré and D. J. Thuente, "Line search algorithms with guaranteed sufficient
@@ -155,6 +171,26 @@ def _pymax(a, b):
 @njit(**_OPTIONS)
 def _pymin(a, b):
     return b if b < a else a
+
+
+@jitable
+def fmax(a, b):
+    """C's ``fmax``: the larger argument, ignoring a NaN (Python's ``max`` does not)."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a >= b else b
+
+
+@jitable
+def fmin(a, b):
+    """C's ``fmin``: the smaller argument, ignoring a NaN."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a <= b else b
 
 
 @njit(**_OPTIONS)
@@ -315,7 +351,7 @@ def dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
 
 
 @jitable
-def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
+def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100, lbfgsb=False):
     """Start a search (``dcsrch`` with task ``START``).
 
     Parameters
@@ -334,7 +370,11 @@ def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
     stpmin, stpmax : float
         Bounds on the step.
     maxiter : int, optional
-        At most this many evaluations (scipy's ``maxiter`` of ``DCSRCH.__call__``).
+        At most this many evaluations (scipy's ``maxiter`` of ``DCSRCH.__call__``);
+        ignored with ``lbfgsb``.
+    lbfgsb : bool, optional
+        The search of scipy's L-BFGS-B C code rather than of ``_dcsrch.py`` (see the
+        module's Notes); the same value must be given to :func:`dcsrch_step`.
 
     Returns
     -------
@@ -342,8 +382,8 @@ def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
         The step at which to evaluate next (``FG``), or the initial step.
     task : int
         ``FG``, an ``ERROR_*`` code (checked in MINPACK's order: the last failing check
-        wins), ``WARNING_NOT_FINITE`` for a non-finite initial step, or
-        ``WARNING_MAXITER`` when ``maxiter < 1``.
+        wins), or (not with ``lbfgsb``) ``WARNING_NOT_FINITE`` for a non-finite initial
+        step or ``WARNING_MAXITER`` when ``maxiter < 1``.
     """
     ls[_STP] = stp
     ls[_F] = f
@@ -393,17 +433,18 @@ def dcsrch_start(ls, f, g, stp, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):
         ls[_STMIN] = 0.0
         ls[_STMAX] = stp + _XTRAPU * stp
 
-    # scipy's loop tests the step after every dcsrch call, errors included.
-    if not math.isfinite(stp):
-        task = WARNING_NOT_FINITE
-    if maxiter < 1:
-        task = WARNING_MAXITER
+    if not lbfgsb:
+        # scipy's loop tests the step after every dcsrch call, errors included.
+        if not math.isfinite(stp):
+            task = WARNING_NOT_FINITE
+        if maxiter < 1:
+            task = WARNING_MAXITER
     ls[_TASK] = task
     return stp, task
 
 
 @jitable
-def dcsrch_step(ls, f, g):
+def dcsrch_step(ls, f, g, lbfgsb=False):
     """Continue a search with ``f`` and ``g`` evaluated at the step last returned.
 
     Parameters
@@ -412,6 +453,8 @@ def dcsrch_step(ls, f, g):
         State from :func:`dcsrch_start` and earlier calls.
     f, g : float
         Objective value and directional derivative at ``ls[_STP]``.
+    lbfgsb : bool, optional
+        As given to :func:`dcsrch_start`.
 
     Returns
     -------
@@ -428,11 +471,12 @@ def dcsrch_step(ls, f, g):
         return stp, task
     ls[_F] = f
     ls[_G] = g
-    nfev = ls[_NFEV] + 1.0
-    ls[_NFEV] = nfev
-    if nfev >= ls[_MAXITER]:
-        ls[_TASK] = WARNING_MAXITER
-        return stp, WARNING_MAXITER
+    if not lbfgsb:  # scipy's loop's cap
+        nfev = ls[_NFEV] + 1.0
+        ls[_NFEV] = nfev
+        if nfev >= ls[_MAXITER]:
+            ls[_TASK] = WARNING_MAXITER
+            return stp, WARNING_MAXITER
 
     gtol = ls[_GTOL]
     xtol = ls[_XTOL]
@@ -498,14 +542,20 @@ def dcsrch_step(ls, f, g):
         ls[_WIDTH1] = ls[_WIDTH]
         ls[_WIDTH] = abs(sty - stx)
 
-    if brackt:
+    if brackt and lbfgsb:
+        stmin = fmin(stx, sty)
+        stmax = fmax(stx, sty)
+    elif brackt:
         stmin = _pymin(stx, sty)
         stmax = _pymax(stx, sty)
     else:
         stmin = stp + _XTRAPL * (stp - stx)
         stmax = stp + _XTRAPU * (stp - stx)
 
-    stp = _clip(stp, stpmin, stpmax)
+    if lbfgsb:
+        stp = fmin(fmax(stp, stpmin), stpmax)
+    else:
+        stp = _clip(stp, stpmin, stpmax)
 
     # If no further progress is possible, fall back to the best step so far.
     if (brackt and (stp <= stmin or stp >= stmax)) or (
@@ -522,7 +572,7 @@ def dcsrch_step(ls, f, g):
     ls[_STMAX] = stmax
     ls[_BRACKT] = 1.0 if brackt else 0.0
 
-    if not math.isfinite(stp):
+    if not lbfgsb and not math.isfinite(stp):
         # scipy's loop gives up before evaluating; keep the last evaluated step.
         ls[_TASK] = WARNING_NOT_FINITE
         return ls[_STP], WARNING_NOT_FINITE

@@ -324,6 +324,60 @@ def test_task_codes_and_messages():
     assert all(is_error(c) == TASK_MESSAGES[c].startswith("ERROR") for c in TASK_MESSAGES)
 
 
+# --- lbfgsb=True: the search of scipy's L-BFGS-B C code ---------------------------------
+
+def _search(fg, stp0, ftol, gtol, xtol, stpmin, stpmax, lbfgsb, maxiter=100):
+    """(trial steps, final step, task) of the state machine driven from Python."""
+    ls = np.empty(LS_SIZE)
+    stp, task = dcsrch_start(ls, *fg(0.0), stp0, ftol, gtol, xtol, stpmin, stpmax, maxiter,
+                             lbfgsb)
+    evals = []
+    while task == FG and len(evals) < 1000:
+        evals.append(stp)
+        stp, task = dcsrch_step(ls, *fg(stp), lbfgsb)
+    return evals, stp, task
+
+
+@pytest.mark.parametrize("stp0", [1e-3, 1.0, 10.0])
+@pytest.mark.parametrize("name,fg", SMOOTH + [(k, v[0]) for k, v in sorted(PAPER.items())],
+                         ids=[name for name, _ in SMOOTH] + sorted(PAPER))
+def test_lbfgsb_variant_takes_the_same_steps_on_finite_searches(name, fg, stp0):
+    """The two copies differ only in what a NaN step or bracket does and in scipy's loop
+    checks (see the module's Notes): with L-BFGS-B's tolerances, on searches that stay
+    finite and within scipy's 100 evaluations, they take the very same steps."""
+    args = (stp0, 1e-3, 0.9, 0.1, 0.0, 1e10)
+    assert _search(fg, *args, True) == _search(fg, *args, False)
+
+
+def test_lbfgsb_variant_has_no_maxiter_nor_finite_step_check():
+    fg = PAPER["mt1"][0]
+    for maxiter in (0, 1):
+        assert _search(fg, 1e-3, 1e-3, 0.1, 1e-14, 0.0, 1e10, False, maxiter)[2] == L.WARNING_MAXITER
+        evals, _, task = _search(fg, 1e-3, 1e-3, 0.1, 1e-14, 0.0, 1e10, True, maxiter)
+        assert task == CONVERGENCE and len(evals) > 1
+    ls = np.empty(LS_SIZE)
+    assert dcsrch_start(ls, 0.0, -1.0, np.inf, 1e-3, 0.9, 0.1, 0.0, np.inf, 100, True) == (np.inf, FG)
+
+
+def test_lbfgsb_variant_safeguards_a_nan_step_with_fmin_fmax():
+    # An infinite slope after a decrease: dcstep's secant step is NaN. np.clip keeps it
+    # (scipy's loop then stops, WARN); C's fmin(fmax(stp, stpmin), stpmax) makes it stpmin,
+    # a step at the bracket's end, so the search falls back to the best step, stx = 1.
+    for lbfgsb, expected in ((False, (1.0, L.WARNING_NOT_FINITE)), (True, (1.0, FG))):
+        ls = np.empty(LS_SIZE)
+        dcsrch_start(ls, 0.0, -1.0, 1.0, 1e-3, 0.9, 0.1, 0.0, 10.0, 100, lbfgsb)
+        assert dcsrch_step(ls, -1.0, np.inf, lbfgsb) == expected
+
+
+def test_c_fmin_fmax_ignore_nan():
+    nan = np.nan
+    assert L.fmin(nan, 1.0) == L.fmin(1.0, nan) == 1.0
+    assert L.fmax(nan, 1.0) == L.fmax(1.0, nan) == 1.0
+    assert (L.fmin(2.0, 1.0), L.fmax(2.0, 1.0)) == (1.0, 2.0)
+    assert np.isnan(L.fmin(nan, nan)) and np.isnan(L.fmax(nan, nan))
+    assert np.isnan(L._pymin(nan, 1.0)) and L._pymin(1.0, nan) == 1.0  # Python's min
+
+
 # --- the state machine itself -------------------------------------------------------------
 
 def test_terminal_state_is_sticky():
