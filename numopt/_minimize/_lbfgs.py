@@ -59,8 +59,9 @@ Result: ``nit`` is torch's ``n_iter`` (the iterations started, including a last 
 that stops on ``g^T d > -tolerance_change`` without moving); ``nfev`` counts every
 evaluation: torch's ``func_evals``, plus one when a fixed-step run ends on
 ``max_iter`` (torch does not evaluate that last point; ``minimize`` does, so that
-``fun`` and ``jac`` belong to ``x``). Reasons: 30 (``max|g| <= tolerance_grad``),
-31 (a change below ``tolerance_change``), 32 (``max_iter``), 33 (``max_eval``), 5 (a NaN
+``fun`` and ``jac`` belong to ``x``). Reasons (:mod:`._reasons`): LBFGS_TOLERANCE_GRAD
+(``max|g| <= tolerance_grad``), LBFGS_TOLERANCE_CHANGE (a change below
+``tolerance_change``), LBFGS_MAX_ITER, LBFGS_MAX_EVAL, NONFINITE (a NaN
 or infinite objective value, or a NaN gradient: the run stops there, with the lowest
 finite point evaluated as the result, its value and gradient; at ``x0``, ``x0`` with the
 value returned there). torch's algorithm has no notion of an infinite value: it would
@@ -80,6 +81,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from .._checks import _check_lr, _not_nan, _real
+from . import _reasons as R
 from . import _workspace as W
 from ._layout import Layout
 from ._registry import UNLIMITED, Method, Option, ignored
@@ -94,9 +96,6 @@ N_FOPTS, N_IOPTS = 3, 7
 DEFAULT_HISTORY = 100
 # torch's _strong_wolfe defaults (LBFGS.step passes none of them but max_ls).
 C1, C2, LS_TOLERANCE_CHANGE = 1e-4, 0.9, 1e-9
-
-# Termination reasons (numopt._result.REASONS).
-R_GRAD, R_CHANGE, R_MAXITER, R_MAXEVAL, R_NAN = 30, 31, 32, 33, 5
 
 # The workspace. ws[W.FR] is torch's `loss`.
 LAYOUT = Layout(
@@ -266,7 +265,7 @@ def _begin(ws, iws, x0, fopts, iopts):
     iws[W.GR] = gk
     iws[W.NIT] = 0
     iws[W.NFEV] = 0
-    iws[W.REASON] = 0
+    iws[W.REASON] = R.CONVERGED
     iws[_I.niter] = 0
     iws[_I.curevals] = 0
     iws[_I.phase] = _INITIAL
@@ -350,7 +349,7 @@ def _iterate(ws, iws):
     ro, al, xk, gk, xt, d = o.ro, o.al, o.xk, o.gk, o.xt, o.d
     pg, s1, ys, ss, ls = o.pg, o.s1, o.ys, o.ss, o.ls
     if iws[_I.niter] >= iws[_I.maxiter]:
-        W.finish(iws, R_MAXITER)
+        W.finish(iws, R.LBFGS_MAX_ITER)
         return
     iws[_I.niter] += 1
     iws[_I.n_iter] += 1
@@ -387,7 +386,7 @@ def _iterate(ws, iws):
     gtd = _dot(ws, gk, d, n, s)
     if gtd > rd(-ws[_F.tolc], s):
         iws[W.NIT] += 1     # torch counts this iteration (that takes no step)
-        W.finish(iws, R_CHANGE)
+        W.finish(iws, R.LBFGS_TOLERANCE_CHANGE)
         return
     if iws[_I.line_search] != 0:
         t0 = sw_start(ws[ls:ls + SW_SIZE], ws[W.FR], gtd, t, tensor, _max_abs(ws, d, n),
@@ -411,7 +410,7 @@ def _iterate(ws, iws):
         # torch moves without re-evaluating after the last iteration
         _copy(ws, xk, xt, n)
         iws[W.NIT] += 1
-        W.finish(iws, R_MAXITER)
+        W.finish(iws, R.LBFGS_MAX_ITER)
 
 
 @register_jitable
@@ -421,13 +420,13 @@ def _check(ws, iws, opt_cond):
     s = iws[_I.single] != 0
     d = _offsets(n, m).d
     if iws[_I.niter] == iws[_I.maxiter]:
-        W.finish(iws, R_MAXITER)
+        W.finish(iws, R.LBFGS_MAX_ITER)
         return
     if iws[_I.curevals] >= iws[_I.maxeval]:
-        W.finish(iws, R_MAXEVAL)
+        W.finish(iws, R.LBFGS_MAX_EVAL)
         return
     if opt_cond:
-        W.finish(iws, R_GRAD)
+        W.finish(iws, R.LBFGS_TOLERANCE_GRAD)
         return
     # lack of progress: d.mul(t).abs().max() <= tolerance_change
     t = rd(ws[_F.t], s)
@@ -440,10 +439,10 @@ def _check(ws, iws, opt_cond):
         if v > big:
             big = v
     if big <= rd(ws[_F.tolc], s):
-        W.finish(iws, R_CHANGE)
+        W.finish(iws, R.LBFGS_TOLERANCE_CHANGE)
         return
     if abs(ws[W.FR] - ws[_F.prev_loss]) < ws[_F.tolc]:
-        W.finish(iws, R_CHANGE)
+        W.finish(iws, R.LBFGS_TOLERANCE_CHANGE)
         return
     _iterate(ws, iws)
 
@@ -466,7 +465,7 @@ def step(ws, iws, f):
                 _copy(ws, xk, xb, n)
                 _copy(ws, gk, gb, n)
                 ws[W.FR] = ws[fb]
-            W.finish(iws, R_NAN)
+            W.finish(iws, R.NONFINITE)
             return
         if f < ws[fb]:
             _copy(ws, xb, iws[W.X], n)
@@ -477,7 +476,7 @@ def step(ws, iws, f):
         iws[_I.curevals] = 1
         iws[_I.func_evals] += 1
         if _max_abs(ws, gk, n) <= rd(ws[_F.tolg], s):
-            W.finish(iws, R_GRAD)
+            W.finish(iws, R.LBFGS_TOLERANCE_GRAD)
             return
         _iterate(ws, iws)
         return
@@ -487,7 +486,7 @@ def step(ws, iws, f):
         ws[W.FR] = f
         iws[W.NIT] += 1
         if phase == _REPORT:   # minimize's extra look at the final point
-            W.finish(iws, R_MAXITER)
+            W.finish(iws, R.LBFGS_MAX_ITER)
             return
         iws[_I.curevals] += 1
         iws[_I.func_evals] += 1

@@ -38,9 +38,9 @@ depends on ``maxcor`` and on whether any variable has a bound.
 Differences from scipy, deliberate:
 
 - NaN from the objective (or -inf, or NaN in the gradient along the search direction)
-  stops the run with reason 5 at the last iterate. ``+inf`` is passed to the line search,
+  stops the run with reason NONFINITE at the last iterate. ``+inf`` is passed to the line search,
   which backs off as scipy's does; but a run that then stops on no relative reduction
-  (or ABNORMAL) ends with reason 5 at the last iterate, where scipy reports convergence
+  (or ABNORMAL) ends with reason NONFINITE at the last iterate, where scipy reports convergence
   (the iterate can be anywhere short of the region where the objective is infinite).
 - On "ABNORMAL" termination scipy reports ``fun`` of the last trial point with ``x`` and
   ``jac`` of the last iterate; here all three are the last iterate's.
@@ -81,6 +81,7 @@ from numba.extending import register_jitable
 # method module is (they load on the first minimize call, not with numopt).
 from scipy.optimize import LbfgsInvHessProduct as _ScipyInvHessProduct
 
+from . import _reasons as R
 from . import _workspace as W
 from ._layout import Layout
 from ._linesearch import FG as _LS_FG
@@ -109,9 +110,6 @@ _jit = standalone
 # inlines them: called by address once or more per evaluation, they would cost more than
 # their arithmetic.
 _small = register_jitable(error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
-
-# Termination reasons (numopt._result.REASONS).
-_PGTOL, _FACTR, _MAXITER, _MAXFUN, _ABNORMAL, _NAN = 20, 21, 22, 23, 24, 5
 
 # The workspace. Array lengths depend on n, m (maxcor) and bounded (1 when some variable
 # has a bound): a problem without bounds keeps only s^T y of each correction and never
@@ -333,12 +331,6 @@ def _nxt(p, m):
     """The ring slot after ``p`` (an integer ``%`` costs a division)."""
     p += 1
     return 0 if p == m else p
-
-
-@_small
-def _finish(iws, reason):
-    iws[W.TASK] = W.DONE
-    iws[W.REASON] = reason
 
 
 @_small
@@ -1362,7 +1354,7 @@ def _make_iterate(bounded):
                     ws[o.ls:o.ls + LS_SIZE], ws[W.FR], gd, stp, _LS_FTOL, _LS_GTOL, _LS_XTOL,
                     _LS_STPMIN, stpmx, 0, True)[1] != _LS_FG:  # (maxiter 0: unused)
                 if iws[_I.col] == 0:
-                    _finish(iws, _ABNORMAL)
+                    W.finish(iws, R.LBFGSB_ABNORMAL)
                     return
                 _reset_memory(ws, iws)
                 continue
@@ -1398,11 +1390,11 @@ def _make_step(iterate, trial):
                 iterate(ws, iws)
         iws[_I.repeat] = 0
         if iws[_I.inf] != 0 and iws[W.TASK] != W.EVALUATE and (
-                iws[W.REASON] == _FACTR or iws[W.REASON] == _ABNORMAL):
+                iws[W.REASON] == R.LBFGSB_FACTR or iws[W.REASON] == R.LBFGSB_ABNORMAL):
             # After +inf values, no decrease is no convergence: the line search backed
             # away from the region where the objective is infinite, and the iterate
             # may be anywhere before it. Status 5 at the last iterate (finite), as NaN.
-            iws[W.REASON] = _NAN
+            iws[W.REASON] = R.NONFINITE
     return step
 
 
@@ -1419,16 +1411,16 @@ def _start(ws, iws, f):
     iws[W.XR], iws[W.GR] = xo, go
     ws[W.FR] = f
     if not math.isfinite(f):
-        _finish(iws, _NAN)
+        W.finish(iws, R.NONFINITE)
         return False
     sbgnrm = _projgr(n, ws[o.lo:o.lo + n], ws[o.up:o.up + n], iws[nb:nb + n], ws[xo:xo + n],
                      ws[go:go + n])
     ws[_F.sbgnrm] = sbgnrm
     if sbgnrm != sbgnrm:
-        _finish(iws, _NAN)
+        W.finish(iws, R.NONFINITE)
         return False
     if sbgnrm <= ws[_F.pgtol]:
-        _finish(iws, _PGTOL)
+        W.finish(iws, R.LBFGSB_PGTOL)
         return False
     return True
 
@@ -1448,7 +1440,7 @@ def _make_trial(bounded):
         gt = ws[gto:gto + n]
         gd = dot(gt, d, n)
         if f != f or f == -math.inf or (gd != gd and f != math.inf):
-            _finish(iws, _NAN)
+            W.finish(iws, R.NONFINITE)
             return False
         ws[_F.gd] = gd
         stp, task = dcsrch_step(ws[o.ls:o.ls + LS_SIZE], f, gd, True)
@@ -1461,7 +1453,7 @@ def _make_trial(bounded):
                 return False
             # Too many trials: back to the iterate, restart (or give up with no memory).
             if iws[_I.col] == 0:
-                _finish(iws, _ABNORMAL)
+                W.finish(iws, R.LBFGSB_ABNORMAL)
                 return False
             _reset_memory(ws, iws)
             return True
@@ -1470,7 +1462,7 @@ def _make_trial(bounded):
         sbgnrm = _projgr(n, ws[o.lo:o.lo + n], ws[o.up:o.up + n], iws[nb:nb + n],
                          ws[xto:xto + n], gt)
         if sbgnrm != sbgnrm or not math.isfinite(f):
-            _finish(iws, _NAN)
+            W.finish(iws, R.NONFINITE)
             return False
         go = iws[W.GR]
         iws[W.X], iws[W.G] = iws[W.XR], go
@@ -1481,16 +1473,16 @@ def _make_trial(bounded):
         iws[W.NIT] += 1
         # scipy's Python loop checks its limits first, then the C code its tolerances.
         if iws[W.NIT] >= iws[_I.maxiter]:
-            _finish(iws, _MAXITER)
+            W.finish(iws, R.LBFGSB_MAXITER)
             return False
         if iws[W.NFEV] > iws[_I.maxfun]:
-            _finish(iws, _MAXFUN)
+            W.finish(iws, R.LBFGSB_MAXFUN)
             return False
         if sbgnrm <= ws[_F.pgtol]:
-            _finish(iws, _PGTOL)
+            W.finish(iws, R.LBFGSB_PGTOL)
             return False
         if fold - f <= ws[_F.tol] * fmax(fmax(abs(fold), abs(f)), 1.0):
-            _finish(iws, _FACTR)
+            W.finish(iws, R.LBFGSB_FACTR)
             return False
         # s = stp d, y = g_new - g_old
         g = ws[go:go + n]

@@ -20,10 +20,10 @@ Differences from scipy, deliberate:
   numpy sorts with SIMD networks that reorder ties (already for 4 values). Where the
   ordering of tied values matters, scipy's trajectory therefore depends on the CPU; this
   one does not (it is scipy's with ``np.argsort(..., kind="stable")``).
-- A NaN or -inf from the objective stops the run (reason 5) at the best vertex so far
+- A NaN or -inf from the objective stops the run (reason NONFINITE) at the best vertex so far
   (finite, unless it is x0's value); scipy goes on with NaN sorted last and returns a
   -inf vertex as its best. +inf is a value like others, sorted last, as in scipy, but
-  a run that then converges ends with reason 5 (at the best vertex) where scipy reports
+  a run that then converges ends with reason NONFINITE (at the best vertex) where scipy reports
   success: the simplex may have shrunk onto the edge of the region where the
   objective is infinite rather than onto a minimum.
 - Bounds must not be NaN (scipy clips the vertices to NaN there), and ``x0`` must not
@@ -43,6 +43,7 @@ import numpy as np
 from numba.extending import register_jitable
 from scipy.optimize import OptimizeWarning
 
+from . import _reasons as R
 from . import _workspace as W
 from ._layout import Layout
 from ._registry import DISP, RETURN_ALL, UNLIMITED, Method, Option, count_option, real_option
@@ -52,12 +53,6 @@ from ._registry import DISP, RETURN_ALL, UNLIMITED, Method, Option, count_option
 XATOL, FATOL, RHO, CHI, PSI, SIGMA = range(6)
 _NFOPTS = 6
 MAXITER, MAXFEV, BOUNDED, SIMPLEX, FLOAT32 = range(5)   # iopts
-
-# Termination reasons (numopt._result.REASONS).
-_CONVERGED = 0
-_MAXFEV = 4     # status 1, "Maximum number of function evaluations has been exceeded."
-_MAXITER = 7    # scipy: status 2 with "Maximum number of iterations has been exceeded."
-_NAN = 5
 
 # The workspace.
 LAYOUT = Layout(
@@ -194,7 +189,7 @@ def _ask(ws, iws, src):
     n = iws[W.N]
     if iws[W.NFEV] >= iws[_I.maxfev]:
         _sort(ws, iws)
-        W.finish(iws, _MAXFEV)
+        W.finish(iws, R.MAXFEV)
         return
     xt = iws[W.X]
     # A float32 x0: the point (and so the vertex) is float32's. ROUND32 is a constant of
@@ -296,15 +291,15 @@ def _next_iteration(ws, iws):
     o = _offsets(n)
     sim, xbar, xr = o.sim, o.xbar, o.xr
     if iws[W.NFEV] >= iws[_I.maxfev]:
-        W.finish(iws, _MAXFEV)
+        W.finish(iws, R.MAXFEV)
         return
     if iws[W.NIT] >= iws[_I.maxiter]:
-        W.finish(iws, _MAXITER)
+        W.finish(iws, R.MAXITER_STATUS2)
         return
     if _converged(ws, iws):
         # After +inf values the simplex may have converged on the edge of the region
-        # where the objective is infinite, not on a minimum: reason 5 at the best vertex.
-        W.finish(iws, _NAN if iws[_I.inf] != 0 else _CONVERGED)
+        # where the objective is infinite, not on a minimum: reason NONFINITE at the best vertex.
+        W.finish(iws, R.NONFINITE if iws[_I.inf] != 0 else R.CONVERGED)
         return
     # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n. Row
     # slices rather than offsets into ws, so that LLVM vectorises the O(n^2) sum (it
@@ -355,7 +350,7 @@ def _step(ws, iws, f):
                 if ws[fsim + k] < ws[W.FR]:
                     iws[W.XR] = sim + iws[_PERM + k] * n
                     ws[W.FR] = ws[fsim + k]
-        W.finish(iws, _NAN)
+        W.finish(iws, R.NONFINITE)
         return
     if f == math.inf:
         iws[_I.inf] = 1
