@@ -541,6 +541,34 @@ def test_workspace_does_not_grow_with_iterations():
     assert a[0] < 2 * m * n + 11 * n + 11 * m * m + 8 * m + 64
 
 
+@pytest.mark.parametrize("bounded", [False, True])
+@pytest.mark.parametrize("maxcor", [1, 3, 10])
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_layout_tiles_the_workspace_with_and_without_bounds(n, maxcor, bounded):
+    """The layout's slots, bounded (S'S, T's and K's factors stored) or not (only s^T y
+    of each correction), follow one another without gaps and end where ``sizes`` says."""
+    from numopt._minimize import _lbfgsb
+    from numopt._minimize._registry import get
+
+    spec = get("L-BFGS-B")
+    lower = np.full(n, -1.0) if bounded else None
+    upper = np.full(n, np.inf) if bounded else None
+    fopts, iopts = spec.pack(dict(spec.defaults, maxcor=maxcor), n, lower, upper)
+    params = _lbfgsb.layout_params(n, fopts, iopts)
+    assert params == (n, maxcor, int(bounded))
+    sizes = _lbfgsb.sizes(n, fopts, iopts)
+    spans = _lbfgsb.LAYOUT.spans(*params)
+    for key, length in zip(("ws", "iws"), sizes):
+        at = 0
+        for name, start, stop in spans[key]:
+            assert start == at and stop >= start, (key, name)
+            at = stop
+        assert at == length, key
+    o = _lbfgsb.LAYOUT.offsets(*params)
+    assert o.ss - o.sy == (maxcor * maxcor if bounded else maxcor)
+    assert (o.end - o.ss > 0) == bounded
+
+
 @pytest.mark.parametrize("maxcor", [3, 10])
 def test_step_without_bounds_equals_the_general_step(maxcor):
     """``step_free`` (chosen when no variable has a bound) is compiled without the
