@@ -298,7 +298,8 @@ def _next_iteration(ws, iws):
         return
     if _converged(ws, iws):
         # After +inf values the simplex may have converged on the edge of the region
-        # where the objective is infinite, not on a minimum: reason NONFINITE at the best vertex.
+        # where the objective is infinite, not on a minimum: reason NONFINITE at the best
+        # vertex.
         W.finish(iws, R.NONFINITE if iws[_I.inf] != 0 else R.CONVERGED)
         return
     # xbar: the n best rows summed in order (numpy's add.reduce over axis 0), over n. Row
@@ -306,7 +307,9 @@ def _next_iteration(ws, iws):
     # cannot tell offsets into one array apart; each entry is still summed in order).
     xb = ws[xbar:xbar + n]
     first = sim + iws[_PERM] * n
-    xb[:] = ws[first:first + n]
+    fv = ws[first:first + n]
+    for i in range(n):  # not xb[:] = fv, whose shape check compiles an error message
+        xb[i] = fv[i]
     for k in range(1, n):
         row = sim + iws[_PERM + k] * n
         rv = ws[row:row + n]
