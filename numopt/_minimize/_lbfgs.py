@@ -78,13 +78,13 @@ import math
 import sys
 
 import numpy as np
-from numba.extending import register_jitable
 
 from .._checks import _check_lr, _not_nan, _real
 from . import _reasons as R
 from . import _workspace as W
 from ._layout import Layout
 from ._registry import UNLIMITED, Method, Option, ignored
+from ._standalone import jitable
 from ._strong_wolfe import DONE as SW_DONE
 from ._strong_wolfe import SW_F, SW_GBUF, SW_SIZE, SW_TT, rd, sw_start, sw_step
 
@@ -160,13 +160,16 @@ def offsets(n, m):
     return o.ro, o.al, o.xk, o.gk, o.xt, o.d, o.pg, o.s1, o.ys, o.ss, o.ls
 
 
-@register_jitable
+# Helpers are `jitable`, compiled with the options of the compiled loops' `step`: numba
+# compiles a jitable helper once per set of options of its callers, so helpers with other
+# options (plain register_jitable) were compiled twice or three times in a cold solve.
+@jitable
 def _gbuf(k, gk, s1, n):
     """Offset of the line search's gradient buffer ``k`` (0: the iterate's gradient)."""
     return gk if k == 0 else s1 + (k - 1) * n
 
 
-@register_jitable
+@jitable
 def _max_abs(ws, lo, n):
     """torch's ``v.abs().max()``: NaN propagates."""
     m = 0.0
@@ -179,7 +182,7 @@ def _max_abs(ws, lo, n):
     return m
 
 
-@register_jitable
+@jitable
 def _dot(ws, a, b, n, s):
     """``v.dot(w)``. float32: vectors shorter than 4 are accumulated in order in float32
     (as torch's BLAS call does), longer ones in float64 and rounded once (torch's BLAS
@@ -195,7 +198,7 @@ def _dot(ws, a, b, n, s):
     return rd(acc, s)
 
 
-@register_jitable
+@jitable
 def _sum_abs(ws, lo, n, s):
     """``v.abs().sum()``, with :func:`_dot`'s accumulation rule."""
     acc = 0.0
@@ -208,7 +211,7 @@ def _sum_abs(ws, lo, n, s):
     return rd(acc, s)
 
 
-@register_jitable
+@jitable
 def _has_nan(ws, lo, n):
     for i in range(n):
         if ws[lo + i] != ws[lo + i]:
@@ -216,13 +219,13 @@ def _has_nan(ws, lo, n):
     return False
 
 
-@register_jitable
+@jitable
 def _copy(ws, dst, src, n):
     for i in range(n):
         ws[dst + i] = ws[src + i]
 
 
-@register_jitable
+@jitable
 def _move(ws, dst, x, t, d, n, s):
     """``dst = x + t d`` as torch's ``p.add_(d, alpha=t)`` (t cast to the params' dtype)."""
     tr = rd(t, s)
@@ -230,7 +233,7 @@ def _move(ws, dst, x, t, d, n, s):
         ws[dst + i] = rd(ws[x + i] + tr * ws[d + i], s)
 
 
-@register_jitable
+@jitable
 def _configure(ws, iws, fopts, iopts):
     iws[_I.maxiter] = iopts[MAX_ITER]
     iws[_I.maxeval] = iopts[MAX_EVAL]
@@ -250,7 +253,7 @@ def begin(ws, iws, x0, fopts, iopts):
     _begin(ws, iws, x0, fopts, iopts)
 
 
-@register_jitable
+@jitable
 def _begin(ws, iws, x0, fopts, iopts):
     n = x0.size
     o = _offsets(n, iws[_I.m])
@@ -290,7 +293,7 @@ def init(ws, iws, x0, fopts, iopts):
     _begin(ws, iws, x0, fopts, iopts)
 
 
-@register_jitable
+@jitable
 def _update_memory(ws, iws, n, m, ro, gk, d, pg, s1, ys, ss, s):
     """Append the pair ``y = g - prev_g``, ``s = t d`` if ``y^T s > 1e-10`` (dropping the
     oldest pair when full) and update ``H_diag``. ``y`` and ``s`` are formed in two of
@@ -314,7 +317,7 @@ def _update_memory(ws, iws, n, m, ro, gk, d, pg, s1, ys, ss, s):
     ws[_F.h_diag] = rd(sy / _dot(ws, yt, yt, n, s), s)
 
 
-@register_jitable
+@jitable
 def _two_loop(ws, iws, n, m, ro, al, gk, d, ys, ss, s):
     """``d = -H g`` by torch's collapsed two-loop recursion (``q`` and ``r`` live in ``d``)."""
     k, start = iws[_I.k], iws[_I.start]
@@ -339,7 +342,7 @@ def _two_loop(ws, iws, n, m, ro, al, gk, d, ys, ss, s):
             ws[d + i] = rd(ws[d + i] + c * ws[so + i], s)
 
 
-@register_jitable
+@jitable
 def _iterate(ws, iws):
     """The head of torch's ``while n_iter < max_iter`` loop: a direction, a first step,
     and the first evaluation of the iteration (or the end of the run)."""
@@ -413,7 +416,7 @@ def _iterate(ws, iws):
         W.finish(iws, R.LBFGS_MAX_ITER)
 
 
-@register_jitable
+@jitable
 def _check(ws, iws, opt_cond):
     """torch's checks at the end of an iteration; continue with the next one if none stops."""
     n, m = iws[W.N], iws[_I.m]

@@ -40,13 +40,13 @@ import types as pytypes
 import warnings
 
 import numpy as np
-from numba.extending import register_jitable
 from scipy.optimize import OptimizeWarning
 
 from . import _reasons as R
 from . import _workspace as W
 from ._layout import Layout
 from ._registry import DISP, RETURN_ALL, UNLIMITED, Method, Option, count_option, real_option
+from ._standalone import jitable
 
 # Option arrays given to init. fopts: the six scalars below, then the bounds (lower and
 # upper, n each) when bounded, then the initial simplex ((n + 1) * n, row-major) when given.
@@ -159,7 +159,10 @@ def init(ws, iws, x0, fopts, iopts):
     _ask_vertex(ws, iws, 0)
 
 
-@register_jitable
+# Helpers are `jitable`, compiled with the options of the compiled loops' `step`: numba
+# compiles a jitable helper once per set of options of its callers, so helpers with other
+# options (plain register_jitable) were compiled twice or three times in a cold solve.
+@jitable
 def _sort(ws, iws):
     """Stable insertion sort of the vertices by f; the best becomes the current iterate."""
     n = iws[W.N]
@@ -179,7 +182,7 @@ def _sort(ws, iws):
     ws[W.FR] = ws[fsim]
 
 
-@register_jitable
+@jitable
 def _ask(ws, iws, src):
     """Ask for f at ``ws[src:src + n]``, or stop if the evaluation budget is spent.
 
@@ -203,7 +206,7 @@ def _ask(ws, iws, src):
     iws[W.TASK] = W.EVALUATE
 
 
-@register_jitable
+@jitable
 def _ask_vertex(ws, iws, k):
     n = iws[W.N]
     o = _offsets(n)
@@ -212,7 +215,7 @@ def _ask_vertex(ws, iws, k):
     _ask(ws, iws, sim + iws[_PERM + k] * n)
 
 
-@register_jitable
+@jitable
 def _clip(ws, iws, p):
     if iws[_I.bound] != 0:
         n = iws[W.N]
@@ -222,7 +225,7 @@ def _clip(ws, iws, p):
             ws[p + i] = min(max(ws[p + i], ws[lo + i]), ws[hi + i])
 
 
-@register_jitable
+@jitable
 def _trial(ws, iws, a, b, phase):
     """Ask for ``a * xbar + b * worst`` (clipped), the next move of this iteration."""
     n = iws[W.N]
@@ -236,7 +239,7 @@ def _trial(ws, iws, a, b, phase):
     _ask(ws, iws, xt)
 
 
-@register_jitable
+@jitable
 def _replace_worst(ws, iws, src, f):
     n = iws[W.N]
     o = _offsets(n)
@@ -247,7 +250,7 @@ def _replace_worst(ws, iws, src, f):
     ws[fsim + n] = f
 
 
-@register_jitable
+@jitable
 def _shrink_vertex(ws, iws, k):
     """Move vertex k towards the best one (scipy moves it before evaluating it)."""
     n = iws[W.N]
@@ -263,7 +266,7 @@ def _shrink_vertex(ws, iws, k):
     _ask_vertex(ws, iws, k)
 
 
-@register_jitable
+@jitable
 def _converged(ws, iws):
     """max |sim[1:] - sim[0]| <= xatol and max |fsim[0] - fsim[1:]| <= fatol (NaN fails)."""
     n = iws[W.N]
@@ -284,7 +287,7 @@ def _converged(ws, iws):
     return True
 
 
-@register_jitable
+@jitable
 def _next_iteration(ws, iws):
     """scipy's loop test, convergence test and reflection."""
     n = iws[W.N]
@@ -326,7 +329,7 @@ def _next_iteration(ws, iws):
     _ask(ws, iws, xr)
 
 
-@register_jitable
+@jitable
 def _end_iteration(ws, iws):
     iws[W.NIT] += 1
     _sort(ws, iws)
@@ -427,7 +430,7 @@ def _step_variant(name, round32):
     scope = dict(globals(), ROUND32=round32)
     for helper in _HELPERS:
         f = globals()[helper]
-        scope[helper] = register_jitable(pytypes.FunctionType(f.__code__, scope, helper))
+        scope[helper] = jitable(pytypes.FunctionType(f.__code__, scope, helper))
     variant = pytypes.FunctionType(_step.__code__, scope, name)
     variant.__qualname__ = name
     variant.__doc__ = _step.__doc__

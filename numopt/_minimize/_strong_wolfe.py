@@ -52,7 +52,8 @@ Differences from torch
 import math
 
 import numpy as np
-from numba.extending import register_jitable
+
+from ._standalone import jitable
 
 # Tasks.
 DONE = 0
@@ -93,8 +94,12 @@ SW_SIZE = _BR + 2 * _REC
 _BRACKET, _ZOOM = 0, 1
 
 
+# Helpers are `jitable`, compiled with the options of the compiled loops' `step`: numba
+# compiles a jitable helper once per set of options of its callers, so helpers with other
+# options (plain register_jitable) were compiled twice or three times in a cold solve.
+
 # -- torch's typing: values rounded to the parameters' precision ----------------------------
-@register_jitable
+@jitable
 def rd(v, single):
     """``v`` rounded to float32 when ``single`` (torch's float32 tensor arithmetic)."""
     if single:
@@ -102,32 +107,32 @@ def rd(v, single):
     return v
 
 
-@register_jitable
+@jitable
 def _res(v, tensor, single):
     return rd(v, single) if tensor else v
 
 
 # Binary operations on (value, is_tensor) pairs: a Python float meeting a tensor is
 # rounded to the tensor's dtype first, and the result is a tensor.
-@register_jitable
+@jitable
 def _add(a, ta, b, tb, s):
     t = ta or tb
     return _res(_res(a, t, s) + _res(b, t, s), t, s), t
 
 
-@register_jitable
+@jitable
 def _sub(a, ta, b, tb, s):
     t = ta or tb
     return _res(_res(a, t, s) - _res(b, t, s), t, s), t
 
 
-@register_jitable
+@jitable
 def _mul(a, ta, b, tb, s):
     t = ta or tb
     return _res(_res(a, t, s) * _res(b, t, s), t, s), t
 
 
-@register_jitable
+@jitable
 def _div(a, ta, b, tb, s):
     if tb and not ta:
         # a Python float over a tensor is ``b.reciprocal() * a`` (Tensor.__rtruediv__):
@@ -137,19 +142,19 @@ def _div(a, ta, b, tb, s):
     return _res(_res(a, t, s) / _res(b, t, s), t, s), t
 
 
-@register_jitable
+@jitable
 def _lt(a, ta, b, tb, s):
     t = ta or tb
     return _res(a, t, s) < _res(b, t, s)
 
 
-@register_jitable
+@jitable
 def _le(a, ta, b, tb, s):
     t = ta or tb
     return _res(a, t, s) <= _res(b, t, s)
 
 
-@register_jitable
+@jitable
 def cubic_interpolate(x1, t1, f1, g1, x2, t2, f2, g2, bounded, lo, tlo, hi, thi, s):
     """torch's ``_cubic_interpolate`` on tagged steps; ``f1, f2`` are Python floats and
     ``g1, g2`` tensors. Returns the minimiser of the cubic through the two points,
@@ -191,7 +196,7 @@ def cubic_interpolate(x1, t1, f1, g1, x2, t2, f2, g2, bounded, lo, tlo, hi, thi,
 
 
 # -- the state machine -----------------------------------------------------------------------
-@register_jitable
+@jitable
 def _free_buffer(a, b):
     """The first scratch buffer (1, 2, 3) that is neither ``a`` nor ``b``."""
     for k in range(1, 4):
@@ -200,7 +205,7 @@ def _free_buffer(a, b):
     return 3
 
 
-@register_jitable
+@jitable
 def _set_end(ls, k, t, tt, f, gtd, gbuf):
     o = _BR + _REC * k
     ls[o] = t
@@ -210,13 +215,13 @@ def _set_end(ls, k, t, tt, f, gtd, gbuf):
     ls[o + 4] = gbuf
 
 
-@register_jitable
+@jitable
 def _copy_end(ls, dst, src):
     for j in range(_REC):
         ls[_BR + _REC * dst + j] = ls[_BR + _REC * src + j]
 
 
-@register_jitable
+@jitable
 def _armijo_fails(ls, f_new, t, tt, s):
     """torch's ``f_new > (f + c1 * t * gtd)``: the right side is a tensor."""
     c1t, tc = _mul(ls[_C1], False, t, tt, s)
@@ -225,14 +230,14 @@ def _armijo_fails(ls, f_new, t, tt, s):
     return _lt(rhs, True, f_new, False, s)
 
 
-@register_jitable
+@jitable
 def _curvature_holds(ls, gtd_new, s):
     """torch's ``abs(gtd_new) <= -c2 * gtd``."""
     rhs, _ = _mul(-ls[_C2], False, ls[_GTD0], True, s)
     return abs(gtd_new) <= rhs
 
 
-@register_jitable
+@jitable
 def sw_start(ls, f, gtd, t, t_tensor, d_norm, c1, c2, tolerance_change, max_ls, single):
     """Start a search from ``f = phi(0)``, ``gtd = phi'(0) < 0`` with first step ``t``.
 
@@ -264,7 +269,7 @@ def sw_start(ls, f, gtd, t, t_tensor, d_norm, c1, c2, tolerance_change, max_ls, 
     return t
 
 
-@register_jitable
+@jitable
 def _finish(ls):
     low = int(ls[_LOW])
     o = _BR + _REC * low
@@ -275,7 +280,7 @@ def _finish(ls):
     return ls[SW_T], DONE
 
 
-@register_jitable
+@jitable
 def _zoom_next(ls):
     """The head of torch's zoom loop: stop, or choose the next trial step."""
     s = ls[_SINGLE] != 0.0
@@ -329,7 +334,7 @@ def _zoom_next(ls):
     return t, FG
 
 
-@register_jitable
+@jitable
 def _to_zoom(ls):
     # find the high and low points of the new bracket (its last end: bracket_f[-1])
     if ls[_BR + 2] <= ls[_BR + _REC + 2]:
@@ -340,7 +345,7 @@ def _to_zoom(ls):
     return _zoom_next(ls)
 
 
-@register_jitable
+@jitable
 def sw_step(ls, f_new, gtd_new):
     """Take the value ``f_new`` and directional derivative ``gtd_new`` at the step last
     returned; return ``(t, task)``: the next step to evaluate (``FG``) or the accepted
