@@ -83,15 +83,15 @@ def _kernel(spec, step, fun, kind, fd, mask):
     if kernel is not None:
         return kernel
     namespace, extra, row = device_objective(fun, kind, fd, mask)
-    namespace.update(init_d=_device(spec.module.init), step_d=_device(step))
+    namespace.update(init_d=_device(spec.module.init), step_d=_device(step), W=W)
     src = (f"def kernel(WS, IWS, X0, FOPTS, IOPTS{extra}):\n"
            "    b = cuda.grid(1)\n"
            "    if b < X0.shape[0]:\n"
            "        n = X0.shape[1]\n"
            "        ws = WS[b]\n        iws = IWS[b]\n"
            "        init_d(ws, iws, X0[b], FOPTS[b], IOPTS[b])\n"
-           f"        while iws[{W.TASK}] == {W.EVALUATE}:\n"
-           f"            xo = iws[{W.X}]\n            go = iws[{W.G}]\n"
+           "        while iws[W.TASK] == W.EVALUATE:\n"
+           "            xo = iws[W.X]\n            go = iws[W.G]\n"
            f"            f = fg_d(ws[xo:xo + n], ws[go:go + n]{row})\n"
            "            step_d(ws, iws, f)\n")
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
