@@ -125,7 +125,7 @@ class FirstClass(CompileResultWAP):
         self.solvers = {}
 
 
-def first_class(func, sig, cache=False, release=()):
+def first_class(func, sig, cache=False):
     """Compile ``func`` for the numba signature ``sig`` (or load it from numba's disk
     cache, with ``cache=True``) and return it as a :class:`FirstClass` for the compiled
     loops.
@@ -135,17 +135,21 @@ def first_class(func, sig, cache=False, release=()):
     func : function
     sig : numba signature
     cache : bool
-    release : tuple of str
-        Names of ``func``'s globals (a namespace of its own) that are needed only to type
-        it: they are dropped once it is compiled, so that the result does not keep them
-        (the user's objective) alive.
+
+    Returns
+    -------
+    FirstClass
+
+    Notes
+    -----
+    What ``func``'s globals name may stay alive with the result (numba's environment of
+    the compiled code refers to them): a caller that caches it for a user's objective
+    drops the globals naming that objective once it is compiled (see
+    :func:`numopt._minimize._objective._release`).
     """
     compiled = njit(sig, error_model="numpy", cache=cache)(func)
     hits = sum(compiled.stats.cache_hits.values())
-    wap = FirstClass(compiled.overloads[sig.args], hits)
-    for name in release:
-        func.__globals__[name] = None
-    return wap
+    return FirstClass(compiled.overloads[sig.args], hits)
 
 
 def entry_point(dispatcher, arg_types):
