@@ -20,9 +20,10 @@ Three details matter for speed and start-up:
   ``register_jitable``. Numba keys its on-disk cache of a closure on the pickled closure
   variables; a plain module-level function pickles by reference, so the key is the
   same in every process and the cache hits. (Closing over a dispatcher would pickle a
-  per-process uuid and recompile in every new process.) A fingerprint of the rules'
-  source (:mod:`numopt._fingerprint`) is closed over too, so editing a rule or one of
-  its helpers invalidates the cached drivers.
+  per-process uuid and recompile in every new process.) A fingerprint of the source
+  compiled into them (the rule's module and the helpers it calls, see
+  :func:`numopt._fingerprint.code_fingerprint`) is closed over too, so editing a rule or
+  one of its helpers invalidates its cached drivers, and no other rule's.
 """
 import types
 
@@ -32,18 +33,22 @@ from numba import njit, prange, uintp
 from numba.extending import register_jitable
 
 from .. import config
-from .._fingerprint import source_fingerprint
+from .._cache import BoundedCache
+from .._fingerprint import code_fingerprint
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
-_compiled = {}
-_elements = {}
+# By rule and flags, and by rule function (numopt's own): a few per optimizer.
+_compiled = BoundedCache("drivers.cpu", maxsize=256)
+_elements = BoundedCache("drivers.elements", maxsize=1024)
 
 
 def _element(update, inline="always"):
-    # register_jitable keeps ``update`` a plain function (pickled by reference, see above).
-    if update not in _elements:
-        _elements[update] = register_jitable(inline=inline)(update)
-    return _elements[update]
+    # register_jitable keeps ``update`` a plain function (pickled by reference, see
+    # above). Registered once; after an eviction or clear() again, which numba accepts.
+    elem = _elements.get(update)
+    if elem is None:
+        elem = _elements[update] = register_jitable(inline=inline)(update)
+    return elem
 
 
 def rule_drivers(rule, flags):
@@ -55,11 +60,12 @@ def rule_drivers(rule, flags):
     ``hyper`` a tuple of per-step scalars.
     """
     key = (rule, flags)
-    if key in _compiled:
-        return _compiled[key]
+    drivers = _compiled.get(key)
+    if drivers is not None:
+        return drivers
     update = rule.update
     elem = _element(update)
-    fingerprint = source_fingerprint("_rules", "_drivers")
+    fingerprint = code_fingerprint(update)
     chunk = config.CHUNK
 
     def serial(param, grad, state, hyper, lo, hi):
@@ -124,11 +130,12 @@ def factored_drivers(rule, flags):
     of columns) whose partial sums are added in order, so both give the same bits.
     """
     key = ("factored", rule, flags)
-    if key in _compiled:
-        return _compiled[key]
+    drivers = _compiled.get(key)
+    if drivers is not None:
+        return drivers
     (param_square, grad_square, row_update, col_update, row_mean, scaled_update, step_size,
      apply) = (_element(phase, "never") for phase in rule.update)
-    fingerprint = source_fingerprint("_rules", "_drivers")
+    fingerprint = code_fingerprint(*rule.update)
     chunk, tile = config.CHUNK, _COLUMN_TILE
 
     def factored_step(param, grad, state, hyper, lo, hi, R, C, factored):

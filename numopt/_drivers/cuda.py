@@ -6,8 +6,10 @@ The kernel calls the very function the CPU drivers loop over (see
 ``NUMBA_ENABLE_CUDASIM=1`` the same code runs on numba's CUDA simulator.
 """
 from .. import config
+from .._cache import BoundedCache
 
-_kernels = {}
+# By rule and flags (numopt's own): a few per optimizer.
+_kernels = BoundedCache("drivers.cuda_kernels", maxsize=256)
 
 # numba.cuda, imported on first use: it is optional and slow to import. Kernels must
 # reach it as a module global, which is where the CUDA simulator swaps in its own.
@@ -49,8 +51,9 @@ def rule_kernel(rule, flags):
     element-wise rule (a :class:`numopt._rules._record.Rule`), with its structural
     ``flags`` compiled in as constants (as on the CPU)."""
     key = (rule, flags)
-    if key in _kernels:
-        return _kernels[key]
+    kernel = _kernels.get(key)
+    if kernel is not None:
+        return kernel
     require_cuda()
     elem = cuda.jit(device=True)(rule.update)
 
@@ -88,8 +91,9 @@ def factored_kernels(rule, flags):
     by one thread in the CPU's order; the two sums over the whole parameter are
     atomic (their order, and so their last bits, vary)."""
     key = ("factored", rule, flags)
-    if key in _kernels:
-        return _kernels[key]
+    kernels = _kernels.get(key)
+    if kernels is not None:
+        return kernels
     require_cuda()
     (param_square, grad_square, row_update, col_update, row_mean, scaled_update, step_size,
      apply) = (cuda.jit(device=True)(phase) for phase in rule.update)

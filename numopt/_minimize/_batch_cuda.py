@@ -13,13 +13,17 @@ accepted here: write the gradient into ``g`` with ``@numopt.objective(grad=True)
 import numpy as np
 
 from .. import config
+from .._cache import ObjectCache
 from .._drivers.cuda import require_cuda
+from . import _workspace as W
 from ._finite_diff import fg_source, namespace as fd_namespace
 from ._objective import Objective
 
 __all__ = ["run_cuda", "check_cuda_objective"]
 
-_kernels = {}
+# By the objective's Python function. A kernel compiles on its first launch, from the
+# objective's source, so it keeps the objective: the LRU bound alone frees it.
+_kernels = ObjectCache("minimize.cuda_kernels", maxsize=32)
 
 
 def _device(func):
@@ -74,25 +78,25 @@ def device_objective(fun, kind, fd, mask):
 
 
 def _kernel(spec, step, fun, kind, fd, mask):
-    key = (spec.name, step, fun.py_func, kind, fd, mask)
-    if key in _kernels:
-        return _kernels[key]
+    rest = (spec.name, step, kind, fd, mask)
+    kernel = _kernels.lookup(fun.py_func, *rest)
+    if kernel is not None:
+        return kernel
     namespace, extra, row = device_objective(fun, kind, fd, mask)
-    namespace.update(init_d=_device(spec.module.init), step_d=_device(step))
+    namespace.update(init_d=_device(spec.module.init), step_d=_device(step), W=W)
     src = (f"def kernel(WS, IWS, X0, FOPTS, IOPTS{extra}):\n"
            "    b = cuda.grid(1)\n"
            "    if b < X0.shape[0]:\n"
            "        n = X0.shape[1]\n"
            "        ws = WS[b]\n        iws = IWS[b]\n"
            "        init_d(ws, iws, X0[b], FOPTS[b], IOPTS[b])\n"
-           "        while iws[0] == 1:\n"
-           "            xo = iws[2]\n            go = iws[3]\n"
+           "        while iws[W.TASK] == W.EVALUATE:\n"
+           "            xo = iws[W.X]\n            go = iws[W.G]\n"
            f"            f = fg_d(ws[xo:xo + n], ws[go:go + n]{row})\n"
            "            step_d(ws, iws, f)\n")
     exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
     kernel = namespace["cuda"].jit(namespace["kernel"])
-    _kernels[key] = kernel
-    return kernel
+    return _kernels.store(fun.py_func, *rest, value=kernel)
 
 
 def check_cuda_objective(fun):

@@ -29,6 +29,7 @@ from numba import float64, njit, types
 from numba.extending import intrinsic, overload, register_jitable
 
 from . import _workspace as W
+from .._cache import BoundedCache, ObjectCache
 from .._numba import CPUDispatcher, FunctionCache, NumbaError, call_catching
 from ._drivers import first_class
 from ._finite_diff import FD_METHODS, fg_source, namespace
@@ -119,7 +120,8 @@ def objective(func=None, *, grad=False, cache=False):
     return Objective(func, grad, cache)
 
 
-_ARGS_TYPES = {}
+# Keyed on numopt's cheap keys of the args' types (see _arg_key).
+_ARGS_TYPES = BoundedCache("minimize.args_types", maxsize=1024)
 
 
 def _arg_key(a):
@@ -302,7 +304,9 @@ def reraise(fun, jac, kind, fd, args, x, problem=None):
                        f"{where}, but not when evaluated there again from Python")
 
 
-_adapters = {}
+# An objective's compiled adapters, by its dispatcher: dropped with the objective, as
+# they hold its compiled code only (see _compiled_fg).
+_adapters = ObjectCache("minimize.adapters", maxsize=256)
 
 # Placeholders: each adapter is a copy of a template below whose globals bind these
 # names to one objective's dispatchers (see _bind).
@@ -543,9 +547,9 @@ def _compiled_fg(fun, jac, kind, fd, args):
     jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
     # Keyed on the args' cheap key where they have one: hashing a numba type costs more.
     keys = tuple(_arg_key(a) for a in args)
-    key = (disp, jdisp if kind == "jac" else None, kind, fd,
-           keys if None not in keys else args_type(args))
-    wap = _adapters.get(key)
+    rest = (jdisp if kind == "jac" else None, kind, fd,
+            keys if None not in keys else args_type(args))
+    wap = _adapters.lookup(disp, *rest)
     if wap is not None:
         return wap
     sig = float64(float64[::1], float64[::1], args_type(args))
@@ -555,5 +559,18 @@ def _compiled_fg(fun, jac, kind, fd, args):
     fg = adapter(disp, jdisp, kind, fd, len(args), stamp)
     wap = compile_clearly(lambda: first_class(fg, sig, cache=stamp is not None),
                           fun, jac, kind, args)
-    _adapters[key] = wap
-    return wap
+    _release(fg)
+    return _adapters.store(disp, *rest, value=wap)
+
+
+def _release(fg):
+    """Drop the names of an adapter's globals that name the objective, now that it is
+    compiled: the compiled code calls the objective's machine code, not these, and the
+    cached adapter must not keep the objective alive (its environment keeps the globals
+    of the adapter and of the inner function it calls)."""
+    inner = fg.__globals__["inner"]
+    scope = inner.py_func.__globals__
+    for name in ("disp", "jdisp"):
+        if name in scope:
+            scope[name] = None
+    fg.__globals__["inner"] = None

@@ -24,6 +24,7 @@ import llvmlite.binding as ll
 from numba import types
 from numba.extending import register_jitable, register_model
 
+from .._cache import BoundedCache
 from .._numba import (HAS_RELOAD_HOOK, CPUDispatcher, OpaqueModel, add_reload_hook, cgutils,
                       compiled_address, config, fix_returning_optional, lower_builtin)
 
@@ -35,8 +36,10 @@ __all__ = ["jitable", "standalone"]
 # wrappers cost about 40 ms of compilation each.
 jitable = register_jitable(no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
-_bound = {}  # symbol -> address bound in this process
-_binders = {}  # (symbol, argtypes) -> the reload hook binding it
+# Keyed on numopt's own helpers. Forgetting an entry only binds its symbol again (to the
+# same address) or makes a new, equal hook.
+_bound = BoundedCache("standalone.bound", maxsize=4096)  # symbol -> address in this process
+_binders = BoundedCache("standalone.binders", maxsize=4096)  # (symbol, argtypes) -> reload hook
 
 
 class _StandaloneType(types.Dispatcher):
@@ -103,10 +106,12 @@ def _lower_call(dispatcher):
             context.call_conv.return_status_propagate(builder, status)
         # A caller loaded from the disk cache binds the symbol first.
         key = (name, argtypes)
-        if key not in _binders:
-            _binders[key] = functools.partial(_bind, dispatcher.py_func.__module__,
-                                              dispatcher.py_func.__qualname__, argtypes)
-        add_reload_hook(context, _binders[key])
+        hook = _binders.get(key)
+        if hook is None:
+            hook = _binders[key] = functools.partial(_bind, dispatcher.py_func.__module__,
+                                                     dispatcher.py_func.__qualname__,
+                                                     argtypes)
+        add_reload_hook(context, hook)
         return fix_returning_optional(context, builder, sig, status, res)
 
     return lower

@@ -339,7 +339,7 @@ res = [numopt.minimize(f, np.zeros(2), method="Nelder-Mead", options={"xatol": 1
                                                                        "fatol": 1e-14})
        for f in (cached_pair.up, cached_pair.down)]
 from numopt._minimize import _objective
-hits = sum(sum(a.dispatcher.stats.cache_hits.values()) for a in _objective._adapters.values())
+hits = sum(a.cache_hits for a in _objective._adapters.values())
 print(json.dumps({"x": [float(r.x[0]) for r in res], "adapter_hits": hits}))
 """
 
