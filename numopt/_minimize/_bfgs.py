@@ -37,6 +37,7 @@ from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
 from ._finite_diff import SQRT_EPS
+from ._layout import Layout
 from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
                         count_option, real_option)
 from ._standalone import jitable, standalone
@@ -46,25 +47,34 @@ from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
 GTOL, NORM, XRTOL, C1, C2, HESS0 = range(6)  # fopts (then hess_inv0 if HESS0 is 1)
 MAXITER = 0                                # iopts
 
-# Integer state (iws, after the header).
-_PHASE = W.HEADER_INTS
-_MAXITER = _PHASE + 1
-_INF = _MAXITER + 1     # 1 once the objective returned +inf at a trial point
-_NI = _INF + 1
-_INITIAL, _SEARCH, _SEARCH2 = 0, 1, 2   # first evaluation, Moré-Thuente, wolfe2
+_INITIAL, _SEARCH, _SEARCH2 = 0, 1, 2   # phases: first evaluation, Moré-Thuente, wolfe2
 
-# Float state (ws, after the header).
-_GTOL = W.HEADER_FLOATS
-_NORM = _GTOL + 1
-_XRTOL = _NORM + 1
-_C1 = _XRTOL + 1
-_C2 = _C1 + 1
-_OLD_FVAL = _C2 + 1     # f at the previous iterate (scipy's old_old_fval)
-_PHI0 = _OLD_FVAL + 1   # f at the iterate the running line search started from
-_DERPHI0 = _PHI0 + 1    # g . p there
-_FL = _DERPHI0 + 1      # f at the point evaluated last
-_FB = _FL + 1           # the lowest f evaluated (see _best)
-_NS = _FB + 1
+LAYOUT = Layout(
+    "bfgs",
+    ints=("phase", "maxiter",
+          "inf"),           # 1 once the objective returned +inf at a trial point
+    floats=("gtol", "norm", "xrtol", "c1", "c2",
+            "old_fval",     # f at the previous iterate (scipy's old_old_fval)
+            "phi0",         # f at the iterate the running line search started from
+            "derphi0",      # g . p there
+            "fl",           # f at the point evaluated last
+            "fb"),          # the lowest f evaluated (see _best)
+    arrays=(("xk", "n"),    # current iterate
+            ("gk", "n"),    # its gradient
+            ("pk", "n"),    # search direction, then the step s
+            ("xt", "n"),    # trial point, then H y
+            ("gt", "n"),    # trial gradient
+            ("yk", "n"),    # gradient change y
+            ("hk", "n * n"),    # inverse Hessian, row-major
+            ("ls", LS_SIZE),    # Moré-Thuente state
+            ("xl", "n"),    # the point evaluated last
+            ("l2", W2_SIZE),    # wolfe2 state
+            ("xb", "n"),    # the best point evaluated, and its gradient
+            ("gb", "n"),
+            ("hv", "n")),   # a vector of the factored update
+)
+_I, _F, _offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets
+
 
 # When rho y^T H y (1 for an H that fits the curvature along s) exceeds this, the
 # expanded O(n^2) update below cancels terms of H's size to leave a far smaller H: it
@@ -73,60 +83,42 @@ _NS = _FB + 1
 _FACTORED = 1e8
 
 
+def layout_params(n, fopts=None, iopts=None):
+    """The parameters of :data:`LAYOUT` for ``n`` variables (the options do not matter)."""
+    return (n,)
+
+
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
-    return _NS + 10 * n + n * n + LS_SIZE + W2_SIZE, _NI
-
-
-@jitable
-def _offsets(n):
-    xk = _NS            # current iterate
-    gk = xk + n         # its gradient
-    pk = gk + n         # search direction, then the step s
-    xt = pk + n         # trial point, then H y
-    gt = xt + n         # trial gradient
-    yk = gt + n         # gradient change y
-    hk = yk + n         # inverse Hessian, n x n
-    ls = hk + n * n     # line search state
-    xl = ls + LS_SIZE   # the point evaluated last
-    l2 = xl + n         # wolfe2 state
-    return xk, gk, pk, xt, gt, yk, hk, ls, xl, l2
-
-
-@jitable
-def _more_offsets(n):
-    """The buffers after ``_offsets``'s: the best point evaluated and its gradient, and
-    a vector of the factored update."""
-    xb = _NS + 7 * n + n * n + LS_SIZE + W2_SIZE
-    return xb, xb + n, xb + 2 * n
+    return LAYOUT.sizes(n)
 
 
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
+    o = _offsets(n)
     iws[W.N] = n
-    iws[W.X] = xt
-    iws[W.G] = gt
-    iws[W.XR] = xk
-    iws[W.GR] = gk
-    iws[_MAXITER] = iopts[MAXITER]
-    ws[_GTOL] = fopts[GTOL]
-    ws[_NORM] = fopts[NORM]
-    ws[_XRTOL] = fopts[XRTOL]
-    ws[_C1] = fopts[C1]
-    ws[_C2] = fopts[C2]
-    ws[_FB] = np.inf
+    iws[W.X] = o.xt
+    iws[W.G] = o.gt
+    iws[W.XR] = o.xk
+    iws[W.GR] = o.gk
+    iws[_I.maxiter] = iopts[MAXITER]
+    ws[_F.gtol] = fopts[GTOL]
+    ws[_F.norm] = fopts[NORM]
+    ws[_F.xrtol] = fopts[XRTOL]
+    ws[_F.c1] = fopts[C1]
+    ws[_F.c2] = fopts[C2]
+    ws[_F.fb] = np.inf
     custom = fopts[HESS0] != 0.0  # hess_inv0 follows in fopts, row by row
     for i in range(n):
-        ws[xt + i] = x0[i]
-        ws[xk + i] = x0[i]
+        ws[o.xt + i] = x0[i]
+        ws[o.xk + i] = x0[i]
         for j in range(n):
             if custom:
-                ws[hk + i * n + j] = fopts[HESS0 + 1 + i * n + j]
+                ws[o.hk + i * n + j] = fopts[HESS0 + 1 + i * n + j]
             else:
-                ws[hk + i * n + j] = 1.0 if i == j else 0.0
-    iws[_INF] = 0
-    iws[_PHASE] = _INITIAL
+                ws[o.hk + i * n + j] = 1.0 if i == j else 0.0
+    iws[_I.inf] = 0
+    iws[_I.phase] = _INITIAL
     iws[W.TASK] = W.EVALUATE
 
 
@@ -171,23 +163,23 @@ def _matvec(ws, h, v, out, n):
 def _start_search(ws, iws):
     """Set the direction p = -H g and the first trial step, and ask for it."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
+    o = _offsets(n)
     derphi0 = 0.0
-    _matvec(ws, hk, gk, pk, n)
+    _matvec(ws, o.hk, o.gk, o.pk, n)
     for i in range(n):
-        ws[pk + i] = -ws[pk + i]
+        ws[o.pk + i] = -ws[o.pk + i]
     for i in range(n):
-        derphi0 += ws[gk + i] * ws[pk + i]
+        derphi0 += ws[o.gk + i] * ws[o.pk + i]
     phi0 = ws[W.FR]
     alpha1 = 1.0  # scipy's scalar_search_wolfe1 first step
     if derphi0 != 0:
-        alpha1 = min(1.0, 1.01 * 2 * (phi0 - ws[_OLD_FVAL]) / derphi0)
+        alpha1 = min(1.0, 1.01 * 2 * (phi0 - ws[_F.old_fval]) / derphi0)
         if alpha1 < 0:
             alpha1 = 1.0
-    ws[_PHI0] = phi0
-    ws[_DERPHI0] = derphi0
-    stp, task = dcsrch_start(ws[ls:ls + LS_SIZE], phi0, derphi0, alpha1, ws[_C1], ws[_C2],
-                             1e-14, 1e-100, 1e100)
+    ws[_F.phi0] = phi0
+    ws[_F.derphi0] = derphi0
+    stp, task = dcsrch_start(ws[o.ls:o.ls + LS_SIZE], phi0, derphi0, alpha1, ws[_F.c1],
+                             ws[_F.c2], 1e-14, 1e-100, 1e100)
     if task == FG:
         _request(ws, iws, stp, _SEARCH)
     else:
@@ -198,19 +190,19 @@ def _start_search(ws, iws):
 def _request(ws, iws, stp, phase):
     """Ask for f and g at x_k + stp p_k."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
+    o = _offsets(n)
     for i in range(n):
-        ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
-    iws[_PHASE] = phase
+        ws[o.xt + i] = ws[o.xk + i] + stp * ws[o.pk + i]
+    iws[_I.phase] = phase
     iws[W.TASK] = W.EVALUATE
 
 
 @jitable
 def _start_wolfe2(ws, iws):
     """The Moré-Thuente search failed: scipy's second line search, from the same start."""
-    l2 = _offsets(iws[W.N])[9]
-    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_PHI0], ws[_DERPHI0], ws[_OLD_FVAL],
-                             ws[_C1], ws[_C2], 1e100)
+    l2 = _offsets(iws[W.N]).l2
+    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_F.phi0], ws[_F.derphi0],
+                             ws[_F.old_fval], ws[_F.c1], ws[_F.c2], 1e100)
     if task == FG:
         _request(ws, iws, stp, _SEARCH2)
     else:
@@ -258,71 +250,68 @@ def _update_inverse_hessian(ws, n, hk, s, y, hy, v, rho):
 def _best(ws, iws, f):
     """Keep the trial point and its gradient: the lowest f evaluated so far."""
     n = iws[W.N]
-    xt, gt = _offsets(n)[3:5]
-    xb, gb = _more_offsets(n)[:2]
-    W.remember_best(ws, n, f, _FB, xt, gt, xb, gb)
+    o = _offsets(n)
+    W.remember_best(ws, n, f, _F.fb, o.xt, o.gt, o.xb, o.gb)
 
 
 @jitable
 def _stop_nonfinite(ws, iws, f):
     """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
     values: stop at the best point evaluated (see ``W.stop_at_best``)."""
-    n = iws[W.N]
-    xk, gk = _offsets(n)[:2]
-    xb, gb = _more_offsets(n)[:2]
-    W.stop_at_best(ws, iws, f, iws[_PHASE] == _INITIAL, _FB, xb, gb, xk, gk)
+    o = _offsets(iws[W.N])
+    W.stop_at_best(ws, iws, f, iws[_I.phase] == _INITIAL, _F.fb, o.xb, o.gb, o.xk, o.gk)
 
 
 def step(ws, iws, f):
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
+    o = _offsets(n)
     iws[W.NFEV] += 1
     # NaN, -inf (below every finite value: a line search would take it), or +inf at x0.
-    if f != f or f == -math.inf or (f == math.inf and iws[_PHASE] == _INITIAL):
+    if f != f or f == -math.inf or (f == math.inf and iws[_I.phase] == _INITIAL):
         _stop_nonfinite(ws, iws, f)
         return
     # +inf at a trial point is a value the line searches can back away from, as in
     # scipy; if the run then fails, it ends as for a NaN (see _stop_nonfinite).
     if f == math.inf:
-        iws[_INF] = 1
-    elif f < ws[_FB]:
+        iws[_I.inf] = 1
+    elif f < ws[_F.fb]:
         _best(ws, iws, f)
     for i in range(n):
-        ws[xl + i] = ws[xt + i]
-    ws[_FL] = f
+        ws[o.xl + i] = ws[o.xt + i]
+    ws[_F.fl] = f
     while True:
         _consume(ws, iws, f)
         if iws[W.TASK] != W.EVALUATE:
-            if iws[_INF] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
+            if iws[_I.inf] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
                 # The line searches failed after +inf values (or took one): status 5
                 # at the best point evaluated, as for a NaN, not "precision loss".
                 _stop_nonfinite(ws, iws, f)
             return
         for i in range(n):
-            if ws[xt + i] != ws[xl + i]:
+            if ws[o.xt + i] != ws[o.xl + i]:
                 return
         # scipy's ScalarFunction still holds f and g at this very point: no evaluation.
-        f = ws[_FL]
+        f = ws[_F.fl]
 
 
 @standalone
 def _consume(ws, iws, f):
     """One evaluation's worth of work: f, and the gradient at gt, at the trial point."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
-    if iws[_PHASE] == _INITIAL:
+    o = _offsets(n)
+    if iws[_I.phase] == _INITIAL:
         ws[W.FR] = f
         g2 = 0.0
         for i in range(n):
-            ws[gk + i] = ws[gt + i]
-            g2 += ws[gk + i] * ws[gk + i]
-        ws[_OLD_FVAL] = f + math.sqrt(g2) / 2
-        gnorm = vecnorm(ws, gk, n, ws[_NORM])
-        if gnorm <= ws[_GTOL]:
+            ws[o.gk + i] = ws[o.gt + i]
+            g2 += ws[o.gk + i] * ws[o.gk + i]
+        ws[_F.old_fval] = f + math.sqrt(g2) / 2
+        gnorm = vecnorm(ws, o.gk, n, ws[_F.norm])
+        if gnorm <= ws[_F.gtol]:
             W.finish(iws, 0)
         elif gnorm != gnorm:
             W.finish(iws, 3)
-        elif iws[_MAXITER] <= 0:
+        elif iws[_I.maxiter] <= 0:
             W.finish(iws, 1)
         else:
             _start_search(ws, iws)
@@ -331,9 +320,9 @@ def _consume(ws, iws, f):
     # A trial point of the line search.
     derphi = 0.0
     for i in range(n):
-        derphi += ws[gt + i] * ws[pk + i]
-    if iws[_PHASE] == _SEARCH:
-        stp, task = dcsrch_step(ws[ls:ls + LS_SIZE], f, derphi)
+        derphi += ws[o.gt + i] * ws[o.pk + i]
+    if iws[_I.phase] == _SEARCH:
+        stp, task = dcsrch_step(ws[o.ls:o.ls + LS_SIZE], f, derphi)
         if task == FG:
             _request(ws, iws, stp, _SEARCH)
             return
@@ -341,7 +330,7 @@ def _consume(ws, iws, f):
             _start_wolfe2(ws, iws)
             return
     else:
-        stp, task = wolfe2_step(ws[l2:l2 + W2_SIZE], f, derphi)
+        stp, task = wolfe2_step(ws[o.l2:o.l2 + W2_SIZE], f, derphi)
         if task == FG:
             _request(ws, iws, stp, _SEARCH2)
             return
@@ -352,32 +341,32 @@ def _consume(ws, iws, f):
 
     # Accept the step: s = stp * p, x += s, y = g_new - g.
     iws[W.NIT] += 1
-    ws[_OLD_FVAL] = ws[_PHI0]
+    ws[_F.old_fval] = ws[_F.phi0]
     ws[W.FR] = f
     sy = 0.0
     s2 = 0.0
     x2 = 0.0
     for i in range(n):
-        s_i = stp * ws[pk + i]
-        y_i = ws[gt + i] - ws[gk + i]
-        ws[xk + i] = ws[xk + i] + s_i
-        ws[pk + i] = s_i
-        ws[yk + i] = y_i
-        ws[gk + i] = ws[gt + i]
+        s_i = stp * ws[o.pk + i]
+        y_i = ws[o.gt + i] - ws[o.gk + i]
+        ws[o.xk + i] = ws[o.xk + i] + s_i
+        ws[o.pk + i] = s_i
+        ws[o.yk + i] = y_i
+        ws[o.gk + i] = ws[o.gt + i]
         sy += y_i * s_i
         s2 += s_i * s_i
-        x2 += ws[xk + i] * ws[xk + i]
-    gnorm = vecnorm(ws, gk, n, ws[_NORM])
-    xrtol = ws[_XRTOL]
-    if gnorm <= ws[_GTOL] or math.sqrt(s2) <= xrtol * (xrtol + math.sqrt(x2)):
+        x2 += ws[o.xk + i] * ws[o.xk + i]
+    gnorm = vecnorm(ws, o.gk, n, ws[_F.norm])
+    xrtol = ws[_F.xrtol]
+    if gnorm <= ws[_F.gtol] or math.sqrt(s2) <= xrtol * (xrtol + math.sqrt(x2)):
         W.finish(iws, 0)
         return
     if not math.isfinite(f):
         W.finish(iws, 2)
         return
     rho = 1000.0 if sy == 0.0 else 1.0 / sy
-    _update_inverse_hessian(ws, n, hk, pk, yk, xt, _more_offsets(n)[2], rho)
-    if iws[W.NIT] >= iws[_MAXITER]:
+    _update_inverse_hessian(ws, n, o.hk, o.pk, o.yk, o.xt, o.hv, rho)
+    if iws[W.NIT] >= iws[_I.maxiter]:
         W.finish(iws, 1)
     elif gnorm != gnorm:
         W.finish(iws, 3)
@@ -416,7 +405,7 @@ def _hess_inv0(h0, n):
 
 def extras(ws, iws, n, dtype):
     """scipy's extra result field: ``hess_inv``, the final inverse-Hessian estimate."""
-    hk = _offsets(n)[6]
+    hk = _offsets(n).hk
     return {"hess_inv": ws[hk:hk + n * n].reshape(n, n).copy()}
 
 
