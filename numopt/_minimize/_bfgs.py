@@ -13,7 +13,9 @@ When the Moré-Thuente search fails, scipy's ``_line_search_wolfe12`` retries wi
 second line search, ``line_search_wolfe2`` (:mod:`._wolfe2`, with ``c1``, ``c2`` and
 ``amax=1e100``), and so does this; if that fails too the run stops with "precision loss"
 (status 2). As scipy's ``ScalarFunction`` does, a trial point equal to the point evaluated
-last (typically the second search's first step) is not evaluated again.
+last (typically the second search's first step) is not evaluated again. That frame, the
+line searches' starts and the handling of non-finite values are :mod:`._quasi_newton`'s,
+shared with CG.
 
 Differences from scipy, deliberate:
 
@@ -33,45 +35,27 @@ import sys
 
 import numpy as np
 
+from . import _quasi_newton as Q
 from . import _workspace as W
 from ._vector import vecnorm
-from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._layout import Layout
 from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
                         count_option, real_option)
 from ._standalone import jitable, standalone
-from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
+from ._wolfe2 import W2_SIZE, has_step, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
 GTOL, NORM, XRTOL, C1, C2, HESS0 = range(6)  # fopts (then hess_inv0 if HESS0 is 1)
 MAXITER = 0                                # iopts
 
-_INITIAL, _SEARCH, _SEARCH2 = 0, 1, 2   # phases: first evaluation, Moré-Thuente, wolfe2
-
-LAYOUT = Layout(
+# The update uses the shared slots pk for the step s and xt for H y (see _consume).
+LAYOUT = Q.layout(
     "bfgs",
-    ints=("phase", "maxiter",
-          "inf"),           # 1 once the objective returned +inf at a trial point
-    floats=("gtol", "norm", "xrtol", "c1", "c2",
-            "old_fval",     # f at the previous iterate (scipy's old_old_fval)
-            "phi0",         # f at the iterate the running line search started from
-            "derphi0",      # g . p there
-            "fl",           # f at the point evaluated last
-            "fb"),          # the lowest f evaluated (see _best)
-    arrays=(("xk", "n"),    # current iterate
-            ("gk", "n"),    # its gradient
-            ("pk", "n"),    # search direction, then the step s
-            ("xt", "n"),    # trial point, then H y
-            ("gt", "n"),    # trial gradient
-            ("yk", "n"),    # gradient change y
+    floats=("xrtol",),
+    arrays=(("yk", "n"),        # gradient change y
             ("hk", "n * n"),    # inverse Hessian, row-major
-            ("ls", LS_SIZE),    # Moré-Thuente state
-            ("xl", "n"),    # the point evaluated last
-            ("l2", W2_SIZE),    # wolfe2 state
-            ("xb", "n"),    # the best point evaluated, and its gradient
-            ("gb", "n"),
-            ("hv", "n")),   # a vector of the factored update
+            ("hv", "n")),       # a vector of the factored update
 )
 _I, _F, _offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets
 
@@ -96,30 +80,15 @@ def sizes(n, fopts=None, iopts=None):
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
     o = _offsets(n)
-    iws[W.N] = n
-    iws[W.X] = o.xt
-    iws[W.G] = o.gt
-    iws[W.XR] = o.xk
-    iws[W.GR] = o.gk
-    iws[_I.maxiter] = iopts[MAXITER]
-    ws[_F.gtol] = fopts[GTOL]
-    ws[_F.norm] = fopts[NORM]
+    Q.start(ws, iws, o, x0, fopts[GTOL], fopts[NORM], fopts[C1], fopts[C2], iopts[MAXITER])
     ws[_F.xrtol] = fopts[XRTOL]
-    ws[_F.c1] = fopts[C1]
-    ws[_F.c2] = fopts[C2]
-    ws[_F.fb] = np.inf
     custom = fopts[HESS0] != 0.0  # hess_inv0 follows in fopts, row by row
     for i in range(n):
-        ws[o.xt + i] = x0[i]
-        ws[o.xk + i] = x0[i]
         for j in range(n):
             if custom:
                 ws[o.hk + i * n + j] = fopts[HESS0 + 1 + i * n + j]
             else:
                 ws[o.hk + i * n + j] = 1.0 if i == j else 0.0
-    iws[_I.inf] = 0
-    iws[_I.phase] = _INITIAL
-    iws[W.TASK] = W.EVALUATE
 
 
 @jitable
@@ -161,7 +130,7 @@ def _matvec(ws, h, v, out, n):
 
 @jitable
 def _start_search(ws, iws):
-    """Set the direction p = -H g and the first trial step, and ask for it."""
+    """Set the direction p = -H g and start the line searches along it."""
     n = iws[W.N]
     o = _offsets(n)
     derphi0 = 0.0
@@ -170,43 +139,7 @@ def _start_search(ws, iws):
         ws[o.pk + i] = -ws[o.pk + i]
     for i in range(n):
         derphi0 += ws[o.gk + i] * ws[o.pk + i]
-    phi0 = ws[W.FR]
-    alpha1 = 1.0  # scipy's scalar_search_wolfe1 first step
-    if derphi0 != 0:
-        alpha1 = min(1.0, 1.01 * 2 * (phi0 - ws[_F.old_fval]) / derphi0)
-        if alpha1 < 0:
-            alpha1 = 1.0
-    ws[_F.phi0] = phi0
-    ws[_F.derphi0] = derphi0
-    stp, task = dcsrch_start(ws[o.ls:o.ls + LS_SIZE], phi0, derphi0, alpha1, ws[_F.c1],
-                             ws[_F.c2], 1e-14, 1e-100, 1e100)
-    if task == FG:
-        _request(ws, iws, stp, _SEARCH)
-    else:
-        _start_wolfe2(ws, iws)
-
-
-@jitable
-def _request(ws, iws, stp, phase):
-    """Ask for f and g at x_k + stp p_k."""
-    n = iws[W.N]
-    o = _offsets(n)
-    for i in range(n):
-        ws[o.xt + i] = ws[o.xk + i] + stp * ws[o.pk + i]
-    iws[_I.phase] = phase
-    iws[W.TASK] = W.EVALUATE
-
-
-@jitable
-def _start_wolfe2(ws, iws):
-    """The Moré-Thuente search failed: scipy's second line search, from the same start."""
-    l2 = _offsets(iws[W.N]).l2
-    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_F.phi0], ws[_F.derphi0],
-                             ws[_F.old_fval], ws[_F.c1], ws[_F.c2], 1e100)
-    if task == FG:
-        _request(ws, iws, stp, _SEARCH2)
-    else:
-        W.finish(iws, 2)  # both line searches failed: scipy's "precision loss"
+    Q.start_search(ws, iws, o, derphi0, False)
 
 
 @jitable
@@ -246,52 +179,12 @@ def _update_inverse_hessian(ws, n, hk, s, y, hy, v, rho):
             row[j] += c * si * sv[j] - rho * (si * hyv[j] + hyi * sv[j])
 
 
-@jitable
-def _best(ws, iws, f):
-    """Keep the trial point and its gradient: the lowest f evaluated so far."""
-    n = iws[W.N]
-    o = _offsets(n)
-    W.remember_best(ws, n, f, _F.fb, o.xt, o.gt, o.xb, o.gb)
-
-
-@jitable
-def _stop_nonfinite(ws, iws, f):
-    """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
-    values: stop at the best point evaluated (see ``W.stop_at_best``)."""
-    o = _offsets(iws[W.N])
-    W.stop_at_best(ws, iws, f, iws[_I.phase] == _INITIAL, _F.fb, o.xb, o.gb, o.xk, o.gk)
-
-
 def step(ws, iws, f):
-    n = iws[W.N]
-    o = _offsets(n)
-    iws[W.NFEV] += 1
-    # NaN, -inf (below every finite value: a line search would take it), or +inf at x0.
-    if f != f or f == -math.inf or (f == math.inf and iws[_I.phase] == _INITIAL):
-        _stop_nonfinite(ws, iws, f)
-        return
-    # +inf at a trial point is a value the line searches can back away from, as in
-    # scipy; if the run then fails, it ends as for a NaN (see _stop_nonfinite).
-    if f == math.inf:
-        iws[_I.inf] = 1
-    elif f < ws[_F.fb]:
-        _best(ws, iws, f)
-    for i in range(n):
-        ws[o.xl + i] = ws[o.xt + i]
-    ws[_F.fl] = f
-    while True:
+    o = _offsets(iws[W.N])
+    if Q.receive(ws, iws, o, f):
         _consume(ws, iws, f)
-        if iws[W.TASK] != W.EVALUATE:
-            if iws[_I.inf] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
-                # The line searches failed after +inf values (or took one): status 5
-                # at the best point evaluated, as for a NaN, not "precision loss".
-                _stop_nonfinite(ws, iws, f)
-            return
-        for i in range(n):
-            if ws[o.xt + i] != ws[o.xl + i]:
-                return
-        # scipy's ScalarFunction still holds f and g at this very point: no evaluation.
-        f = ws[_F.fl]
+        while Q.again(ws, iws, o):
+            _consume(ws, iws, ws[_F.fl])
 
 
 @standalone
@@ -299,7 +192,7 @@ def _consume(ws, iws, f):
     """One evaluation's worth of work: f, and the gradient at gt, at the trial point."""
     n = iws[W.N]
     o = _offsets(n)
-    if iws[_I.phase] == _INITIAL:
+    if iws[_I.phase] == Q.INITIAL:
         ws[W.FR] = f
         g2 = 0.0
         for i in range(n):
@@ -321,18 +214,18 @@ def _consume(ws, iws, f):
     derphi = 0.0
     for i in range(n):
         derphi += ws[o.gt + i] * ws[o.pk + i]
-    if iws[_I.phase] == _SEARCH:
+    if iws[_I.phase] == Q.SEARCH:
         stp, task = dcsrch_step(ws[o.ls:o.ls + LS_SIZE], f, derphi)
         if task == FG:
-            _request(ws, iws, stp, _SEARCH)
+            Q.request(ws, iws, o, stp, Q.SEARCH)
             return
         if task != CONVERGENCE:
-            _start_wolfe2(ws, iws)
+            Q.start_wolfe2(ws, iws, o, False)
             return
     else:
         stp, task = wolfe2_step(ws[o.l2:o.l2 + W2_SIZE], f, derphi)
         if task == FG:
-            _request(ws, iws, stp, _SEARCH2)
+            Q.request(ws, iws, o, stp, Q.SEARCH2)
             return
         if not has_step(task):
             W.finish(iws, 2)

@@ -77,14 +77,14 @@ import sys
 import numpy as np
 from numba.extending import register_jitable
 
+from . import _quasi_newton as Q
 from . import _workspace as W
 from ._vector import vecnorm
-from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
 from ._finite_diff import SQRT_EPS
-from ._layout import Layout
 from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
                         count_option, real_option)
-from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
+from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
 GTOL, NORM, C1, C2 = range(4)      # fopts
@@ -92,32 +92,12 @@ MAXITER = 0                         # iopts
 
 _SIGMA3 = 0.01      # scipy's sufficient-descent constant
 
-_INITIAL, _WOLFE1, _WOLFE2 = 0, 1, 2   # phases: first evaluation, Moré-Thuente, wolfe2
-
-LAYOUT = Layout(
+LAYOUT = Q.layout(
     "cg",
-    ints=("phase", "maxiter",
-          "inf"),           # 1 once the objective returned +inf at a trial point
-    floats=("gtol", "norm", "c1", "c2",
-            "old_fval",     # f at the previous iterate (scipy's old_old_fval)
-            "phi0",         # f at the iterate the running line search started from
-            "derphi0",      # g_k . p_k
-            "deltak",       # g_k . g_k
-            "gnorm",        # norm of g_k
-            "fl",           # f at the point evaluated last
-            "fb"),          # the lowest f evaluated (see _best)
-    arrays=(("xk", "n"),    # current iterate
-            ("gk", "n"),    # its gradient
-            ("pk", "n"),    # search direction
-            ("xt", "n"),    # trial point
-            ("gt", "n"),    # gradient at the point evaluated last
-            ("xl", "n"),    # the point evaluated last
-            ("yk", "n"),    # gradient change g_new - g_k
-            ("pn", "n"),    # candidate direction -g_new + beta p_k
-            ("ls", LS_SIZE),    # Moré-Thuente state
-            ("l2", W2_SIZE),    # wolfe2 state
-            ("xb", "n"),    # the best point evaluated, and its gradient
-            ("gb", "n")),
+    floats=("deltak",       # g_k . g_k
+            "gnorm"),       # norm of g_k
+    arrays=(("yk", "n"),    # gradient change g_new - g_k
+            ("pn", "n")),   # candidate direction -g_new + beta p_k
 )
 _I, _F, _offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets
 
@@ -172,36 +152,8 @@ def _dot(ws, a, b, n):
 
 
 def init(ws, iws, x0, fopts, iopts):
-    n = x0.size
-    o = _offsets(n)
-    iws[W.N] = n
-    iws[W.X] = o.xt
-    iws[W.G] = o.gt
-    iws[W.XR] = o.xk
-    iws[W.GR] = o.gk
-    iws[_I.maxiter] = iopts[MAXITER]
-    ws[_F.gtol] = fopts[GTOL]
-    ws[_F.norm] = fopts[NORM]
-    ws[_F.c1] = fopts[C1]
-    ws[_F.c2] = fopts[C2]
-    ws[_F.fb] = np.inf
-    for i in range(n):
-        ws[o.xt + i] = x0[i]
-        ws[o.xk + i] = x0[i]
-    iws[_I.inf] = 0
-    iws[_I.phase] = _INITIAL
-    iws[W.TASK] = W.EVALUATE
-
-
-@register_jitable
-def _request(ws, iws, stp, phase):
-    """Ask for f and g at x_k + stp p_k."""
-    n = iws[W.N]
-    o = _offsets(n)
-    for i in range(n):
-        ws[o.xt + i] = ws[o.xk + i] + stp * ws[o.pk + i]
-    iws[_I.phase] = phase
-    iws[W.TASK] = W.EVALUATE
+    Q.start(ws, iws, _offsets(x0.size), x0, fopts[GTOL], fopts[NORM], fopts[C1], fopts[C2],
+            iopts[MAXITER])
 
 
 @register_jitable
@@ -243,18 +195,6 @@ def _terminate(ws, iws):
 
 
 @register_jitable
-def _start_wolfe2(ws, iws):
-    n = iws[W.N]
-    l2 = _offsets(n).l2
-    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_F.phi0], ws[_F.derphi0],
-                             ws[_F.old_fval], ws[_F.c1], ws[_F.c2], 1e100, 10, True)
-    if task == FG:
-        _request(ws, iws, stp, _WOLFE2)
-    else:
-        W.finish(iws, 2)
-
-
-@register_jitable
 def _iterate(ws, iws):
     """scipy's loop test, then the start of an iteration: the first line search."""
     if not (ws[_F.gnorm] > ws[_F.gtol] and iws[W.NIT] < iws[_I.maxiter]):
@@ -263,22 +203,7 @@ def _iterate(ws, iws):
     n = iws[W.N]
     o = _offsets(n)
     ws[_F.deltak] = _dot(ws, o.gk, o.gk, n)
-    derphi0 = _dot(ws, o.gk, o.pk, n)
-    ws[_F.derphi0] = derphi0
-    phi0 = ws[W.FR]
-    ws[_F.phi0] = phi0
-    alpha1 = 1.0  # scipy's scalar_search_wolfe1 first step
-    if derphi0 != 0:
-        alpha1 = 1.01 * 2 * (phi0 - ws[_F.old_fval]) / derphi0
-        alpha1 = alpha1 if alpha1 < 1.0 else 1.0   # Python's min(1.0, alpha1)
-        if alpha1 < 0:
-            alpha1 = 1.0
-    stp, task = dcsrch_start(ws[o.ls:o.ls + LS_SIZE], phi0, derphi0, alpha1, ws[_F.c1], ws[_F.c2],
-                             1e-14, 1e-100, 1e100)
-    if task == FG:
-        _request(ws, iws, stp, _WOLFE1)
-    else:
-        _start_wolfe2(ws, iws)
+    Q.start_search(ws, iws, o, _dot(ws, o.gk, o.pk, n), True)
 
 
 @register_jitable
@@ -304,82 +229,43 @@ def _consume(ws, iws, f):
     n = iws[W.N]
     o = _offsets(n)
     phase = iws[_I.phase]
-    if phase == _INITIAL:
+    if phase == Q.INITIAL:
         ws[W.FR] = f
         for i in range(n):
             ws[o.gk + i] = ws[o.gt + i]
             ws[o.pk + i] = -ws[o.gt + i]
-        ws[_F.old_fval] = f + math.sqrt(_dot(ws, o.gk, o.gk, n)) / 2   # dx ~ 1 for the first step
+        # dx ~ 1 for the first step
+        ws[_F.old_fval] = f + math.sqrt(_dot(ws, o.gk, o.gk, n)) / 2
         ws[_F.gnorm] = vecnorm(ws, o.gk, n, ws[_F.norm])
         _iterate(ws, iws)
         return
     derphi = _dot(ws, o.gt, o.pk, n)
-    if phase == _WOLFE1:
+    if phase == Q.SEARCH:
         stp, task = dcsrch_step(ws[o.ls:o.ls + LS_SIZE], f, derphi)
         if task == FG:
-            _request(ws, iws, stp, _WOLFE1)
+            Q.request(ws, iws, o, stp, Q.SEARCH)
         elif task == CONVERGENCE and _descent_condition(ws, iws, stp):
             _accept(ws, iws, stp, f)
         else:
-            _start_wolfe2(ws, iws)
+            Q.start_wolfe2(ws, iws, o, True)
         return
     stp, task = wolfe2_step(ws[o.l2:o.l2 + W2_SIZE], f, derphi)
     if task == CHECK:
         stp, task = wolfe2_check(ws[o.l2:o.l2 + W2_SIZE], _descent_condition(ws, iws, stp))
     if task == FG:
-        _request(ws, iws, stp, _WOLFE2)
+        Q.request(ws, iws, o, stp, Q.SEARCH2)
     elif has_step(task):
         _accept(ws, iws, stp, f)
     else:
         W.finish(iws, 2)
 
 
-@register_jitable
-def _best(ws, iws, f):
-    """Keep the trial point and its gradient: the lowest f evaluated so far."""
-    n = iws[W.N]
-    o = _offsets(n)
-    W.remember_best(ws, n, f, _F.fb, o.xt, o.gt, o.xb, o.gb)
-
-
-@register_jitable
-def _stop_nonfinite(ws, iws, f):
-    """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
-    values: stop at the best point evaluated (see ``W.stop_at_best``)."""
-    o = _offsets(iws[W.N])
-    W.stop_at_best(ws, iws, f, iws[_I.phase] == _INITIAL, _F.fb, o.xb, o.gb, o.xk, o.gk)
-
-
 def step(ws, iws, f):
-    n = iws[W.N]
-    o = _offsets(n)
-    iws[W.NFEV] += 1
-    # NaN, -inf (below every finite value: a line search would take it), or +inf at x0.
-    if f != f or f == -math.inf or (f == math.inf and iws[_I.phase] == _INITIAL):
-        _stop_nonfinite(ws, iws, f)
-        return
-    # +inf at a trial point is a value the line searches can back away from, as in
-    # scipy; if the run then fails, it ends as for a NaN (see _stop_nonfinite).
-    if f == math.inf:
-        iws[_I.inf] = 1
-    elif f < ws[_F.fb]:
-        _best(ws, iws, f)
-    for i in range(n):
-        ws[o.xl + i] = ws[o.xt + i]
-    ws[_F.fl] = f
-    while True:
+    o = _offsets(iws[W.N])
+    if Q.receive(ws, iws, o, f):
         _consume(ws, iws, f)
-        if iws[W.TASK] != W.EVALUATE:
-            if iws[_I.inf] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
-                # The line searches failed after +inf values (or took one): status 5
-                # at the best point evaluated, as for a NaN, not "precision loss".
-                _stop_nonfinite(ws, iws, f)
-            return
-        for i in range(n):
-            if ws[o.xt + i] != ws[o.xl + i]:
-                return
-        # scipy's ScalarFunction still holds f and g at this very point: no evaluation.
-        f = ws[_F.fl]
+        while Q.again(ws, iws, o):
+            _consume(ws, iws, ws[_F.fl])
 
 
 def _pack(o, n, lower, upper):
