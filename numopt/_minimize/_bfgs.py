@@ -19,14 +19,14 @@ shared with CG.
 
 Differences from scipy, deliberate:
 
-- A NaN from the objective (or +inf at x0) stops the run (reason 5, status 5) at the
-  best point evaluated (a trial point of the line search if it was lower than the
-  iterate), with the value the objective returned there (at x0: the NaN or inf
-  itself); scipy's line search would go on asking for other steps. +inf at a trial
-  point is a value the line searches back away from, as in scipy, but a run that then
-  fails ends the same way, status 5 at the best point, where scipy reports "precision
-  loss" (status 2) at its last iterate. -inf ends the run as NaN does, at the best
-  finite point (a line search would take it as the lowest value there is).
+- A NaN from the objective (or +inf at x0) stops the run (reason ``NONFINITE``, status 5)
+  at the best point evaluated (a trial point of the line search if it was lower than the
+  iterate), with the value the objective returned there (at x0: the NaN or inf itself);
+  scipy's line search would go on asking for other steps. +inf at a trial point is a value
+  the line searches back away from, as in scipy, but a run that then fails ends the same
+  way, status 5 at the best point, where scipy reports "precision loss" (status 2) at its
+  last iterate. -inf ends the run as NaN does, at the best finite point (a line search
+  would take it as the lowest value there is).
 - The arithmetic (plain loops, the O(n^2) update above) is not numpy's (BLAS dot and
   matrix products), so iterates agree with scipy's to rounding, not bit for bit.
 """
@@ -36,6 +36,7 @@ import sys
 import numpy as np
 
 from . import _quasi_newton as Q
+from . import _reasons as R
 from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
@@ -201,11 +202,11 @@ def _consume(ws, iws, f):
         ws[_F.old_fval] = f + math.sqrt(g2) / 2
         gnorm = vecnorm(ws, o.gk, n, ws[_F.norm])
         if gnorm <= ws[_F.gtol]:
-            W.finish(iws, 0)
+            W.finish(iws, R.CONVERGED)
         elif gnorm != gnorm:
-            W.finish(iws, 3)
+            W.finish(iws, R.NAN_RESULT)
         elif iws[_I.maxiter] <= 0:
-            W.finish(iws, 1)
+            W.finish(iws, R.MAXITER)
         else:
             _start_search(ws, iws)
         return
@@ -228,7 +229,7 @@ def _consume(ws, iws, f):
             Q.request(ws, iws, o, stp, Q.SEARCH2)
             return
         if not has_step(task):
-            W.finish(iws, 2)
+            W.finish(iws, R.PRECISION_LOSS)
             return
         # CONVERGENCE, or (as scipy) the last step of a search that ran out of iterations
 
@@ -252,17 +253,17 @@ def _consume(ws, iws, f):
     gnorm = vecnorm(ws, o.gk, n, ws[_F.norm])
     xrtol = ws[_F.xrtol]
     if gnorm <= ws[_F.gtol] or math.sqrt(s2) <= xrtol * (xrtol + math.sqrt(x2)):
-        W.finish(iws, 0)
+        W.finish(iws, R.CONVERGED)
         return
     if not math.isfinite(f):
-        W.finish(iws, 2)
+        W.finish(iws, R.PRECISION_LOSS)
         return
     rho = 1000.0 if sy == 0.0 else 1.0 / sy
     _update_inverse_hessian(ws, n, o.hk, o.pk, o.yk, o.xt, o.hv, rho)
     if iws[W.NIT] >= iws[_I.maxiter]:
-        W.finish(iws, 1)
+        W.finish(iws, R.MAXITER)
     elif gnorm != gnorm:
-        W.finish(iws, 3)
+        W.finish(iws, R.NAN_RESULT)
     else:
         _start_search(ws, iws)
 

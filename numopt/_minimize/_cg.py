@@ -44,15 +44,15 @@ finite_diff_rel_step : float or array, optional
 
 Notes
 -----
-Statuses follow scipy's order of tests: 2 if the line searches failed; else 1 if ``maxiter``
-iterations were made (even if the last one converged); else 3 if the gradient norm, f or x
-is NaN; else 0. An objective that returns NaN or -inf (or +inf at x0) stops the run
-(reason 5) at
-the best point evaluated (a trial point of the line search if it was lower than the
-iterate), with the value returned there (at x0: the NaN or inf itself), where scipy's line
-searches would go on. +inf at a trial point is a value the line searches back away from, as
-in scipy; a run that then fails ends the same way (status 5 at the best point evaluated)
-where scipy reports "precision loss" at its last iterate.
+Statuses follow scipy's order of tests: 2 if the line searches failed; else 1 if
+``maxiter`` iterations were made (even if the last one converged); else 3 if the gradient
+norm, f or x is NaN; else 0. An objective that returns NaN or -inf (or +inf at x0) stops
+the run (reason ``NONFINITE``, status 5) at the best point evaluated (a trial point of the
+line search if it was lower than the iterate), with the value returned there (at x0: the
+NaN or inf itself), where scipy's line searches would go on. +inf at a trial point is a
+value the line searches back away from, as in scipy; a run that then fails ends the same
+way (status 5 at the best point evaluated) where scipy reports "precision loss" at its
+last iterate.
 
 Counting as scipy does: scipy evaluates through a ``ScalarFunction`` that remembers the last
 point; a trial point equal to the point evaluated last (typically the second search starting
@@ -78,6 +78,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from . import _quasi_newton as Q
+from . import _reasons as R
 from . import _workspace as W
 from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
@@ -185,13 +186,13 @@ def _terminate(ws, iws):
     """The loop has ended without a line search failure: scipy's statuses, in its order."""
     n = iws[W.N]
     if iws[W.NIT] >= iws[_I.maxiter]:
-        W.finish(iws, 1)
+        W.finish(iws, R.MAXITER)
         return
     nan = ws[_F.gnorm] != ws[_F.gnorm] or ws[W.FR] != ws[W.FR]
     xk = _offsets(n).xk
     for i in range(n):
         nan = nan or ws[xk + i] != ws[xk + i]
-    W.finish(iws, 3 if nan else 0)
+    W.finish(iws, R.NAN_RESULT if nan else R.CONVERGED)
 
 
 @register_jitable
@@ -257,7 +258,7 @@ def _consume(ws, iws, f):
     elif has_step(task):
         _accept(ws, iws, stp, f)
     else:
-        W.finish(iws, 2)
+        W.finish(iws, R.PRECISION_LOSS)
 
 
 def step(ws, iws, f):
