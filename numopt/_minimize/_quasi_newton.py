@@ -153,7 +153,11 @@ def start_wolfe2(ws, iws, o, extra):
 @jitable
 def _stop_nonfinite(ws, iws, o, f):
     """Stop at the best point evaluated (see ``W.stop_at_best``)."""
-    W.stop_at_best(ws, iws, f, iws[I.phase] == INITIAL, F.fb, o.xb, o.gb, o.xk, o.gk)
+    first = iws[I.phase] == INITIAL
+    if first:  # the result is x0: its gradient is the one just evaluated there
+        for i in range(iws[W.N]):
+            ws[o.gk + i] = ws[o.gt + i]
+    W.stop_at_best(ws, iws, f, first, F.fb, o.xb, o.gb, o.xk, o.gk)
 
 
 @jitable

@@ -43,6 +43,21 @@ def test_nan_at_x0_matches_scipy(method, compiled):
     assert (ref.status, res.status) == (3, 5)
 
 
+def _grad(x):
+    return 2.0 * x
+
+
+@pytest.mark.parametrize("method", ["BFGS", "CG"])
+def test_nan_at_x0_reports_the_gradient_there(method):
+    # numopt stops at x0 (scipy would go on): the result's jac is g(x0), not a buffer
+    # never written.
+    x0 = np.array([1.0, -2.0])
+    res = numopt.minimize(_nan, x0, jac=_grad, method=method)
+    assert res.status == 5 and res.nfev == 1 and np.isnan(res.fun)
+    np.testing.assert_array_equal(res.x, x0)
+    np.testing.assert_array_equal(res.jac, _grad(x0))
+
+
 @pytest.mark.parametrize("module", [_bfgs, _cg], ids=["BFGS", "CG"])
 def test_shared_slots_come_first(module):
     # The frame reads the scalar slots by Q.I and Q.F: the method's own must not move them.
