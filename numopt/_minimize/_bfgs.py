@@ -13,18 +13,20 @@ When the Moré-Thuente search fails, scipy's ``_line_search_wolfe12`` retries wi
 second line search, ``line_search_wolfe2`` (:mod:`._wolfe2`, with ``c1``, ``c2`` and
 ``amax=1e100``), and so does this; if that fails too the run stops with "precision loss"
 (status 2). As scipy's ``ScalarFunction`` does, a trial point equal to the point evaluated
-last (typically the second search's first step) is not evaluated again.
+last (typically the second search's first step) is not evaluated again. That frame, the
+line searches' starts and the handling of non-finite values are :mod:`._quasi_newton`'s,
+shared with CG.
 
 Differences from scipy, deliberate:
 
-- A NaN from the objective (or +inf at x0) stops the run (reason 5, status 5) at the
-  best point evaluated (a trial point of the line search if it was lower than the
-  iterate), with the value the objective returned there (at x0: the NaN or inf
-  itself); scipy's line search would go on asking for other steps. +inf at a trial
-  point is a value the line searches back away from, as in scipy, but a run that then
-  fails ends the same way, status 5 at the best point, where scipy reports "precision
-  loss" (status 2) at its last iterate. -inf ends the run as NaN does, at the best
-  finite point (a line search would take it as the lowest value there is).
+- A NaN from the objective (or +inf at x0) stops the run (reason ``NONFINITE``, status 5)
+  at the best point evaluated (a trial point of the line search if it was lower than the
+  iterate), with the value the objective returned there (at x0: the NaN or inf itself);
+  scipy's line search would go on asking for other steps. +inf at a trial point is a value
+  the line searches back away from, as in scipy, but a run that then fails ends the same
+  way, status 5 at the best point, where scipy reports "precision loss" (status 2) at its
+  last iterate. -inf ends the run as NaN does, at the best finite point (a line search
+  would take it as the lowest value there is).
 - The arithmetic (plain loops, the O(n^2) update above) is not numpy's (BLAS dot and
   matrix products), so iterates agree with scipy's to rounding, not bit for bit.
 """
@@ -33,38 +35,31 @@ import sys
 
 import numpy as np
 
+from . import _quasi_newton as Q
+from . import _reasons as R
 from . import _workspace as W
 from ._vector import vecnorm
-from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
 from ._finite_diff import SQRT_EPS
 from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
                         count_option, real_option)
 from ._standalone import jitable, standalone
-from ._wolfe2 import W2_SIZE, has_step, wolfe2_start, wolfe2_step
+from ._wolfe2 import W2_SIZE, has_step, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
 GTOL, NORM, XRTOL, C1, C2, HESS0 = range(6)  # fopts (then hess_inv0 if HESS0 is 1)
 MAXITER = 0                                # iopts
 
-# Integer state (iws, after the header).
-_PHASE = W.HEADER_INTS
-_MAXITER = _PHASE + 1
-_INF = _MAXITER + 1     # 1 once the objective returned +inf at a trial point
-_NI = _INF + 1
-_INITIAL, _SEARCH, _SEARCH2 = 0, 1, 2   # first evaluation, Moré-Thuente, wolfe2
+# The update uses the shared slots pk for the step s and xt for H y (see _consume).
+LAYOUT = Q.layout(
+    "bfgs",
+    floats=("xrtol",),
+    arrays=(("yk", "n"),        # gradient change y
+            ("hk", "n * n"),    # inverse Hessian, row-major
+            ("hv", "n")),       # a vector of the factored update
+)
+_I, _F, _offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets
 
-# Float state (ws, after the header).
-_GTOL = W.HEADER_FLOATS
-_NORM = _GTOL + 1
-_XRTOL = _NORM + 1
-_C1 = _XRTOL + 1
-_C2 = _C1 + 1
-_OLD_FVAL = _C2 + 1     # f at the previous iterate (scipy's old_old_fval)
-_PHI0 = _OLD_FVAL + 1   # f at the iterate the running line search started from
-_DERPHI0 = _PHI0 + 1    # g . p there
-_FL = _DERPHI0 + 1      # f at the point evaluated last
-_FB = _FL + 1           # the lowest f evaluated (see _best)
-_NS = _FB + 1
 
 # When rho y^T H y (1 for an H that fits the curvature along s) exceeds this, the
 # expanded O(n^2) update below cancels terms of H's size to leave a far smaller H: it
@@ -73,61 +68,28 @@ _NS = _FB + 1
 _FACTORED = 1e8
 
 
+def layout_params(n, fopts=None, iopts=None):
+    """The parameters of :data:`LAYOUT` for ``n`` variables (the options do not matter)."""
+    return (n,)
+
+
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
-    return _NS + 10 * n + n * n + LS_SIZE + W2_SIZE, _NI
-
-
-@jitable
-def _offsets(n):
-    xk = _NS            # current iterate
-    gk = xk + n         # its gradient
-    pk = gk + n         # search direction, then the step s
-    xt = pk + n         # trial point, then H y
-    gt = xt + n         # trial gradient
-    yk = gt + n         # gradient change y
-    hk = yk + n         # inverse Hessian, n x n
-    ls = hk + n * n     # line search state
-    xl = ls + LS_SIZE   # the point evaluated last
-    l2 = xl + n         # wolfe2 state
-    return xk, gk, pk, xt, gt, yk, hk, ls, xl, l2
-
-
-@jitable
-def _more_offsets(n):
-    """The buffers after ``_offsets``'s: the best point evaluated and its gradient, and
-    a vector of the factored update."""
-    xb = _NS + 7 * n + n * n + LS_SIZE + W2_SIZE
-    return xb, xb + n, xb + 2 * n
+    return LAYOUT.sizes(n)
 
 
 def init(ws, iws, x0, fopts, iopts):
     n = x0.size
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
-    iws[W.N] = n
-    iws[W.X] = xt
-    iws[W.G] = gt
-    iws[W.XR] = xk
-    iws[W.GR] = gk
-    iws[_MAXITER] = iopts[MAXITER]
-    ws[_GTOL] = fopts[GTOL]
-    ws[_NORM] = fopts[NORM]
-    ws[_XRTOL] = fopts[XRTOL]
-    ws[_C1] = fopts[C1]
-    ws[_C2] = fopts[C2]
-    ws[_FB] = np.inf
+    o = _offsets(n)
+    Q.start(ws, iws, o, x0, fopts[GTOL], fopts[NORM], fopts[C1], fopts[C2], iopts[MAXITER])
+    ws[_F.xrtol] = fopts[XRTOL]
     custom = fopts[HESS0] != 0.0  # hess_inv0 follows in fopts, row by row
     for i in range(n):
-        ws[xt + i] = x0[i]
-        ws[xk + i] = x0[i]
         for j in range(n):
             if custom:
-                ws[hk + i * n + j] = fopts[HESS0 + 1 + i * n + j]
+                ws[o.hk + i * n + j] = fopts[HESS0 + 1 + i * n + j]
             else:
-                ws[hk + i * n + j] = 1.0 if i == j else 0.0
-    iws[_INF] = 0
-    iws[_PHASE] = _INITIAL
-    iws[W.TASK] = W.EVALUATE
+                ws[o.hk + i * n + j] = 1.0 if i == j else 0.0
 
 
 @jitable
@@ -169,52 +131,16 @@ def _matvec(ws, h, v, out, n):
 
 @jitable
 def _start_search(ws, iws):
-    """Set the direction p = -H g and the first trial step, and ask for it."""
+    """Set the direction p = -H g and start the line searches along it."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
+    o = _offsets(n)
     derphi0 = 0.0
-    _matvec(ws, hk, gk, pk, n)
+    _matvec(ws, o.hk, o.gk, o.pk, n)
     for i in range(n):
-        ws[pk + i] = -ws[pk + i]
+        ws[o.pk + i] = -ws[o.pk + i]
     for i in range(n):
-        derphi0 += ws[gk + i] * ws[pk + i]
-    phi0 = ws[W.FR]
-    alpha1 = 1.0  # scipy's scalar_search_wolfe1 first step
-    if derphi0 != 0:
-        alpha1 = min(1.0, 1.01 * 2 * (phi0 - ws[_OLD_FVAL]) / derphi0)
-        if alpha1 < 0:
-            alpha1 = 1.0
-    ws[_PHI0] = phi0
-    ws[_DERPHI0] = derphi0
-    stp, task = dcsrch_start(ws[ls:ls + LS_SIZE], phi0, derphi0, alpha1, ws[_C1], ws[_C2],
-                             1e-14, 1e-100, 1e100)
-    if task == FG:
-        _request(ws, iws, stp, _SEARCH)
-    else:
-        _start_wolfe2(ws, iws)
-
-
-@jitable
-def _request(ws, iws, stp, phase):
-    """Ask for f and g at x_k + stp p_k."""
-    n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
-    for i in range(n):
-        ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
-    iws[_PHASE] = phase
-    iws[W.TASK] = W.EVALUATE
-
-
-@jitable
-def _start_wolfe2(ws, iws):
-    """The Moré-Thuente search failed: scipy's second line search, from the same start."""
-    l2 = _offsets(iws[W.N])[9]
-    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_PHI0], ws[_DERPHI0], ws[_OLD_FVAL],
-                             ws[_C1], ws[_C2], 1e100)
-    if task == FG:
-        _request(ws, iws, stp, _SEARCH2)
-    else:
-        W.finish(iws, 2)  # both line searches failed: scipy's "precision loss"
+        derphi0 += ws[o.gk + i] * ws[o.pk + i]
+    Q.start_search(ws, iws, o, derphi0, False)
 
 
 @jitable
@@ -254,76 +180,33 @@ def _update_inverse_hessian(ws, n, hk, s, y, hy, v, rho):
             row[j] += c * si * sv[j] - rho * (si * hyv[j] + hyi * sv[j])
 
 
-@jitable
-def _best(ws, iws, f):
-    """Keep the trial point and its gradient: the lowest f evaluated so far."""
-    n = iws[W.N]
-    xt, gt = _offsets(n)[3:5]
-    xb, gb = _more_offsets(n)[:2]
-    W.remember_best(ws, n, f, _FB, xt, gt, xb, gb)
-
-
-@jitable
-def _stop_nonfinite(ws, iws, f):
-    """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
-    values: stop at the best point evaluated (see ``W.stop_at_best``)."""
-    n = iws[W.N]
-    xk, gk = _offsets(n)[:2]
-    xb, gb = _more_offsets(n)[:2]
-    W.stop_at_best(ws, iws, f, iws[_PHASE] == _INITIAL, _FB, xb, gb, xk, gk)
-
-
 def step(ws, iws, f):
-    n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
-    iws[W.NFEV] += 1
-    # NaN, -inf (below every finite value: a line search would take it), or +inf at x0.
-    if f != f or f == -math.inf or (f == math.inf and iws[_PHASE] == _INITIAL):
-        _stop_nonfinite(ws, iws, f)
-        return
-    # +inf at a trial point is a value the line searches can back away from, as in
-    # scipy; if the run then fails, it ends as for a NaN (see _stop_nonfinite).
-    if f == math.inf:
-        iws[_INF] = 1
-    elif f < ws[_FB]:
-        _best(ws, iws, f)
-    for i in range(n):
-        ws[xl + i] = ws[xt + i]
-    ws[_FL] = f
-    while True:
+    o = _offsets(iws[W.N])
+    if Q.receive(ws, iws, o, f):
         _consume(ws, iws, f)
-        if iws[W.TASK] != W.EVALUATE:
-            if iws[_INF] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
-                # The line searches failed after +inf values (or took one): status 5
-                # at the best point evaluated, as for a NaN, not "precision loss".
-                _stop_nonfinite(ws, iws, f)
-            return
-        for i in range(n):
-            if ws[xt + i] != ws[xl + i]:
-                return
-        # scipy's ScalarFunction still holds f and g at this very point: no evaluation.
-        f = ws[_FL]
+        while Q.again(ws, iws, o):
+            _consume(ws, iws, ws[_F.fl])
 
 
 @standalone
 def _consume(ws, iws, f):
     """One evaluation's worth of work: f, and the gradient at gt, at the trial point."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, yk, hk, ls, xl, l2 = _offsets(n)
-    if iws[_PHASE] == _INITIAL:
+    o = _offsets(n)
+    if iws[_I.phase] == Q.INITIAL:
         ws[W.FR] = f
         g2 = 0.0
         for i in range(n):
-            ws[gk + i] = ws[gt + i]
-            g2 += ws[gk + i] * ws[gk + i]
-        ws[_OLD_FVAL] = f + math.sqrt(g2) / 2
-        gnorm = vecnorm(ws, gk, n, ws[_NORM])
-        if gnorm <= ws[_GTOL]:
-            W.finish(iws, 0)
+            ws[o.gk + i] = ws[o.gt + i]
+            g2 += ws[o.gk + i] * ws[o.gk + i]
+        ws[_F.old_fval] = f + math.sqrt(g2) / 2
+        gnorm = vecnorm(ws, o.gk, n, ws[_F.norm])
+        if gnorm <= ws[_F.gtol]:
+            W.finish(iws, R.CONVERGED)
         elif gnorm != gnorm:
-            W.finish(iws, 3)
-        elif iws[_MAXITER] <= 0:
-            W.finish(iws, 1)
+            W.finish(iws, R.NAN_RESULT)
+        elif iws[_I.maxiter] <= 0:
+            W.finish(iws, R.MAXITER)
         else:
             _start_search(ws, iws)
         return
@@ -331,56 +214,56 @@ def _consume(ws, iws, f):
     # A trial point of the line search.
     derphi = 0.0
     for i in range(n):
-        derphi += ws[gt + i] * ws[pk + i]
-    if iws[_PHASE] == _SEARCH:
-        stp, task = dcsrch_step(ws[ls:ls + LS_SIZE], f, derphi)
+        derphi += ws[o.gt + i] * ws[o.pk + i]
+    if iws[_I.phase] == Q.SEARCH:
+        stp, task = dcsrch_step(ws[o.ls:o.ls + LS_SIZE], f, derphi)
         if task == FG:
-            _request(ws, iws, stp, _SEARCH)
+            Q.request(ws, iws, o, stp, Q.SEARCH)
             return
         if task != CONVERGENCE:
-            _start_wolfe2(ws, iws)
+            Q.start_wolfe2(ws, iws, o, False)
             return
     else:
-        stp, task = wolfe2_step(ws[l2:l2 + W2_SIZE], f, derphi)
+        stp, task = wolfe2_step(ws[o.l2:o.l2 + W2_SIZE], f, derphi)
         if task == FG:
-            _request(ws, iws, stp, _SEARCH2)
+            Q.request(ws, iws, o, stp, Q.SEARCH2)
             return
         if not has_step(task):
-            W.finish(iws, 2)
+            W.finish(iws, R.PRECISION_LOSS)
             return
         # CONVERGENCE, or (as scipy) the last step of a search that ran out of iterations
 
     # Accept the step: s = stp * p, x += s, y = g_new - g.
     iws[W.NIT] += 1
-    ws[_OLD_FVAL] = ws[_PHI0]
+    ws[_F.old_fval] = ws[_F.phi0]
     ws[W.FR] = f
     sy = 0.0
     s2 = 0.0
     x2 = 0.0
     for i in range(n):
-        s_i = stp * ws[pk + i]
-        y_i = ws[gt + i] - ws[gk + i]
-        ws[xk + i] = ws[xk + i] + s_i
-        ws[pk + i] = s_i
-        ws[yk + i] = y_i
-        ws[gk + i] = ws[gt + i]
+        s_i = stp * ws[o.pk + i]
+        y_i = ws[o.gt + i] - ws[o.gk + i]
+        ws[o.xk + i] = ws[o.xk + i] + s_i
+        ws[o.pk + i] = s_i
+        ws[o.yk + i] = y_i
+        ws[o.gk + i] = ws[o.gt + i]
         sy += y_i * s_i
         s2 += s_i * s_i
-        x2 += ws[xk + i] * ws[xk + i]
-    gnorm = vecnorm(ws, gk, n, ws[_NORM])
-    xrtol = ws[_XRTOL]
-    if gnorm <= ws[_GTOL] or math.sqrt(s2) <= xrtol * (xrtol + math.sqrt(x2)):
-        W.finish(iws, 0)
+        x2 += ws[o.xk + i] * ws[o.xk + i]
+    gnorm = vecnorm(ws, o.gk, n, ws[_F.norm])
+    xrtol = ws[_F.xrtol]
+    if gnorm <= ws[_F.gtol] or math.sqrt(s2) <= xrtol * (xrtol + math.sqrt(x2)):
+        W.finish(iws, R.CONVERGED)
         return
     if not math.isfinite(f):
-        W.finish(iws, 2)
+        W.finish(iws, R.PRECISION_LOSS)
         return
     rho = 1000.0 if sy == 0.0 else 1.0 / sy
-    _update_inverse_hessian(ws, n, hk, pk, yk, xt, _more_offsets(n)[2], rho)
-    if iws[W.NIT] >= iws[_MAXITER]:
-        W.finish(iws, 1)
+    _update_inverse_hessian(ws, n, o.hk, o.pk, o.yk, o.xt, o.hv, rho)
+    if iws[W.NIT] >= iws[_I.maxiter]:
+        W.finish(iws, R.MAXITER)
     elif gnorm != gnorm:
-        W.finish(iws, 3)
+        W.finish(iws, R.NAN_RESULT)
     else:
         _start_search(ws, iws)
 
@@ -416,7 +299,7 @@ def _hess_inv0(h0, n):
 
 def extras(ws, iws, n, dtype):
     """scipy's extra result field: ``hess_inv``, the final inverse-Hessian estimate."""
-    hk = _offsets(n)[6]
+    hk = _offsets(n).hk
     return {"hess_inv": ws[hk:hk + n * n].reshape(n, n).copy()}
 
 

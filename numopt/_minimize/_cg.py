@@ -44,15 +44,15 @@ finite_diff_rel_step : float or array, optional
 
 Notes
 -----
-Statuses follow scipy's order of tests: 2 if the line searches failed; else 1 if ``maxiter``
-iterations were made (even if the last one converged); else 3 if the gradient norm, f or x
-is NaN; else 0. An objective that returns NaN or -inf (or +inf at x0) stops the run
-(reason 5) at
-the best point evaluated (a trial point of the line search if it was lower than the
-iterate), with the value returned there (at x0: the NaN or inf itself), where scipy's line
-searches would go on. +inf at a trial point is a value the line searches back away from, as
-in scipy; a run that then fails ends the same way (status 5 at the best point evaluated)
-where scipy reports "precision loss" at its last iterate.
+Statuses follow scipy's order of tests: 2 if the line searches failed; else 1 if
+``maxiter`` iterations were made (even if the last one converged); else 3 if the gradient
+norm, f or x is NaN; else 0. An objective that returns NaN or -inf (or +inf at x0) stops
+the run (reason ``NONFINITE``, status 5) at the best point evaluated (a trial point of the
+line search if it was lower than the iterate), with the value returned there (at x0: the
+NaN or inf itself), where scipy's line searches would go on. +inf at a trial point is a
+value the line searches back away from, as in scipy; a run that then fails ends the same
+way (status 5 at the best point evaluated) where scipy reports "precision loss" at its
+last iterate.
 
 Counting as scipy does: scipy evaluates through a ``ScalarFunction`` that remembers the last
 point; a trial point equal to the point evaluated last (typically the second search starting
@@ -77,13 +77,15 @@ import sys
 import numpy as np
 from numba.extending import register_jitable
 
+from . import _quasi_newton as Q
+from . import _reasons as R
 from . import _workspace as W
 from ._vector import vecnorm
-from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_start, dcsrch_step
+from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
 from ._finite_diff import SQRT_EPS
 from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
                         count_option, real_option)
-from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_start, wolfe2_step
+from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
 GTOL, NORM, C1, C2 = range(4)      # fopts
@@ -91,53 +93,24 @@ MAXITER = 0                         # iopts
 
 _SIGMA3 = 0.01      # scipy's sufficient-descent constant
 
-# Integer state (iws, after the header).
-_PHASE = W.HEADER_INTS
-_MAXITER = _PHASE + 1
-_INF = _MAXITER + 1     # 1 once the objective returned +inf at a trial point
-_NI = _INF + 1
-_INITIAL, _WOLFE1, _WOLFE2 = 0, 1, 2
+LAYOUT = Q.layout(
+    "cg",
+    floats=("deltak",       # g_k . g_k
+            "gnorm"),       # norm of g_k
+    arrays=(("yk", "n"),    # gradient change g_new - g_k
+            ("pn", "n")),   # candidate direction -g_new + beta p_k
+)
+_I, _F, _offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets
 
-# Float state (ws, after the header).
-_GTOL = W.HEADER_FLOATS
-_NORM = _GTOL + 1
-_C1 = _NORM + 1
-_C2 = _C1 + 1
-_OLD_FVAL = _C2 + 1     # f at the previous iterate (scipy's old_old_fval)
-_PHI0 = _OLD_FVAL + 1   # f at the iterate the running line search started from
-_DERPHI0 = _PHI0 + 1    # g_k . p_k
-_DELTAK = _DERPHI0 + 1  # g_k . g_k
-_GNORM = _DELTAK + 1    # norm of g_k
-_FL = _GNORM + 1        # f at the point evaluated last
-_FB = _FL + 1           # the lowest f evaluated (see _best)
-_NS = _FB + 1
+
+def layout_params(n, fopts=None, iopts=None):
+    """The parameters of :data:`LAYOUT` for ``n`` variables (the options do not matter)."""
+    return (n,)
 
 
 def sizes(n, fopts=None, iopts=None):
     """Lengths of ``ws`` and ``iws`` for ``n`` variables (the options do not matter)."""
-    return _NS + 10 * n + LS_SIZE + W2_SIZE, _NI
-
-
-@register_jitable
-def _offsets(n):
-    xk = _NS            # current iterate
-    gk = xk + n         # its gradient
-    pk = gk + n         # search direction
-    xt = pk + n         # trial point
-    gt = xt + n         # gradient at the point evaluated last
-    xl = gt + n         # the point evaluated last
-    yk = xl + n         # gradient change g_new - g_k
-    pn = yk + n         # candidate direction -g_new + beta p_k
-    ls = pn + n         # Moré-Thuente state
-    l2 = ls + LS_SIZE   # wolfe2 state
-    return xk, gk, pk, xt, gt, xl, yk, pn, ls, l2
-
-
-@register_jitable
-def _best_offsets(n):
-    """The best point evaluated and its gradient (after ``_offsets``'s buffers)."""
-    xb = _NS + 8 * n + LS_SIZE + W2_SIZE
-    return xb, xb + n
+    return LAYOUT.sizes(n)
 
 
 @register_jitable
@@ -180,129 +153,74 @@ def _dot(ws, a, b, n):
 
 
 def init(ws, iws, x0, fopts, iopts):
-    n = x0.size
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
-    iws[W.N] = n
-    iws[W.X] = xt
-    iws[W.G] = gt
-    iws[W.XR] = xk
-    iws[W.GR] = gk
-    iws[_MAXITER] = iopts[MAXITER]
-    ws[_GTOL] = fopts[GTOL]
-    ws[_NORM] = fopts[NORM]
-    ws[_C1] = fopts[C1]
-    ws[_C2] = fopts[C2]
-    ws[_FB] = np.inf
-    for i in range(n):
-        ws[xt + i] = x0[i]
-        ws[xk + i] = x0[i]
-    iws[_INF] = 0
-    iws[_PHASE] = _INITIAL
-    iws[W.TASK] = W.EVALUATE
-
-
-@register_jitable
-def _request(ws, iws, stp, phase):
-    """Ask for f and g at x_k + stp p_k."""
-    n = iws[W.N]
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
-    for i in range(n):
-        ws[xt + i] = ws[xk + i] + stp * ws[pk + i]
-    iws[_PHASE] = phase
-    iws[W.TASK] = W.EVALUATE
+    Q.start(ws, iws, _offsets(x0.size), x0, fopts[GTOL], fopts[NORM], fopts[C1], fopts[C2],
+            iopts[MAXITER])
 
 
 @register_jitable
 def _new_direction(ws, n):
     """scipy's ``polak_ribiere_powell_step`` for the gradient at gt: pn = -g_new + beta p_k
     with beta = max(0, (g_new - g_k) . g_new / (g_k . g_k))."""
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    o = _offsets(n)
     for i in range(n):
-        ws[yk + i] = ws[gt + i] - ws[gk + i]
-    beta = _dot(ws, yk, gt, n) / ws[_DELTAK]
+        ws[o.yk + i] = ws[o.gt + i] - ws[o.gk + i]
+    beta = _dot(ws, o.yk, o.gt, n) / ws[_F.deltak]
     beta = beta if beta > 0 else 0.0     # Python's max(0, beta): 0 for NaN too
     for i in range(n):
-        ws[pn + i] = -ws[gt + i] + beta * ws[pk + i]
+        ws[o.pn + i] = -ws[o.gt + i] + beta * ws[o.pk + i]
 
 
 @register_jitable
 def _descent_condition(ws, iws, stp):
     """scipy's ``descent_condition`` for the step whose gradient is at gt."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    o = _offsets(n)
     _new_direction(ws, n)
-    if vecnorm(ws, gt, n, ws[_NORM]) <= ws[_GTOL]:
+    if vecnorm(ws, o.gt, n, ws[_F.norm]) <= ws[_F.gtol]:
         return True
-    return _dot(ws, pn, gt, n) <= -_SIGMA3 * _dot(ws, gt, gt, n)
+    return _dot(ws, o.pn, o.gt, n) <= -_SIGMA3 * _dot(ws, o.gt, o.gt, n)
 
 
 @register_jitable
 def _terminate(ws, iws):
     """The loop has ended without a line search failure: scipy's statuses, in its order."""
     n = iws[W.N]
-    if iws[W.NIT] >= iws[_MAXITER]:
-        W.finish(iws, 1)
+    if iws[W.NIT] >= iws[_I.maxiter]:
+        W.finish(iws, R.MAXITER)
         return
-    nan = ws[_GNORM] != ws[_GNORM] or ws[W.FR] != ws[W.FR]
-    xk = _offsets(n)[0]
+    nan = ws[_F.gnorm] != ws[_F.gnorm] or ws[W.FR] != ws[W.FR]
+    xk = _offsets(n).xk
     for i in range(n):
         nan = nan or ws[xk + i] != ws[xk + i]
-    W.finish(iws, 3 if nan else 0)
-
-
-@register_jitable
-def _start_wolfe2(ws, iws):
-    n = iws[W.N]
-    l2 = _offsets(n)[9]
-    stp, task = wolfe2_start(ws[l2:l2 + W2_SIZE], ws[_PHI0], ws[_DERPHI0], ws[_OLD_FVAL],
-                             ws[_C1], ws[_C2], 1e100, 10, True)
-    if task == FG:
-        _request(ws, iws, stp, _WOLFE2)
-    else:
-        W.finish(iws, 2)
+    W.finish(iws, R.NAN_RESULT if nan else R.CONVERGED)
 
 
 @register_jitable
 def _iterate(ws, iws):
     """scipy's loop test, then the start of an iteration: the first line search."""
-    if not (ws[_GNORM] > ws[_GTOL] and iws[W.NIT] < iws[_MAXITER]):
+    if not (ws[_F.gnorm] > ws[_F.gtol] and iws[W.NIT] < iws[_I.maxiter]):
         _terminate(ws, iws)
         return
     n = iws[W.N]
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
-    ws[_DELTAK] = _dot(ws, gk, gk, n)
-    derphi0 = _dot(ws, gk, pk, n)
-    ws[_DERPHI0] = derphi0
-    phi0 = ws[W.FR]
-    ws[_PHI0] = phi0
-    alpha1 = 1.0  # scipy's scalar_search_wolfe1 first step
-    if derphi0 != 0:
-        alpha1 = 1.01 * 2 * (phi0 - ws[_OLD_FVAL]) / derphi0
-        alpha1 = alpha1 if alpha1 < 1.0 else 1.0   # Python's min(1.0, alpha1)
-        if alpha1 < 0:
-            alpha1 = 1.0
-    stp, task = dcsrch_start(ws[ls:ls + LS_SIZE], phi0, derphi0, alpha1, ws[_C1], ws[_C2],
-                             1e-14, 1e-100, 1e100)
-    if task == FG:
-        _request(ws, iws, stp, _WOLFE1)
-    else:
-        _start_wolfe2(ws, iws)
+    o = _offsets(n)
+    ws[_F.deltak] = _dot(ws, o.gk, o.gk, n)
+    Q.start_search(ws, iws, o, _dot(ws, o.gk, o.pk, n), True)
 
 
 @register_jitable
 def _accept(ws, iws, stp, f):
     """Take the step: x += stp p, the new direction, and the next iteration."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
+    o = _offsets(n)
     _new_direction(ws, n)
     for i in range(n):
-        ws[xk + i] = ws[xk + i] + stp * ws[pk + i]
-        ws[pk + i] = ws[pn + i]
-        ws[gk + i] = ws[gt + i]
+        ws[o.xk + i] = ws[o.xk + i] + stp * ws[o.pk + i]
+        ws[o.pk + i] = ws[o.pn + i]
+        ws[o.gk + i] = ws[o.gt + i]
     iws[W.NIT] += 1
-    ws[_OLD_FVAL] = ws[_PHI0]
+    ws[_F.old_fval] = ws[_F.phi0]
     ws[W.FR] = f
-    ws[_GNORM] = vecnorm(ws, gk, n, ws[_NORM])
+    ws[_F.gnorm] = vecnorm(ws, o.gk, n, ws[_F.norm])
     _iterate(ws, iws)
 
 
@@ -310,87 +228,45 @@ def _accept(ws, iws, stp, f):
 def _consume(ws, iws, f):
     """One evaluation's worth of work: f, and the gradient at gt, at the trial point."""
     n = iws[W.N]
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
-    phase = iws[_PHASE]
-    if phase == _INITIAL:
+    o = _offsets(n)
+    phase = iws[_I.phase]
+    if phase == Q.INITIAL:
         ws[W.FR] = f
         for i in range(n):
-            ws[gk + i] = ws[gt + i]
-            ws[pk + i] = -ws[gt + i]
-        ws[_OLD_FVAL] = f + math.sqrt(_dot(ws, gk, gk, n)) / 2   # dx ~ 1 for the first step
-        ws[_GNORM] = vecnorm(ws, gk, n, ws[_NORM])
+            ws[o.gk + i] = ws[o.gt + i]
+            ws[o.pk + i] = -ws[o.gt + i]
+        # dx ~ 1 for the first step
+        ws[_F.old_fval] = f + math.sqrt(_dot(ws, o.gk, o.gk, n)) / 2
+        ws[_F.gnorm] = vecnorm(ws, o.gk, n, ws[_F.norm])
         _iterate(ws, iws)
         return
-    derphi = _dot(ws, gt, pk, n)
-    if phase == _WOLFE1:
-        stp, task = dcsrch_step(ws[ls:ls + LS_SIZE], f, derphi)
+    derphi = _dot(ws, o.gt, o.pk, n)
+    if phase == Q.SEARCH:
+        stp, task = dcsrch_step(ws[o.ls:o.ls + LS_SIZE], f, derphi)
         if task == FG:
-            _request(ws, iws, stp, _WOLFE1)
+            Q.request(ws, iws, o, stp, Q.SEARCH)
         elif task == CONVERGENCE and _descent_condition(ws, iws, stp):
             _accept(ws, iws, stp, f)
         else:
-            _start_wolfe2(ws, iws)
+            Q.start_wolfe2(ws, iws, o, True)
         return
-    stp, task = wolfe2_step(ws[l2:l2 + W2_SIZE], f, derphi)
+    stp, task = wolfe2_step(ws[o.l2:o.l2 + W2_SIZE], f, derphi)
     if task == CHECK:
-        stp, task = wolfe2_check(ws[l2:l2 + W2_SIZE], _descent_condition(ws, iws, stp))
+        stp, task = wolfe2_check(ws[o.l2:o.l2 + W2_SIZE], _descent_condition(ws, iws, stp))
     if task == FG:
-        _request(ws, iws, stp, _WOLFE2)
+        Q.request(ws, iws, o, stp, Q.SEARCH2)
     elif has_step(task):
         _accept(ws, iws, stp, f)
     else:
-        W.finish(iws, 2)
-
-
-@register_jitable
-def _best(ws, iws, f):
-    """Keep the trial point and its gradient: the lowest f evaluated so far."""
-    n = iws[W.N]
-    xt, gt = _offsets(n)[3:5]
-    xb, gb = _best_offsets(n)
-    W.remember_best(ws, n, f, _FB, xt, gt, xb, gb)
-
-
-@register_jitable
-def _stop_nonfinite(ws, iws, f):
-    """The objective returned NaN or -inf (or +inf at x0), or the run failed after +inf
-    values: stop at the best point evaluated (see ``W.stop_at_best``)."""
-    n = iws[W.N]
-    xk, gk = _offsets(n)[:2]
-    xb, gb = _best_offsets(n)
-    W.stop_at_best(ws, iws, f, iws[_PHASE] == _INITIAL, _FB, xb, gb, xk, gk)
+        W.finish(iws, R.PRECISION_LOSS)
 
 
 def step(ws, iws, f):
-    n = iws[W.N]
-    xk, gk, pk, xt, gt, xl, yk, pn, ls, l2 = _offsets(n)
-    iws[W.NFEV] += 1
-    # NaN, -inf (below every finite value: a line search would take it), or +inf at x0.
-    if f != f or f == -math.inf or (f == math.inf and iws[_PHASE] == _INITIAL):
-        _stop_nonfinite(ws, iws, f)
-        return
-    # +inf at a trial point is a value the line searches can back away from, as in
-    # scipy; if the run then fails, it ends as for a NaN (see _stop_nonfinite).
-    if f == math.inf:
-        iws[_INF] = 1
-    elif f < ws[_FB]:
-        _best(ws, iws, f)
-    for i in range(n):
-        ws[xl + i] = ws[xt + i]
-    ws[_FL] = f
-    while True:
+    o = _offsets(iws[W.N])
+    if Q.receive(ws, iws, o, f):
         _consume(ws, iws, f)
-        if iws[W.TASK] != W.EVALUATE:
-            if iws[_INF] != 0 and (iws[W.REASON] == 2 or ws[W.FR] == math.inf):
-                # The line searches failed after +inf values (or took one): status 5
-                # at the best point evaluated, as for a NaN, not "precision loss".
-                _stop_nonfinite(ws, iws, f)
-            return
-        for i in range(n):
-            if ws[xt + i] != ws[xl + i]:
-                return
-        # scipy's ScalarFunction still holds f and g at this very point: no evaluation.
-        f = ws[_FL]
+        while Q.again(ws, iws, o):
+            _consume(ws, iws, ws[_F.fl])
 
 
 def _pack(o, n, lower, upper):

@@ -5,7 +5,7 @@ A method keeps all of its state in one float64 array ``ws`` and one int64 array
 ``step(ws, iws, f)`` consumes the value ``f`` (and the gradient, already written into
 ``ws`` at ``iws[G]``) of the point it asked for, and either asks for the next one
 (``iws[TASK] == EVALUATE``, the point at ``ws[iws[X]:iws[X] + n]``) or stops
-(``iws[TASK] == DONE``, with a termination reason from :mod:`numopt._result`).
+(``iws[TASK] == DONE``, with a termination reason from :mod:`._reasons`).
 
 Because the state is two flat arrays and a step never calls the objective, the same
 step functions serve a Python loop, a compiled loop, a ``prange`` over the rows of a
@@ -25,7 +25,7 @@ XR = 4          # offset in ws of the current iterate (the result so far)
 GR = 5          # offset in ws of its gradient
 NIT = 6         # iterations completed
 NFEV = 7        # objective evaluations (fg calls)
-REASON = 8      # termination reason, see numopt._result.REASONS
+REASON = 8      # termination reason, one of numopt._minimize._reasons
 HEADER_INTS = 9
 
 # ws header
@@ -56,7 +56,7 @@ def raised(f):
 
 @jitable
 def finish(iws, reason):
-    """End the run with a termination reason (see :mod:`numopt._result`)."""
+    """End the run with a termination reason, one of :mod:`._reasons`."""
     iws[TASK] = DONE
     iws[REASON] = reason
 
@@ -76,10 +76,10 @@ def remember_best(ws, n, f, fb, xt, gt, xb, gb):
 
 @jitable
 def stop_at_best(ws, iws, f, first, fb, xb, gb, xr, gr):
-    """Stop with reason 5 (the objective returned NaN or infinity): at the best point
-    kept by :func:`remember_best` if it is lower than the iterate at ``xr`` (gradient
-    at ``gr``), with the value the objective returned there; at the first evaluation
-    (``first``), with the non-finite ``f`` itself."""
+    """Stop with reason ``NONFINITE`` (the objective returned NaN or infinity): at the
+    best point kept by :func:`remember_best` if it is lower than the iterate at ``xr``
+    (gradient at ``gr``), with the value the objective returned there; at the first
+    evaluation (``first``), with the non-finite ``f`` itself."""
     n = iws[N]
     if first:
         ws[FR] = f
@@ -88,4 +88,4 @@ def stop_at_best(ws, iws, f, first, fb, xb, gb, xr, gr):
             ws[xr + i] = ws[xb + i]
             ws[gr + i] = ws[gb + i]
         ws[FR] = ws[fb]
-    finish(iws, 5)
+    finish(iws, _reasons.NONFINITE)
