@@ -6,17 +6,18 @@ function first runs), so a cycle fails here whatever the import order of a sessi
 """
 import ast
 import pathlib
+import textwrap
 
 import numopt
 
 ROOT = pathlib.Path(numopt.__file__).resolve().parent
 
 
-def _modules():
-    """``{dotted name: path}`` of every module of the numopt package."""
+def _modules(root=ROOT):
+    """``{dotted name: path}`` of every module of the package at ``root``."""
     out = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
         out[".".join(parts)] = path
@@ -50,9 +51,9 @@ def _resolve(module, node, modules):
     return found
 
 
-def import_graph():
-    """``{module: set of numopt modules its import statements name}``."""
-    modules = _modules()
+def import_graph(root=ROOT):
+    """``{module: set of the package's modules its import statements name}``."""
+    modules = _modules(root)
     graph = {}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(), str(path))
@@ -97,12 +98,63 @@ def cycles(graph):
     return sorted(found)
 
 
-def test_the_graph_sees_function_level_and_relative_imports():
+def _package(tmp_path, files):
+    """A package ``pkg`` under ``tmp_path`` with ``files`` (``{relative path: source}``)."""
+    for rel, source in files.items():
+        path = tmp_path / "pkg" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+    return tmp_path / "pkg"
+
+
+def test_the_graph_sees_function_level_and_relative_imports(tmp_path):
+    root = _package(tmp_path, {
+        "__init__.py": "from .sub import deep\n",
+        "a.py": """
+            def f():
+                from . import b      # function level, a module of the package
+                from .c import name  # a name of module c
+            """,
+        "b.py": "import pkg.c\nimport os\n",
+        "c.py": "name = 1\n",
+        "sub/__init__.py": "",
+        "sub/deep.py": "from .. import a\nfrom ..sub import deep\n",
+    })
+    graph = import_graph(root)
+    assert graph["pkg.a"] == {"pkg.b", "pkg.c"}
+    assert graph["pkg.b"] == {"pkg.c"}  # absolute imports; os is not the package's
+    assert graph["pkg.sub.deep"] == {"pkg.a"}  # its import of itself is no edge
+    assert graph["pkg"] == {"pkg.sub.deep"}
+    assert cycles(graph) == []
+
+
+def test_a_function_level_import_closes_a_cycle(tmp_path):
+    root = _package(tmp_path, {
+        "__init__.py": "",
+        "front.py": "from .helper import h\n",
+        "helper.py": "def h():\n    from .front import g\n",
+    })
+    assert cycles(import_graph(root)) == [["pkg.front", "pkg.helper"]]
+
+
+def test_the_graph_of_numopt_sees_its_modules():
     graph = import_graph()
     assert "numopt._minimize._registry" in graph["numopt._minimize._minimize"]
-    assert "numopt._cache" in graph["numopt._minimize._objective"] or True  # owner's choice
-    # numopt/__init__.py imports the front doors by relative import.
-    assert any(m.startswith("numopt._minimize") for m in graph["numopt"])
+    assert "numopt._minimize._prepare" in graph["numopt._minimize._batch"]
+
+
+def test_front_doors_share_their_preparation_not_each_other():
+    """minimize and minimize_batch prepare a problem with _prepare, which imports no
+    front door; neither front door imports the other (nor the batch executor one)."""
+    graph = import_graph()
+    front_doors = {"numopt._minimize._minimize", "numopt._minimize._batch"}
+    for door in front_doors:
+        assert "numopt._minimize._prepare" in graph[door]
+        assert not graph[door] & (front_doors - {door}), door
+    below = ("numopt._minimize._prepare", "numopt._minimize._executor",
+             "numopt._minimize._firstorder_batch", "numopt._result")
+    for module in below:
+        assert not graph[module] & front_doors, module
 
 
 def test_no_import_cycles_among_numopt_modules():

@@ -388,8 +388,8 @@ def test_calls_with_default_options_share_read_only_option_arrays(method):
 
     x0 = np.array([-1.2, 1.0])
     first = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
-    key = (numopt._minimize._registry.get(method).name, 2, x0.dtype)
-    _, fopts, iopts, _, _ = M._DEFAULT_CALLS[key]
+    key = (numopt._minimize._registry.get(method).name, 2, x0.dtype, M._NO_KEY)
+    _, _, _, _, fopts, iopts, _, _ = M._PREPARED[key]
     saved = fopts.copy(), iopts.copy()
     numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method, options={"maxiter": 3})
     again = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
