@@ -95,12 +95,14 @@ def _bounds_key(bounds):
 
 def _bounds(spec, bounds, n):
     """``(lower, upper, fixed)``: the bounds as arrays and which variables they fix
-    (``lower == upper``), all None for no bounds or a method without bounds (scipy
-    validates the bounds whatever the method; only the methods with bounds use them)."""
+    (``lower == upper``; None where they fix none), all None for no bounds or a method
+    without bounds (scipy validates the bounds whatever the method; only the methods
+    with bounds use them)."""
     lower, upper = P.bounds_arrays(bounds, n, spec if spec.bounds else None)
     if not spec.bounds or lower is None:
         return None, None, None
-    return lower, upper, lower == upper
+    fixed = lower == upper
+    return lower, upper, fixed if fixed.any() else None
 
 
 def _packed(spec, options, tol, n, lower, upper, dtype):
@@ -201,7 +203,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
         fd, steps = P.finite_differences(kind, spec, jac, opts, n, lower, upper)
         args = args + (steps,)
     fg, compiled = make_fg(fun, jac, kind, fd, args)
-    xd = x0 if dtype == np.float64 and x0.flags.c_contiguous else \
+    xd = x0 if dtype is _FLOAT64 and x0.flags.c_contiguous else \
         np.ascontiguousarray(x0, dtype=np.float64)
 
     if compiled and callback is None and spec.run is None:
@@ -239,10 +241,10 @@ def _front_door(spec, fun, x0, args, jac, kind, lower, upper, fixed, callback, o
     - ``return_all`` (``allvecs``) and ``disp`` (scipy's message, warning or print) of
       BFGS, CG and Nelder-Mead.
     """
-    if spec.name == "L-BFGS-B" and fixed is not None:  # fixed: lower == upper
+    if spec.name == "L-BFGS-B" and fixed is not None:  # some lower == upper
         if fixed.all():
             return lambda method: _all_fixed(fun, kind, lower, args, x0.dtype)
-        if fixed.any() and kind == "fd":
+        if kind == "fd":
             return lambda method: _without_fixed(fun, x0, args, method, jac, lower, upper,
                                                  fixed, callback, options, tol)
     opts = options or {}
@@ -398,16 +400,22 @@ def _cast(x, dtype):
     return out
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _result(ws, iws, n, dtype, fev, spec):
     """The ``OptimizeResult`` of a run from its workspaces: ``nfev`` counts ``fev``
     objective evaluations per evaluation of the state machine."""
     head = iws[:W.HEADER_INTS].tolist()  # Python ints, in one conversion
     xo, go, nit, nev = head[W.XR], head[W.GR], head[W.NIT], head[W.NFEV]
     status, success, message = describe(head[W.REASON])
-    x = _cast(ws[xo:xo + n], dtype)
-    if x.dtype != dtype:
-        message = (f"{message} (x is float64: the point found is beyond the range of "
-                   f"the {np.dtype(dtype).name} of x0)")
+    if dtype is _FLOAT64:  # the common case: a copy, no cast to check
+        x = ws[xo:xo + n].copy()
+    else:
+        x = _cast(ws[xo:xo + n], dtype)
+        if x.dtype != dtype:
+            message = (f"{message} (x is float64: the point found is beyond the range of "
+                       f"the {np.dtype(dtype).name} of x0)")
     if spec.uses_gradient:
         res = OptimizeResult(x=x, fun=ws[W.FR].item(), nit=nit, nfev=nev * fev,
                              status=status, success=success, message=message,
