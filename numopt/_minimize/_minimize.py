@@ -71,9 +71,9 @@ def _as_scipy_calls(fun, jac, kind, dtype=None):
 # the finite differences), so calls share them; the bounds are made read-only to keep
 # it so.
 _PREPARED = BoundedCache("minimize.prepared", maxsize=256)
-_NO_KEY = object()
-
-
+_NO_KEY = object()  # the key of no bounds
+# A bound of these types converts to the same float64 as any bound equal to it, so
+# equal keys mean equal arrays (a complex 1 + 0j equals 1 but is refused by numpy).
 _PLAIN = (float, int, type(None))
 
 
