@@ -18,79 +18,22 @@ row of a 2-D workspace, so a batch is a loop over rows:
 import numpy as np
 from numba import float64, int64, njit, prange, types
 
-from .._result import OptimizeResult, describe
+from .._result import BatchResult
+from . import _finite_diff
+from . import _prepare as prep
 from . import _registry
 from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
-from ._minimize import _bounds_arrays, _options, _prepare_x0, nan_bounds
-from . import _finite_diff
-from ._objective import (Objective, adapter, args_type, compile_clearly, gradient_kind,
-                         gradient_into, is_compiled, reraise)
+from ._executor import run_chunks
+from ._firstorder_batch import evaluator
+from ._objective import (Objective, adapter, args_type, compile_clearly, gradient_into,
+                         is_compiled, reraise)
+from ._prepare import slice_args
 from ._standalone import jitable
 
 __all__ = ["minimize_batch", "BatchResult"]
 
 _OPTIONS = dict(cache=True, error_model="numpy")
-
-
-class BatchResult:
-    """The results of :func:`numopt.minimize_batch`, one entry per problem.
-
-    Attributes
-    ----------
-    x : ndarray, shape (B, n)
-    fun : ndarray, shape (B,)
-    jac : ndarray, shape (B, n)
-        Gradients at ``x`` (methods that use gradients; NaN otherwise).
-    nit, nfev : ndarray of int, shape (B,)
-    status : ndarray of int, shape (B,)
-        scipy's status number of each problem.
-    success : ndarray of bool, shape (B,)
-    reason : ndarray of int, shape (B,)
-        numopt's termination reason (see ``message``).
-    message : dict
-        ``{reason: text}`` for the reasons that occur.
-
-    ``res[i]`` is problem ``i`` as an :class:`OptimizeResult`; ``len(res)`` is B.
-    """
-
-    def __init__(self, x, fun, jac, nit, nfev, reason, uses_gradient=True):
-        self.x, self.fun, self.jac, self.nit, self.nfev = x, fun, jac, nit, nfev
-        self.reason = reason
-        codes, index = np.unique(reason, return_inverse=True)
-        table = [describe(r) for r in codes]  # vectorised: B can be millions
-        self.status = np.array([t[0] for t in table], dtype=np.int64)[index].reshape(reason.shape)
-        self.success = np.array([t[1] for t in table], dtype=bool)[index].reshape(reason.shape)
-        self.message = {int(r): t[2] for r, t in zip(codes, table)}
-        self._uses_gradient = uses_gradient
-
-    def __len__(self):
-        return self.x.shape[0]
-
-    def __getitem__(self, i):
-        r = int(self.reason[i])
-        res = OptimizeResult(x=self.x[i].copy(), fun=float(self.fun[i]), nit=int(self.nit[i]),
-                             nfev=int(self.nfev[i]), status=int(self.status[i]),
-                             success=bool(self.success[i]), message=self.message[r])
-        if self._uses_gradient:
-            res["jac"] = self.jac[i].copy()
-            res["njev"] = int(self.nfev[i])
-        return res
-
-    def __repr__(self):
-        ok = int(self.success.sum())
-        return (f"BatchResult({len(self)} problems, {ok} successful; "
-                f"reasons {dict(zip(*np.unique(self.reason, return_counts=True)))})")
-
-
-# -- per-problem args -----------------------------------------------------------------------
-def _per_problem(args, B):
-    """Which args are sliced per problem: arrays whose leading dimension is B."""
-    return tuple(isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[0] == B for a in args)
-
-
-def _slice_args(args, mask, index):
-    return tuple(a[index] if m else a for a, m in zip(args, mask))
 
 
 # -- compiled objective: the batch adapter fg(x, g, args, i) ----------------------------------
@@ -107,7 +50,7 @@ def _batch_fg(fun, jac, kind, fd, args, mask):
         return _batch_adapters[key]
     wap = compile_clearly(
         lambda: first_class(py_fg, float64(float64[::1], float64[::1], atype, int64)),
-        fun, jac, kind, _slice_args(args, mask, 0))
+        fun, jac, kind, slice_args(args, mask, 0))
     _batch_adapters[key] = wap
     return wap
 
@@ -307,7 +250,7 @@ def _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes):
             break
         X = WS[rows[:, None], IWS[rows, W.X][:, None] + cols]
         G = np.zeros((rows.size, n))
-        F = fgv(X.copy(), G, _slice_args(args, mask, rows))
+        F = fgv(X.copy(), G, slice_args(args, mask, rows))
         WS[rows[:, None], IWS[rows, W.G][:, None] + cols] = G
         step_rows(WS, IWS, rows, np.ascontiguousarray(F, dtype=np.float64))
     return WS, IWS
@@ -352,23 +295,13 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     -------
     BatchResult
     """
-    X0 = np.asarray(x0)
-    if X0.ndim != 2:
-        raise ValueError(f"x0 must have shape (B, n), got an array of shape {X0.shape}")
-    if X0.dtype.kind in "iub":
-        X0 = X0.astype(np.float64)
-    for row in X0[:1]:
-        _prepare_x0(row)  # dtype checks
-    if not np.all(np.isfinite(X0)):
-        raise ValueError("x0 must be finite (it contains NaN or infinity)")
-    out_dtype = X0.dtype
-    X0 = np.ascontiguousarray(X0, dtype=np.float64)
+    X0, out_dtype = prep.prepare_rows(x0)
     B, n = X0.shape
     args = args if isinstance(args, tuple) else (args,)
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     spec = _registry.get(method)
-    if getattr(spec.module, "init", None) is None and spec.batch is None:
+    if spec.init is None and spec.batch is None:
         raise NotImplementedError(f"method {spec.name} has no batch driver")
     if B == 0:  # nothing to solve: an empty result of the right shapes
         empty = np.empty(0, dtype=np.int64)
@@ -376,12 +309,10 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
                            jac=np.empty((0, n)), nit=empty, nfev=empty, reason=empty,
                            uses_gradient=spec.uses_gradient)
     if executor is not None:
-        from ._executor import run_chunks
-
-        return run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, device,
-                          out_dtype)
-    opts = _options(spec, options, tol, n)
-    mask = _per_problem(args, B)
+        return run_chunks(executor, minimize_batch, fun, X0, args, method, jac, bounds, tol,
+                          options, device, out_dtype)
+    opts = prep.merged_options(spec, options, tol)
+    mask = prep.per_problem(args, B)
     if spec.batch is not None:
         return _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device,
                                   out_dtype)
@@ -389,11 +320,10 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
     FOPTS, IOPTS = _pack_rows(spec, opts, lower, upper, B, n)
     sizes = _row_sizes(spec, n, FOPTS, IOPTS)
     compiled = is_compiled(fun)
-    jac = jac if spec.uses_gradient or jac is True else None
-    kind = gradient_kind(fun, jac, need_gradient=spec.uses_gradient)
+    jac, kind = prep.gradient(spec, fun, jac)
     fd, args, mask = _with_steps(kind, spec, jac, opts, args, mask, lower, upper, per_problem,
                                  B, n)
-    fev = 1 + (fd.evals(n) if fd is not None else 0)
+    fev = prep.evaluations(fd, n)
     if device == "cuda":
         from ._batch_cuda import run_cuda
 
@@ -416,13 +346,11 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
 def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out_dtype):
     """The first-order methods: one optimizer over all problems (see
     :mod:`._firstorder_batch`)."""
-    from ._firstorder_batch import evaluator
-
     B, n = X0.shape
     if bounds is not None:
         _warn_no_bounds(spec)
     hyper, control = spec.pack(opts, n, None, None)
-    kind = gradient_kind(fun, jac, need_gradient=True)
+    jac, kind = prep.gradient(spec, fun, jac)
     fd, args, mask = _with_steps(kind, spec, jac, opts, args, mask, None, None, False, B, n)
     compiled = is_compiled(fun)
     if device == "cuda":
@@ -434,7 +362,7 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
     evaluate = evaluator(fun, kind, fd, args, mask, compiled, device, fg=fg, fgv=fgv)
     XR, GR, FR, NIT, NFEV, REASON = spec.batch(hyper, control, X0, evaluate, device)
     _reraise_rows(REASON, lambda b: XR[b], fun, jac, kind, fd, args, mask)
-    fev = 1 + (fd.evals(n) if fd is not None else 0)
+    fev = prep.evaluations(fd, n)
     return BatchResult(x=XR.astype(out_dtype), fun=FR, jac=GR, nit=NIT, nfev=NFEV * fev,
                        reason=REASON, uses_gradient=True)
 
@@ -445,7 +373,7 @@ def _reraise_rows(reason, point, fun, jac, kind, fd, args, mask):
     rows = np.flatnonzero(reason == W.RAISED_REASON)
     if rows.size:
         b = int(rows[0])
-        reraise(fun, jac, kind, fd, _slice_args(args, mask, b), point(b), problem=b)
+        reraise(fun, jac, kind, fd, slice_args(args, mask, b), point(b), problem=b)
 
 
 def _bounds_rows(spec, bounds, B, n):
@@ -472,9 +400,9 @@ def _bounds_rows(spec, bounds, B, n):
                              f"shape {lb.shape} and ub of shape {ub.shape}") from None
         if np.any(lower > upper):
             raise ValueError("An upper bound is less than the corresponding lower bound.")
-        lower, upper = nan_bounds(lower, upper, spec)
+        lower, upper = prep.nan_bounds(lower, upper, spec)
         return lower, upper, True
-    lo, up = _bounds_arrays(bounds, n, spec)
+    lo, up = prep.bounds_arrays(bounds, n, spec)
     return np.broadcast_to(lo, (B, n)), np.broadcast_to(up, (B, n)), False
 
 
@@ -493,20 +421,18 @@ def _with_steps(kind, spec, jac, opts, args, mask, lower, upper, per_problem, B,
     array (one per problem when the bounds are); else ``(None, args, mask)``."""
     if kind != "fd":
         return None, args, mask
-    fd, step = _finite_diff.choose(jac, opts, scipy_steps=spec.fd_options)
     if per_problem:
-        P = _finite_diff.params(step, n, lower, upper, shape=(B,))
+        fd, steps = prep.finite_differences(kind, spec, jac, opts, n, lower, upper, rows=B)
     else:
-        P = _finite_diff.params(step, n, None if lower is None else lower[0],
-                                None if upper is None else upper[0])
-    return fd, args + (P,), mask + (per_problem,)
+        fd, steps = prep.finite_differences(kind, spec, jac, opts, n,
+                                            None if lower is None else lower[0],
+                                            None if upper is None else upper[0])
+    return fd, args + (steps,), mask + (per_problem,)
 
 
 def _warn_no_bounds(spec):
-    import warnings
-
-    # stacklevel: this helper, its caller, minimize_batch, the user's line.
-    warnings.warn(f"Method {spec.name} cannot handle bounds.", RuntimeWarning, stacklevel=4)
+    # Two frames below minimize_batch: this helper and its caller.
+    prep.warn_unused(spec, spec.name, bounds=True, depth=2)
 
 
 def _row_sizes(spec, n, FOPTS, IOPTS):

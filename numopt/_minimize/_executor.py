@@ -2,11 +2,15 @@
 
 Works with a ``dask.distributed.Client`` or any ``concurrent.futures.Executor`` (both
 have ``submit``). Each chunk is an ordinary :func:`numopt.minimize_batch` call on the
-worker, so results equal a local run.
+worker, so results equal a local run. The batch front door hands itself in as
+``solve``: this module is below it and imports no front door.
 """
 import concurrent.futures
 
 import numpy as np
+
+from .._result import BatchResult
+from ._prepare import per_problem
 
 __all__ = ["run_chunks"]
 
@@ -19,18 +23,16 @@ def _chunk_bounds(bounds, lo, hi):
     return bounds
 
 
-def _solve_chunk(fun, X0, args, method, jac, bounds, tol, options, device):
-    from ._batch import minimize_batch
-
-    return minimize_batch(fun, X0, args=args, method=method, jac=jac, bounds=bounds, tol=tol,
-                          options=options, device=device)
+def _solve_chunk(solve, fun, X0, args, method, jac, bounds, tol, options, device):
+    return solve(fun, X0, args=args, method=method, jac=jac, bounds=bounds, tol=tol,
+                 options=options, device=device)
 
 
-def _solve_pickled_chunk(payload, X0, args, method, bounds, tol, options, device):
+def _solve_pickled_chunk(solve, payload, X0, args, method, bounds, tol, options, device):
     import pickle
 
     fun, jac = pickle.loads(payload)
-    return _solve_chunk(fun, X0, args, method, jac, bounds, tol, options, device)
+    return _solve_chunk(solve, fun, X0, args, method, jac, bounds, tol, options, device)
 
 
 def _cloudpickled(fun, jac):
@@ -47,18 +49,18 @@ def _cloudpickled(fun, jac):
     return cloudpickle.dumps((fun, jac))
 
 
-def run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, device, out_dtype,
-               chunks=None):
-    """Split ``X0`` (and per-problem ``args``/``bounds``) into chunks, run them on
-    ``executor`` and concatenate the results in the original order."""
-    from ._batch import BatchResult, _per_problem
-
+def run_chunks(executor, solve, fun, X0, args, method, jac, bounds, tol, options, device,
+               out_dtype, chunks=None):
+    """Split ``X0`` (and per-problem ``args``/``bounds``) into chunks, run
+    ``solve(fun, chunk, args=..., method=..., jac=..., bounds=..., tol=..., options=...,
+    device=...)`` (:func:`numopt.minimize_batch`, a module-level function that pickles
+    by name) on them on ``executor`` and concatenate the results in the original order."""
     B = X0.shape[0]
     if chunks is None:
         workers = _worker_count(executor)
         chunks = max(1, min(B, 4 * workers))
     edges = np.linspace(0, B, chunks + 1).astype(int)
-    mask = _per_problem(args, B)
+    mask = per_problem(args, B)
     payload = None
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
         payload = _cloudpickled(fun, jac)
@@ -69,11 +71,12 @@ def run_chunks(executor, fun, X0, args, method, jac, bounds, tol, options, devic
         chunk_args = tuple(a[lo:hi] if m else a for a, m in zip(args, mask))
         chunk_bounds = _chunk_bounds(bounds, lo, hi)
         if payload is not None:
-            futures.append(executor.submit(_solve_pickled_chunk, payload, X0[lo:hi], chunk_args,
-                                           method, chunk_bounds, tol, options, device))
+            futures.append(executor.submit(_solve_pickled_chunk, solve, payload, X0[lo:hi],
+                                           chunk_args, method, chunk_bounds, tol, options,
+                                           device))
         else:
-            futures.append(executor.submit(_solve_chunk, fun, X0[lo:hi], chunk_args, method,
-                                           jac, chunk_bounds, tol, options, device))
+            futures.append(executor.submit(_solve_chunk, solve, fun, X0[lo:hi], chunk_args,
+                                           method, jac, chunk_bounds, tol, options, device))
         spans.append((lo, hi))
     parts = []
     for f, (lo, hi) in zip(futures, spans):

@@ -20,7 +20,8 @@ or ``@njit``) is called through its compiled adapter's dispatcher, one call per 
 there is no compiled solve for these methods. The loop costs about 10 µs per step on
 top of the objective, most of it the optimizer's own ``step()``. ``minimize_batch``
 runs one optimizer over all of its problems (:mod:`._firstorder_batch`), with the
-bookkeeping of :func:`settle` shared by both.
+bookkeeping of :func:`._firstorder_batch.settle` shared by both (a single problem is
+row 0 of a batch of one).
 
 Options
 -------
@@ -61,11 +62,11 @@ import sys
 
 import numpy as np
 from numba import njit
-from numba.extending import register_jitable
 
 from .. import optim
 from .._params import Parameter
 from . import _workspace as W
+from ._firstorder_batch import run_batch, settle
 from ._registry import UNLIMITED, Method, Option, ignored, real_option
 
 MAXITER = 1000
@@ -114,63 +115,6 @@ def _make_pack(cls):
         return {k: o[k] for k in names}, _control(o, method)
 
     return pack
-
-
-# Inlined at the IR level: as an ordinary call its dozen arrays travel as some hundred
-# scalar arguments, which made settling a row of a batch 5 times slower.
-@register_jitable(inline="always")
-def settle(b, f, x, g, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, steps, maxiter, gtol):
-    """Take problem ``b``'s evaluation ``f, g`` at its iterate ``x`` after ``steps``
-    steps; return True if it keeps going.
-
-    Row ``b`` of ``XB, GB, FB`` is the best finite iterate seen (``FB`` starts at
-    +inf); ``XR, GR, FR`` receive the result when the problem stops, and ``NIT``,
-    ``NFEV`` and ``REASON`` are its counters and stop reason. A non-finite value or
-    gradient stops the problem at its best finite point (reason 5), or at ``x`` itself
-    if that is ``x0``; otherwise ``max|g| <= gtol`` stops it at ``x`` with reason 0 and
-    ``steps >= maxiter`` with reason 1. One definition serves :func:`_run`, the
-    ``prange`` of :mod:`._firstorder_batch` and its CUDA kernel.
-    """
-    n = x.size
-    NFEV[b] += 1
-    gmax = 0.0
-    finite = math.isfinite(f)
-    if finite:
-        for i in range(n):
-            a = abs(g[i])
-            if a > gmax:
-                gmax = a
-            elif a != a:
-                gmax = a
-                break
-        finite = math.isfinite(gmax)
-    if not finite:
-        if steps == 0:  # no finite iterate at all: report x0 as it is
-            for i in range(n):
-                XR[b, i] = x[i]
-                GR[b, i] = g[i]
-            FR[b] = f
-        else:  # the best finite point seen
-            for i in range(n):
-                XR[b, i] = XB[b, i]
-                GR[b, i] = GB[b, i]
-            FR[b] = FB[b]
-        REASON[b] = 5
-        return False
-    if f < FB[b]:
-        FB[b] = f
-        for i in range(n):
-            XB[b, i] = x[i]
-            GB[b, i] = g[i]
-    NIT[b] = steps
-    if gmax <= gtol or steps >= maxiter:
-        for i in range(n):
-            XR[b, i] = x[i]
-            GR[b, i] = g[i]
-        FR[b] = f
-        REASON[b] = 0 if gmax <= gtol else 1
-        return False
-    return True
 
 
 @njit(cache=True, error_model="numpy")
@@ -305,8 +249,6 @@ def _record(cls):
         return _run(cls, fg, x0, fopts, iopts, args, copy_x, on_iteration)
 
     def batch(fopts, iopts, X0, evaluate, device):
-        from ._firstorder_batch import run_batch
-
         return run_batch(cls, fopts, iopts, X0, evaluate, device)
 
     run.__name__ = run.__qualname__ = f"run_{name}"

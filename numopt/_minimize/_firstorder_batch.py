@@ -9,7 +9,7 @@ alone. Each round:
 1. evaluate the problems still running: a ``prange`` over chunks of rows (compiled
    objective), one call on the running rows (vectorised Python objective), or one
    CUDA thread per row (``device="cuda"``);
-2. :func:`._firstorder.settle` each of them: record the iterate, apply the stopping
+2. :func:`settle` each of them: record the iterate, apply the stopping
    tests, and freeze a problem that stops (its gradient row is zeroed, so plain SGD
    no longer moves it; its result is already recorded);
 3. one ``optimizer.step()`` over the whole buffer.
@@ -17,6 +17,8 @@ alone. Each round:
 Stopped rows are still stepped by the optimizer (the rules have no per-row mask):
 the cost is the element-wise update of those rows, never an objective evaluation.
 """
+import math
+
 import numpy as np
 from numba import float64, int64, njit, prange, types, uint8
 from numba.extending import register_jitable
@@ -24,12 +26,69 @@ from numba.extending import register_jitable
 from .._params import Parameter
 from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
-from ._firstorder import settle
 from ._objective import args_type, compile_clearly
+from ._prepare import slice_args
 
 __all__ = ["run_batch"]
 
 _OPTIONS = dict(cache=True, error_model="numpy")
+
+
+# Inlined at the IR level: as an ordinary call its dozen arrays travel as some hundred
+# scalar arguments, which made settling a row of a batch 5 times slower.
+@register_jitable(inline="always")
+def settle(b, f, x, g, XR, GR, FR, XB, GB, FB, NIT, NFEV, REASON, steps, maxiter, gtol):
+    """Take problem ``b``'s evaluation ``f, g`` at its iterate ``x`` after ``steps``
+    steps; return True if it keeps going.
+
+    Row ``b`` of ``XB, GB, FB`` is the best finite iterate seen (``FB`` starts at
+    +inf); ``XR, GR, FR`` receive the result when the problem stops, and ``NIT``,
+    ``NFEV`` and ``REASON`` are its counters and stop reason. A non-finite value or
+    gradient stops the problem at its best finite point (reason 5), or at ``x`` itself
+    if that is ``x0``; otherwise ``max|g| <= gtol`` stops it at ``x`` with reason 0 and
+    ``steps >= maxiter`` with reason 1. One definition serves :func:`._firstorder._run`
+    (row 0 of a batch of one), the ``prange`` here and its CUDA kernel.
+    """
+    n = x.size
+    NFEV[b] += 1
+    gmax = 0.0
+    finite = math.isfinite(f)
+    if finite:
+        for i in range(n):
+            a = abs(g[i])
+            if a > gmax:
+                gmax = a
+            elif a != a:
+                gmax = a
+                break
+        finite = math.isfinite(gmax)
+    if not finite:
+        if steps == 0:  # no finite iterate at all: report x0 as it is
+            for i in range(n):
+                XR[b, i] = x[i]
+                GR[b, i] = g[i]
+            FR[b] = f
+        else:  # the best finite point seen
+            for i in range(n):
+                XR[b, i] = XB[b, i]
+                GR[b, i] = GB[b, i]
+            FR[b] = FB[b]
+        REASON[b] = 5
+        return False
+    if f < FB[b]:
+        FB[b] = f
+        for i in range(n):
+            XB[b, i] = x[i]
+            GB[b, i] = g[i]
+    NIT[b] = steps
+    if gmax <= gtol or steps >= maxiter:
+        for i in range(n):
+            XR[b, i] = x[i]
+            GR[b, i] = g[i]
+        FR[b] = f
+        REASON[b] = 0 if gmax <= gtol else 1
+        return False
+    return True
 
 
 @register_jitable(inline="always")
@@ -175,7 +234,7 @@ def run_batch(cls, hyper, control, X0, evaluate, device="cpu"):
     -------
     XR, GR, FR, NIT, NFEV, REASON : host arrays, one row or entry per problem
         The result iterate, its gradient and value, the steps and evaluations taken and
-        the termination reason (see :func:`._firstorder.settle`).
+        the termination reason (see :func:`settle`).
     """
     maxiter, gtol = control
     B, n = X0.shape
@@ -226,11 +285,9 @@ def evaluator(fun, kind, fd, args, mask, compiled, device, fg=None, fgv=None):
             kernel[(B + tpb - 1) // tpb, tpb](*state, running, steps, maxiter, gtol, *d_args)
             return int(running.copy_to_host()[0])
     elif compiled:
-        from ._batch import _slice_args
-
         atype = args_type(args)
         fg_rows = compile_clearly(lambda: _rows_fg(fg, atype), fun, None, kind,
-                                  _slice_args(args, mask, 0))
+                                  slice_args(args, mask, 0))
         eval_rows = _chunk_driver(atype)
         F = None
 
@@ -240,15 +297,13 @@ def evaluator(fun, kind, fd, args, mask, compiled, device, fg=None, fgv=None):
                 F = np.empty(state[0].shape[0])
             return eval_rows(fg_rows, *state, F, args, steps, maxiter, gtol)
     else:
-        from ._batch import _slice_args
-
         def evaluate(state, steps, maxiter, gtol):
             X, G, ACTIVE = state[0], state[1], state[-1]
             rows = np.flatnonzero(ACTIVE)
             if rows.size == 0:
                 return 0
             Gs = np.zeros((rows.size, X.shape[1]))
-            F = fgv(X[rows], Gs, _slice_args(args, mask, rows))  # X[rows] is a copy
+            F = fgv(X[rows], Gs, slice_args(args, mask, rows))  # X[rows] is a copy
             G[rows] = Gs
             return _settle_rows(rows, np.ascontiguousarray(F, dtype=np.float64), *state,
                                 steps, maxiter, gtol)

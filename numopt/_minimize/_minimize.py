@@ -2,104 +2,19 @@
 import contextvars
 import inspect
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 from scipy.optimize import OptimizeWarning
 
+from .._cache import BoundedCache
 from .._result import OptimizeResult, describe
 from . import _drivers
+from . import _prepare as P
 from . import _registry
 from . import _workspace as W
-from . import _finite_diff
-from ._objective import gradient_kind, is_compiled, make_fg, reraise, value_of
+from ._objective import is_compiled, make_fg, reraise, value_of
 
 __all__ = ["minimize"]
-
-
-def _prepare_x0(x0):
-    if not (type(x0) is np.ndarray and x0.ndim == 1):  # the common case skips the copies
-        x0 = np.atleast_1d(np.asarray(x0))
-    if x0.ndim != 1:
-        raise ValueError("'x0' must only have one dimension.")
-    if x0.dtype.kind in "iub":
-        x0 = x0.astype(np.float64)
-    if x0.dtype.kind != "f":
-        raise TypeError(f"x0 must be real floating point (or integer), got dtype {x0.dtype}")
-    if not np.isfinite(x0).all():
-        raise ValueError("x0 must be finite (it contains NaN or infinity)")
-    return x0
-
-
-def _bounds_arrays(bounds, n, method=None):
-    """scipy's bounds (a ``Bounds`` or a sequence of ``(min, max)`` with None for
-    unbounded) as two float64 arrays of length ``n``, or ``(None, None)``.
-
-    As scipy, a single pair (or ``Bounds`` of scalars) applies to every variable, and a
-    NaN bound is no bound (scipy's L-BFGS-B only tests ``isinf``: scikit-learn passes
-    NaN), except for a ``method`` whose record says otherwise (see :func:`nan_bounds`).
-    The messages are scipy's.
-    """
-    if bounds is None:
-        return None, None
-    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
-        lb, ub = bounds.lb, bounds.ub
-    else:
-        try:
-            pairs = list(bounds)
-        except TypeError:
-            raise TypeError("bounds must be a scipy.optimize.Bounds or a sequence of "
-                            f"(min, max) pairs, got {type(bounds).__name__}") from None
-        for i, b in enumerate(pairs):
-            if isinstance(b, (str, bytes)) or not hasattr(b, "__len__") or len(b) != 2:
-                raise ValueError("bounds must be a sequence of (min, max) pairs (None for "
-                                 f"no bound); bounds[{i}] is {b!r}")
-        lb = [-np.inf if b[0] is None else b[0] for b in pairs]
-        ub = [np.inf if b[1] is None else b[1] for b in pairs]
-    try:
-        lower = np.asarray(lb, dtype=np.float64)
-        upper = np.asarray(ub, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"bounds must be real numbers (or None): {e}") from None
-    if np.any(upper < lower):
-        raise ValueError("An upper bound is less than the corresponding lower bound.")
-    try:
-        lower = np.broadcast_to(lower, (n,)).copy()
-        upper = np.broadcast_to(upper, (n,)).copy()
-    except ValueError:
-        raise ValueError("The number of bounds is not compatible with the length of `x0`.") \
-            from None
-    return nan_bounds(lower, upper, method)
-
-
-def nan_bounds(lower, upper, method):
-    """``lower``, ``upper`` (writable float64 arrays) with a NaN bound read as no bound,
-    as scipy's L-BFGS-B reads it; for a method (a registry record) whose
-    ``nan_bound_is_none`` is False, a NaN bound raises instead.
-
-    Raises
-    ------
-    ValueError
-        A NaN bound, for such a method.
-    """
-    lo_nan, up_nan = np.isnan(lower), np.isnan(upper)
-    if method is not None and not method.nan_bound_is_none and (lo_nan.any() or up_nan.any()):
-        raise ValueError(f"bounds of method {method.name} must not be NaN (use -np.inf, "
-                         "np.inf or None for no bound): scipy's "
-                         f"{method.name} clips its points to NaN there")
-    lower[lo_nan] = -np.inf
-    upper[up_nan] = np.inf
-    return lower, upper
-
-
-def _options_dict(options):
-    """``options`` as a new dict (``{}`` for None), refusing what is not a mapping."""
-    if options is None:
-        return {}
-    if not isinstance(options, Mapping):
-        raise TypeError("options must be a dict of the method's options (name: value), got "
-                        f"{type(options).__name__} {options!r:.40}")
-    return dict(options)
 
 
 def _new_style_callback(callback):
@@ -123,24 +38,6 @@ def _caller(callback):
 # Set while a front-door feature (return_all, disp, fixed variables) runs minimize again
 # on the prepared problem: the outer call has already given scipy's warnings.
 _INNER = contextvars.ContextVar("numopt_minimize_inner", default=False)
-
-
-def _warn_unused(spec, method, jac, hess, hessp, bounds, constraints):
-    """scipy's warnings for what the method cannot use, naming it as the caller wrote it."""
-    def warn(message):
-        warnings.warn(message, RuntimeWarning, stacklevel=4)
-
-    if constraints is not None and len(constraints if not isinstance(constraints, dict)
-                                       else [constraints]) and not spec.constraints:
-        warn(f"Method {method} cannot handle constraints.")
-    if bounds is not None and not spec.bounds:
-        warn(f"Method {method} cannot handle bounds.")
-    if hess is not None and not spec.hess:
-        warn(f"Method {method} does not use Hessian information (hess).")
-    if hessp is not None and not spec.hess:
-        warn(f"Method {method} does not use Hessian-vector product information (hessp).")
-    if not spec.uses_gradient and bool(jac):
-        warn(f"Method {method} does not use gradient information (jac).")
 
 
 def _as_scipy_calls(fun, jac, kind, dtype=None):
@@ -167,52 +64,56 @@ def _as_scipy_calls(fun, jac, kind, dtype=None):
     return f, jac
 
 
-def _options(method, options, tol, n):
-    """The method's options: its defaults, updated by ``options`` (a dict; unknown names
-    warn as in scipy) and by ``tol`` (a real number, not NaN) for the options that
-    ``tol`` sets."""
-    options = _options_dict(options)
-    if tol is not None:
-        tol = _registry.real_option(tol, "tol", method.name)
-    unknown = set(options) - set(method.defaults)
-    if unknown:
-        warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,
-                      stacklevel=3)
-    merged = dict(method.defaults)
-    merged.update({k: v for k, v in options.items() if k in method.defaults})
-    if tol is not None:
-        for name in method.tol:
-            if name not in options:
-                merged[name] = tol
-    return merged
+# What _bounds and _packed return for a call without options and tol, by method, size,
+# dtype of x0 and bounds (a loop of small solves, typically): building the bounds
+# arrays and packing the options again costs more than a small compiled solve. Every
+# part is only ever read (the option arrays by ``init``, the bounds by the checks and
+# the finite differences), so calls share them; the bounds are made read-only to keep
+# it so.
+_PREPARED = BoundedCache("minimize.prepared", maxsize=256)
+_NO_KEY = object()  # the key of no bounds
+# A bound of these types converts to the same float64 as any bound equal to it, so
+# equal keys mean equal arrays (a complex 1 + 0j equals 1 but is refused by numpy).
+_PLAIN = (float, int, type(None))
 
 
-# (method, n) -> what _prepare returns for a call with the method's default options and
-# no bounds (a loop of small solves, typically).
-_DEFAULT_CALLS = {}
+def _bounds_key(bounds):
+    """A hashable key that equal bounds share: ``_NO_KEY`` for None, the pairs as a
+    tuple for a short list or tuple of ``(min, max)`` pairs of Python numbers or None;
+    else None (a ``Bounds``, whose arrays may be changed in place, NumPy values or long
+    lists: those are converted every time)."""
+    if bounds is None:
+        return _NO_KEY
+    if type(bounds) not in (list, tuple) or len(bounds) > 32:
+        return None
+    for b in bounds:
+        if (type(b) not in (tuple, list) or len(b) != 2 or type(b[0]) not in _PLAIN
+                or type(b[1]) not in _PLAIN):
+            return None
+    return tuple(map(tuple, bounds))
 
 
-def _prepare(spec, options, tol, n, lower, upper, dtype=np.float64):
+def _bounds(spec, bounds, n):
+    """``(lower, upper, fixed)``: the bounds as arrays and which variables they fix
+    (``lower == upper``; None where they fix none), all None for no bounds or a method
+    without bounds (scipy validates the bounds whatever the method; only the methods
+    with bounds use them)."""
+    lower, upper = P.bounds_arrays(bounds, n, spec if spec.bounds else None)
+    if not spec.bounds or lower is None:
+        return None, None, None
+    fixed = lower == upper
+    return lower, upper, fixed if fixed.any() else None
+
+
+def _packed(spec, options, tol, n, lower, upper, dtype):
     """``(opts, fopts, iopts, sizes, step)``: the merged options, the method's option
-    arrays, workspace sizes and ``step``. With the defaults and no bounds they are made
-    once per method, size and dtype of ``x0``: packing them again costs a fifth of a
-    small solve. The option arrays are only ever read (by ``init``), so calls can share
-    them. Nelder-Mead reads the dtype (``opts["_float32"]``: a float32 ``x0`` keeps
-    float32 vertices, as scipy's)."""
-    memo = options is None and tol is None and lower is None
-    key = (spec.name, n, dtype)
-    if memo:
-        hit = _DEFAULT_CALLS.get(key)
-        if hit is not None:
-            return hit
-    opts = _options(spec, options, tol, n)
+    arrays, workspace sizes and ``step``. Nelder-Mead reads the dtype
+    (``opts["_float32"]``: a float32 ``x0`` keeps float32 vertices, as scipy's)."""
+    opts = P.merged_options(spec, options, tol, stacklevel=4)
     if not spec.uses_gradient:
         opts["_float32"] = np.dtype(dtype) == np.float32
     fopts, iopts = spec.pack(opts, n, lower, upper)
-    out = (opts, fopts, iopts, spec.module.sizes(n, fopts, iopts), spec.step_for(iopts))
-    if memo:
-        _DEFAULT_CALLS[key] = out
-    return out
+    return opts, fopts, iopts, spec.sizes(n, fopts, iopts), spec.step_for(iopts)
 
 
 def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bounds=None,
@@ -256,59 +157,72 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     ValueError
         Unknown method, bad ``x0``, bad ``jac``.
     """
-    x0 = _prepare_x0(x0)
+    x0 = P.prepare_x0(x0)
     n = x0.size
-    _options_dict(options)  # checked before the front-door features read it
+    if options is not None:
+        P.options_dict(options)  # checked before the front-door features read it
     if method is None:
         method = "L-BFGS-B" if bounds is not None else "BFGS"
     if not isinstance(method, str):
         raise ValueError("method must be a string; numopt does not accept callables as methods")
     spec = _registry.get(method)
-    name = spec.name
     if not isinstance(args, tuple):
         args = (args,)
     if not _INNER.get():  # a front-door feature calling minimize again has warned already
-        _warn_unused(spec, method, jac, hess, hessp, bounds, constraints)
-    # scipy validates bounds whatever the method; only the methods with bounds use them.
-    lower, upper = _bounds_arrays(bounds, n, spec if spec.bounds else None)
-    if not spec.bounds:
-        lower = upper = None
-    jac = jac if spec.uses_gradient or jac is True else None
-    kind = gradient_kind(fun, jac, need_gradient=spec.uses_gradient)
-    special = _front_door(spec, fun, x0, args, jac, kind, lower, upper, callback, options, tol)
-    if special is not None:
-        return special(method)
-    fun, jac = _as_scipy_calls(fun, jac, kind, x0.dtype if not spec.uses_gradient else None)
-    opts, fopts, iopts, sizes, method_step = _prepare(spec, options, tol, n, lower, upper,
-                                                      x0.dtype)
-    check = _hook(spec, "check")
-    if check is not None:
-        check(x0, opts, lower, upper)  # method-specific warnings before the run
+        P.warn_unused(spec, method, jac, hess, hessp, bounds, constraints)
+    dtype = x0.dtype
+    key = None
+    if options is None and tol is None:
+        bkey = _bounds_key(bounds)
+        if bkey is not None:
+            key = (spec.name, n, dtype, bkey)
+    hit = None if key is None else _PREPARED.get(key)
+    if hit is None:
+        lower, upper, fixed = _bounds(spec, bounds, n)
+    else:
+        lower, upper, fixed, opts, fopts, iopts, sizes, method_step = hit
+    jac, kind = P.gradient(spec, fun, jac)
+    if options is not None or lower is not None:
+        special = _front_door(spec, fun, x0, args, jac, kind, lower, upper, fixed, callback,
+                              options, tol)
+        if special is not None:
+            return special(method)
+    if hit is None:  # after the front door: its features merge the options themselves
+        opts, fopts, iopts, sizes, method_step = _packed(spec, options, tol, n, lower,
+                                                         upper, dtype)
+        if key is not None:
+            for a in (lower, upper, fixed):
+                if a is not None:
+                    a.setflags(write=False)
+            _PREPARED[key] = (lower, upper, fixed, opts, fopts, iopts, sizes, method_step)
+    fun, jac = _as_scipy_calls(fun, jac, kind, dtype if not spec.uses_gradient else None)
+    if spec.check is not None:
+        spec.check(x0, opts, lower, upper)  # method-specific warnings before the run
     fd = None
     if kind == "fd":  # the steps and bounds ride along as a last argument
-        fd, fd_step = _finite_diff.choose(jac, opts, scipy_steps=spec.fd_options)
-        args = args + (_finite_diff.params(fd_step, n, lower, upper),)
+        fd, steps = P.finite_differences(kind, spec, jac, opts, n, lower, upper)
+        args = args + (steps,)
     fg, compiled = make_fg(fun, jac, kind, fd, args)
-    fev = 1 + (fd.evals(n) if fd is not None else 0)
-    xd = np.ascontiguousarray(x0, dtype=np.float64)
+    xd = x0 if dtype is _FLOAT64 and x0.flags.c_contiguous else \
+        np.ascontiguousarray(x0, dtype=np.float64)
 
     if compiled and callback is None and spec.run is None:
-        ws, iws = _drivers.run_compiled(name, spec.module.init, method_step, fg, xd,
+        ws, iws = _drivers.run_compiled(spec.name, spec.init, method_step, fg, xd,
                                         fopts, iopts, args, sizes)
     else:
-        on_iteration = None if callback is None else _iteration_hook(callback, n, x0.dtype)
+        on_iteration = None if callback is None else _iteration_hook(callback, n, dtype)
         pyfg = fg.dispatcher if compiled else fg
         if spec.run is not None:  # a method with its own Python loop (see Method.run)
             ws, iws = spec.run(pyfg, xd, fopts, iopts, args, copy_x=not compiled,
                                on_iteration=on_iteration)
         else:
-            ws, iws = _drivers.run_python(spec.module.init, method_step, pyfg, xd, fopts,
+            ws, iws = _drivers.run_python(spec.init, method_step, pyfg, xd, fopts,
                                           iopts, args, sizes, copy_x=not compiled,
                                           on_iteration=on_iteration)
     if iws[W.REASON] == W.RAISED_REASON:  # compiled code caught the objective's exception
         xo = iws[W.X]
         reraise(fun, jac, kind, fd, args, ws[xo:xo + n])
-    return _result(ws, iws, n, x0.dtype, fev, spec)
+    return _result(ws, iws, n, dtype, P.evaluations(fd, n), spec)
 
 
 # -- front-door features that run minimize again on a prepared problem -------------------
@@ -316,7 +230,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
 _REPORTING = ("BFGS", "CG", "Nelder-Mead")
 
 
-def _front_door(spec, fun, x0, args, jac, kind, lower, upper, callback, options, tol):
+def _front_door(spec, fun, x0, args, jac, kind, lower, upper, fixed, callback, options, tol):
     """What scipy's ``minimize`` does around the method itself, where it applies:
     ``special(method) -> OptimizeResult`` running it, else None.
 
@@ -327,13 +241,10 @@ def _front_door(spec, fun, x0, args, jac, kind, lower, upper, callback, options,
     - ``return_all`` (``allvecs``) and ``disp`` (scipy's message, warning or print) of
       BFGS, CG and Nelder-Mead.
     """
-    if options is None and lower is None:  # the common call: nothing to do here
-        return None
-    if spec.name == "L-BFGS-B" and lower is not None:
-        fixed = lower == upper
+    if spec.name == "L-BFGS-B" and fixed is not None:  # some lower == upper
         if fixed.all():
             return lambda method: _all_fixed(fun, kind, lower, args, x0.dtype)
-        if fixed.any() and kind == "fd":
+        if kind == "fd":
             return lambda method: _without_fixed(fun, x0, args, method, jac, lower, upper,
                                                  fixed, callback, options, tol)
     opts = options or {}
@@ -476,18 +387,6 @@ def _iteration_hook(callback, n, dtype):
     return on_iteration
 
 
-_HOOKS = {}
-
-
-def _hook(spec, name):
-    """The method module's optional ``check`` or ``extras`` (a module attribute that is
-    missing costs half a microsecond to look up: a tenth of a small compiled solve)."""
-    key = (spec.name, name)
-    if key not in _HOOKS:
-        _HOOKS[key] = getattr(spec.module, name, None)
-    return _HOOKS[key]
-
-
 def _cast(x, dtype):
     """``x`` (float64) as ``dtype``, a copy; kept float64 where the cast would turn a
     finite value infinite (a float32 or float16 ``x0`` whose run went beyond that
@@ -501,26 +400,29 @@ def _cast(x, dtype):
     return out
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _result(ws, iws, n, dtype, fev, spec):
-    status, success, message = describe(iws[W.REASON])
-    xo, go = iws[W.XR], iws[W.GR]
-    x = _cast(ws[xo:xo + n], dtype)
-    if x.dtype != dtype:
-        message = (f"{message} (x is float64: the point found is beyond the range of "
-                   f"the {np.dtype(dtype).name} of x0)")
-    res = OptimizeResult(
-        x=x,
-        fun=float(ws[W.FR]),
-        nit=int(iws[W.NIT]),
-        nfev=int(iws[W.NFEV]) * fev,
-        status=int(status),
-        success=bool(success),
-        message=message,
-    )
+    """The ``OptimizeResult`` of a run from its workspaces: ``nfev`` counts ``fev``
+    objective evaluations per evaluation of the state machine."""
+    head = iws[:W.HEADER_INTS].tolist()  # Python ints, in one conversion
+    xo, go, nit, nev = head[W.XR], head[W.GR], head[W.NIT], head[W.NFEV]
+    status, success, message = describe(head[W.REASON])
+    if dtype is _FLOAT64:  # the common case: a copy, no cast to check
+        x = ws[xo:xo + n].copy()
+    else:
+        x = _cast(ws[xo:xo + n], dtype)
+        if x.dtype != dtype:
+            message = (f"{message} (x is float64: the point found is beyond the range of "
+                       f"the {np.dtype(dtype).name} of x0)")
     if spec.uses_gradient:
-        res["jac"] = ws[go:go + n].copy()
-        res["njev"] = int(iws[W.NFEV])
-    extras = _hook(spec, "extras")
-    if extras is not None:
-        res.update(extras(ws, iws, n, dtype))
+        res = OptimizeResult(x=x, fun=ws[W.FR].item(), nit=nit, nfev=nev * fev,
+                             status=status, success=success, message=message,
+                             jac=ws[go:go + n].copy(), njev=nev)
+    else:
+        res = OptimizeResult(x=x, fun=ws[W.FR].item(), nit=nit, nfev=nev * fev,
+                             status=status, success=success, message=message)
+    if spec.extras is not None:
+        res.update(spec.extras(ws, iws, n, dtype))
     return res

@@ -388,8 +388,8 @@ def test_calls_with_default_options_share_read_only_option_arrays(method):
 
     x0 = np.array([-1.2, 1.0])
     first = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
-    key = (numopt._minimize._registry.get(method).name, 2, x0.dtype)
-    _, fopts, iopts, _, _ = M._DEFAULT_CALLS[key]
+    key = (numopt._minimize._registry.get(method).name, 2, x0.dtype, M._NO_KEY)
+    _, _, _, _, fopts, iopts, _, _ = M._PREPARED[key]
     saved = fopts.copy(), iopts.copy()
     numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method, options={"maxiter": 3})
     again = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method)
@@ -397,6 +397,34 @@ def test_calls_with_default_options_share_read_only_option_arrays(method):
     np.testing.assert_array_equal(iopts, saved[1])
     assert (again.nit, again.nfev) == (first.nit, first.nfev)
     np.testing.assert_array_equal(again.x, first.x)
+
+
+@pytest.mark.parametrize("method", ["L-BFGS-B", "Nelder-Mead"])
+def test_calls_with_equal_bounds_share_their_read_only_preparation(method):
+    """Bounds given as the same pairs (tuples or lists) are converted and packed once;
+    the shared arrays are read-only, and a pair that only compares equal to a number
+    (a complex bound) is still refused."""
+    from numopt._minimize import _minimize as M
+
+    x0 = np.array([-1.2, 1.0])
+    bounds = [(-2.0, 2.0), (None, 3)]
+    first = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method, bounds=bounds)
+    key = (numopt._minimize._registry.get(method).name, 2, x0.dtype, M._bounds_key(bounds))
+    lower, upper = M._PREPARED[key][:2]
+    np.testing.assert_array_equal(lower, [-2.0, -np.inf])
+    np.testing.assert_array_equal(upper, [2.0, 3.0])
+    assert not (lower.flags.writeable or upper.flags.writeable)
+    again = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method,
+                            bounds=[[-2.0, 2.0], [None, 3]])
+    assert M._PREPARED[key][0] is lower
+    assert (again.nit, again.nfev) == (first.nit, first.nfev)
+    np.testing.assert_array_equal(again.x, first.x)
+    with pytest.raises(TypeError, match="bounds must be real numbers"):
+        numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method,
+                        bounds=[(-2.0 + 0j, 2.0), (None, 3)])
+    other = numopt.minimize(rosen_fg, x0, args=(1.0, 100.0), method=method,
+                            bounds=[(-2.0, 0.5), (None, 3)])
+    assert other.x[0] <= 0.5
 
 
 # --- the front door answers odd input as scipy does ---------------------------------------
