@@ -178,11 +178,11 @@ class Method:
 
     def __post_init__(self):
         options = tuple(self.options)
+        if not all(isinstance(o, Option) for o in options):
+            raise TypeError(f"method {self.name}: options must be Option records")
         names = [o.name for o in options]
         if len(set(names)) != len(names):
             raise ValueError(f"method {self.name}: an option is given twice in {names}")
-        if not all(isinstance(o, Option) for o in options):
-            raise TypeError(f"method {self.name}: options must be Option records")
         if self.run is None and None in (self.sizes, self.init, self.step):
             raise ValueError(f"method {self.name}: give sizes, init and step, or run")
         set_ = object.__setattr__  # the record is frozen; these are derived once
