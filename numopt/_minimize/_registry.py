@@ -227,20 +227,22 @@ _MODULES = ("_bfgs", "_cg", "_lbfgsb", "_neldermead", "_lbfgs", "_firstorder")
 
 
 def _collect():
+    """``{lowercase name: Method}`` from every module of :data:`_MODULES`, each of which
+    defines ``METHOD`` or ``METHODS`` (a missing record or a name given twice raises: a
+    method that silently dropped out of the registry would drop out of every test)."""
     import importlib
 
     methods = {}
     for name in _MODULES:
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:  # a method still being written
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        records = getattr(module, "METHODS", None) or [getattr(module, "METHOD", None)]
-        for record in records:
-            if record is not None:
-                methods[record.name.lower()] = record
+        namespace = vars(importlib.import_module(f"{__package__}.{name}"))
+        if ("METHOD" in namespace) == ("METHODS" in namespace):
+            raise RuntimeError(f"{name} must define METHOD or METHODS (one of them)")
+        for record in namespace.get("METHODS") or [namespace["METHOD"]]:
+            if not isinstance(record, Method):
+                raise TypeError(f"{name}: {record!r} is not a Method record")
+            if record.name.lower() in methods:
+                raise RuntimeError(f"method {record.name!r} is registered twice")
+            methods[record.name.lower()] = record
     return methods
 
 

@@ -68,6 +68,15 @@ def test_registry_lists_every_method_once():
         assert _registry.get(method.name.upper()) is method
 
 
+def test_collecting_refuses_a_module_without_a_record_or_a_name_twice(monkeypatch):
+    monkeypatch.setattr(_registry, "_MODULES", ("_bfgs", "_vector"))
+    with pytest.raises(RuntimeError, match="_vector must define METHOD or METHODS"):
+        _registry._collect()
+    monkeypatch.setattr(_registry, "_MODULES", ("_bfgs", "_cg", "_bfgs"))
+    with pytest.raises(RuntimeError, match="'BFGS' is registered twice"):
+        _registry._collect()
+
+
 @pytest.mark.parametrize("method", METHODS, ids=IDS)
 def test_options_are_typed_records(method):
     assert method.options, method.name
