@@ -25,8 +25,12 @@ TYPES = MappingProxyType({
     "any": "anything: the option is accepted without effect",
 })
 
-# The meaning of every option accepted without effect (``Option.ignored``).
+# The meanings of the options accepted without effect (``Option.ignored``): scipy's,
+# and torch's flags that choose among torch's kernels.
 NO_EFFECT = "Accepted for compatibility with scipy; no effect."
+NO_EFFECT_TORCH = ("Accepted for compatibility with torch; no effect (numopt runs one "
+                   "compiled loop per buffer).")
+NO_EFFECTS = (NO_EFFECT, NO_EFFECT_TORCH)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,9 @@ class Option:
     tol : bool
         Whether ``minimize(tol=...)`` sets it (unless ``options`` gives it).
     ignored : bool
-        Whether it is accepted without effect, for compatibility (scipy's ``workers``).
+        Whether it is accepted without effect, for compatibility (scipy's ``workers``,
+        torch's ``foreach``); then ``type`` is ``"any"`` and ``meaning`` one of
+        :data:`NO_EFFECTS`.
     choices : tuple
         With ``type="choice"``: the values it accepts.
     """
@@ -63,16 +69,18 @@ class Option:
     def __post_init__(self):
         if self.type not in TYPES:
             raise ValueError(f"option {self.name!r}: unknown type {self.type!r}")
-        if self.ignored and (self.type != "any" or self.meaning != NO_EFFECT):
-            raise ValueError(f"option {self.name!r} is ignored: its type is 'any' and "
-                             "its meaning NO_EFFECT")
+        if self.ignored != (self.meaning in NO_EFFECTS) or (self.ignored
+                                                           and self.type != "any"):
+            raise ValueError(f"option {self.name!r}: an ignored option has type 'any' and "
+                             "a meaning of NO_EFFECTS, and only an ignored one has")
         if (self.type == "choice") != bool(self.choices):
             raise ValueError(f"option {self.name!r}: choices go with type 'choice'")
 
 
-def ignored(name, default=None):
-    """An option accepted without effect, for compatibility with scipy."""
-    return Option(name, "any", default, NO_EFFECT, ignored=True)
+def ignored(name, default=None, meaning=NO_EFFECT):
+    """An option accepted without effect, for compatibility with scipy (or, with
+    ``meaning=NO_EFFECT_TORCH``, torch)."""
+    return Option(name, "any", default, meaning, ignored=True)
 
 
 # Options that several of scipy's methods share, with the same meaning.
