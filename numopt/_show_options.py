@@ -5,6 +5,7 @@ methods, their capabilities, and each :class:`~numopt._minimize._registry.Option
 default and meaning, the options ``tol`` sets first.
 """
 import math
+import re
 import textwrap
 
 __all__ = ["show_options"]
@@ -48,6 +49,94 @@ def _method_text(spec):
         lines += textwrap.wrap(option.meaning, 79, initial_indent="    ",
                                subsequent_indent="    ")
     return "\n".join(lines)
+
+
+# -- the tables of docs/minimize.md --------------------------------------------------------
+# tools/gen_option_tables.py fills each block between ``<!-- registry: WHAT -->`` and
+# ``<!-- registry: end -->`` with the table WHAT names, and tests/test_show_options.py
+# checks that the page holds what the registry generates, so the page cannot drift.
+# WHAT is ``methods`` (the summary of every method) or ``options NAME...`` (the options
+# of those methods, each table under its name where there are several).
+_BLOCK = re.compile(r"(<!-- registry: (?!end -->)(?P<what>[^>]*?) -->\n)(?P<body>.*?)"
+                    r"(?=<!-- registry: end -->)", re.DOTALL)
+
+
+def _cell(text):
+    """``text`` for a cell of a Markdown table: ``|`` would end the cell, in code too."""
+    return text.replace("|", "\\|")
+
+
+def _scipy_name(spec):
+    """What the method follows, for the summary table: scipy's method of that name,
+    else the class it runs."""
+    if spec.reference.startswith("scipy."):
+        return f'`"{spec.name}"`'
+    return f"none (`{spec.reference.split()[0]}`)"
+
+
+def methods_table():
+    """The Markdown table of every method: what it follows, what it uses, what ``tol``
+    sets and whether a compiled objective runs the whole solve compiled."""
+    lines = ["| method | scipy equivalent | gradient | bounds | `tol` sets | compiled solve |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for spec in _registry().values():
+        tol = ", ".join(f"`{name}`" for name in spec.tol) or "nothing"
+        compiled = "no (Python loop)" if spec.run is not None else "yes"
+        lines.append(f'| `"{spec.name}"` | {_scipy_name(spec)} | '
+                     f'{"yes" if spec.uses_gradient else "no"} | '
+                     f'{"yes" if spec.bounds else "no"} | {tol} | {compiled} |')
+    return "\n".join(lines)
+
+
+def option_table(method):
+    """The Markdown table of ``method``'s options (a name, case-insensitive): name,
+    default, meaning and whether ``tol`` sets it, in the registry's order."""
+    methods = _registry()
+    key = method.lower()
+    if key not in methods:
+        raise ValueError(f"Unknown method {method!r} of solver 'minimize'")
+    lines = ["| option | default | meaning | set by `tol` |", "| --- | --- | --- | --- |"]
+    for option in methods[key].options:
+        lines.append(f"| `{option.name}` | `{_cell(_format_default(option.default))}` | "
+                     f"{_cell(option.meaning)} | {'yes' if option.tol else ''} |")
+    return "\n".join(lines)
+
+
+def _generate(what):
+    words = what.split()
+    if words == ["methods"]:
+        return methods_table()
+    if len(words) >= 2 and words[0] == "options":
+        names = words[1:]
+        if len(names) == 1:
+            return option_table(names[0])
+        spec = _registry()
+        return "\n\n".join(f'`"{spec[name.lower()].name}"`:\n\n{option_table(name)}'
+                            for name in names)
+    raise ValueError(f"unknown registry block {what!r}: 'methods' or 'options NAME...'")
+
+
+def fill_tables(text):
+    """``text`` (a Markdown page) with every registry block filled from the registry.
+
+    Raises
+    ------
+    ValueError
+        A block names something other than ``methods`` or ``options NAME...``, or an
+        unknown method.
+    """
+    return _BLOCK.sub(lambda m: m.group(1) + "\n" + _generate(m.group("what")) + "\n\n",
+                      text)
+
+
+def tabled_methods(text):
+    """The names of the methods whose options ``text``'s registry blocks show, in order."""
+    names = []
+    for match in _BLOCK.finditer(text):
+        words = match.group("what").split()
+        if words[:1] == ["options"]:
+            names += [_registry()[name.lower()].name for name in words[1:]]
+    return names
 
 
 def show_options(solver=None, method=None, disp=True):

@@ -1,11 +1,15 @@
-"""numopt.show_options: scipy's semantics, generated from the method registry."""
+"""numopt.show_options and the option tables of docs/minimize.md: scipy's semantics,
+generated from the method registry."""
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 import scipy.optimize as so
 
 import numopt
 from numopt._minimize import _registry
+from numopt._show_options import _format_default, fill_tables, methods_table, option_table, tabled_methods
 
 
 def _methods():
@@ -39,11 +43,15 @@ def test_every_method_and_option_appears_with_its_default():
 
 
 def test_every_option_is_described():
-    # A new option in the registry without a meaning shows "(not described yet)": the
-    # descriptions in numopt/_show_options.py must follow the registry.
+    # each option's meaning, from its Option record, under its name (wrapped at 79)
     for spec in _methods():
         body = numopt.show_options("minimize", spec.name, disp=False)
-        assert "(not described yet)" not in body, spec.name
+        flat = " ".join(body.split())
+        for option in spec.options:
+            assert option.meaning.strip(), (spec.name, option.name)
+            default = _format_default(option.default)
+            assert f"{option.name} : default {default} {' '.join(option.meaning.split())}" \
+                in flat, (spec.name, option.name)
 
 
 def test_defaults_are_the_registry_values():
@@ -129,3 +137,69 @@ def test_options_that_work_are_not_called_ignored():
             assert "no effect" not in meaning, (method, name)
     body = numopt.show_options("minimize", "L-BFGS-B", disp=False)
     assert "no effect" in body.split("\ndisp : ")[1].split("\n")[1]
+
+
+# -- the tables of docs/minimize.md, generated from the same registry ----------------------
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "minimize.md"
+
+
+def _tool():
+    path = PAGE.parent.parent / "tools" / "gen_option_tables.py"
+    spec = importlib.util.spec_from_file_location("gen_option_tables", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_tables_are_the_registrys():
+    # tools/gen_option_tables.py rewrites them; this fails when someone forgot to run it.
+    text = PAGE.read_text(encoding="utf-8")
+    assert fill_tables(text) == text, "run: PYTHONPATH=. python tools/gen_option_tables.py"
+    assert "<!-- registry: methods -->" in text
+
+
+def test_docs_table_every_method_once():
+    names = tabled_methods(PAGE.read_text(encoding="utf-8"))
+    assert sorted(names) == sorted(spec.name for spec in _methods())
+    assert len(set(names)) == len(names)
+
+
+def test_option_table_row_per_option():
+    for spec in _methods():
+        rows = option_table(spec.name).splitlines()[2:]
+        assert [re.match(r"\| `(\w+)` \|", row).group(1) for row in rows] == \
+            [o.name for o in spec.options], spec.name
+        for row, option in zip(rows, spec.options):
+            cells = re.split(r"(?<!\\)\|", row)[1:-1]  # an escaped | stays in its cell
+            assert len(cells) == 4, row
+            assert cells[3].strip() == ("yes" if option.tol else ""), row
+            assert cells[2].strip().replace("\\|", "|") == option.meaning, row
+
+
+def test_methods_table_says_what_tol_sets():
+    rows = methods_table().splitlines()[2:]
+    for row, spec in zip(rows, _methods()):
+        assert row.startswith(f'| `"{spec.name}"` |'), row
+        assert f"| {', '.join(f'`{n}`' for n in spec.tol)} |" in row, row
+    assert len(rows) == len(_methods())
+
+
+def test_tool_rewrites_a_stale_page_and_check_fails_on_it(tmp_path, capsys):
+    stale = PAGE.read_text(encoding="utf-8").replace("| `maxcor` | `10` |", "| `maxcor` | `7` |")
+    page = tmp_path / "minimize.md"
+    page.write_text(stale, encoding="utf-8")
+    tool = _tool()
+    assert tool.main(["--check", "--page", str(page)]) == 1
+    assert page.read_text(encoding="utf-8") == stale  # --check writes nothing
+    assert tool.main(["--page", str(page)]) == 0
+    assert page.read_text(encoding="utf-8") == PAGE.read_text(encoding="utf-8")
+    assert tool.main(["--check", "--page", str(page)]) == 0
+    capsys.readouterr()
+
+
+def test_fill_tables_refuses_an_unknown_block():
+    with pytest.raises(ValueError, match="unknown registry block 'optoins BFGS'"):
+        fill_tables("<!-- registry: optoins BFGS -->\n<!-- registry: end -->\n")
+    with pytest.raises(ValueError, match="Unknown method 'Powell'"):
+        fill_tables("<!-- registry: options Powell -->\n<!-- registry: end -->\n")

@@ -67,7 +67,7 @@ from .. import optim
 from .._params import Parameter
 from . import _workspace as W
 from ._firstorder_batch import run_batch, settle
-from ._registry import UNLIMITED, Method, Option, ignored, real_option
+from ._registry import NO_EFFECT_TORCH, UNLIMITED, Method, Option, ignored, real_option
 
 MAXITER = 1000
 GTOL = 1e-5
@@ -205,8 +205,6 @@ _MEANING = {
                     "the optimizer decouples it).",
     "nesterov": "Nesterov momentum.",
     "maximize": "Maximize the objective instead of minimizing it.",
-    "foreach": "Accepted and ignored (numopt always runs one compiled loop per buffer).",
-    "fused": "Accepted and ignored (numopt always runs one compiled loop per buffer).",
     "differentiable": "Must be False (there is no autograd).",
     "capturable": "Must be False (there are no CUDA graphs).",
     "betas": "Coefficients of the running averages of the gradient and of its square.",
@@ -228,10 +226,16 @@ _MEANING = {
 }
 
 
+# torch's flags that choose among its kernels: the classes accept any value.
+_TORCH_KERNELS = ("foreach", "fused")
+
+
 def _hyperparameter_option(method, name, default):
     """The :class:`._registry.Option` of a constructor argument, typed by its default
-    (the class checks the value, as torch's does): a flag (``None``: torch's "choose for
-    me", for ``foreach`` and ``fused``), a pair (``betas``...) or a real number."""
+    (the class checks the value, as torch's does): a flag, a pair (``betas``...) or a
+    real number; torch's ``foreach`` and ``fused`` are accepted without effect."""
+    if name in _TORCH_KERNELS:
+        return ignored(name, default, NO_EFFECT_TORCH)
     if isinstance(default, bool) or default is None:
         kind = "bool"
     elif isinstance(default, tuple):

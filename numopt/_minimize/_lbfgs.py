@@ -598,9 +598,10 @@ METHOD = Method(
                "Stop when the step or the change of `f` is below this.", tol=True),
         Option("history_size", "int", DEFAULT_HISTORY, "Number of correction pairs kept."),
         Option("line_search_fn", "choice", None,
-               "`None` (fixed steps of `lr`) or `\"strong_wolfe\"`.",
+               "The line search: `None` (fixed steps of `lr`) or `\"strong_wolfe\"`.",
                choices=(None, "strong_wolfe")),
-        Option("maxiter", "count", None, "scipy's name for `max_iter`."),
+        Option("maxiter", "count", None, "The same option as `max_iter`, under scipy's "
+               "name."),
         ignored("disp", False),
     ),
     pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,

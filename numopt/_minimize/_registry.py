@@ -25,8 +25,12 @@ TYPES = MappingProxyType({
     "any": "anything: the option is accepted without effect",
 })
 
-# The meaning of every option accepted without effect (``Option.ignored``).
+# The meanings of the options accepted without effect (``Option.ignored``): scipy's,
+# and torch's flags that choose among torch's kernels.
 NO_EFFECT = "Accepted for compatibility with scipy; no effect."
+NO_EFFECT_TORCH = ("Accepted for compatibility with torch; no effect (numopt runs one "
+                   "compiled loop per buffer).")
+NO_EFFECTS = (NO_EFFECT, NO_EFFECT_TORCH)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,9 @@ class Option:
     tol : bool
         Whether ``minimize(tol=...)`` sets it (unless ``options`` gives it).
     ignored : bool
-        Whether it is accepted without effect, for compatibility (scipy's ``workers``).
+        Whether it is accepted without effect, for compatibility (scipy's ``workers``,
+        torch's ``foreach``); then ``type`` is ``"any"`` and ``meaning`` one of
+        :data:`NO_EFFECTS`.
     choices : tuple
         With ``type="choice"``: the values it accepts.
     """
@@ -63,16 +69,18 @@ class Option:
     def __post_init__(self):
         if self.type not in TYPES:
             raise ValueError(f"option {self.name!r}: unknown type {self.type!r}")
-        if self.ignored and (self.type != "any" or self.meaning != NO_EFFECT):
-            raise ValueError(f"option {self.name!r} is ignored: its type is 'any' and "
-                             "its meaning NO_EFFECT")
+        if self.ignored != (self.meaning in NO_EFFECTS) or (self.ignored
+                                                           and self.type != "any"):
+            raise ValueError(f"option {self.name!r}: an ignored option has type 'any' and "
+                             "a meaning of NO_EFFECTS, and only an ignored one has")
         if (self.type == "choice") != bool(self.choices):
             raise ValueError(f"option {self.name!r}: choices go with type 'choice'")
 
 
-def ignored(name, default=None):
-    """An option accepted without effect, for compatibility with scipy."""
-    return Option(name, "any", default, NO_EFFECT, ignored=True)
+def ignored(name, default=None, meaning=NO_EFFECT):
+    """An option accepted without effect, for compatibility with scipy (or, with
+    ``meaning=NO_EFFECT_TORCH``, torch)."""
+    return Option(name, "any", default, meaning, ignored=True)
 
 
 # Options that several of scipy's methods share, with the same meaning.
@@ -178,11 +186,11 @@ class Method:
 
     def __post_init__(self):
         options = tuple(self.options)
+        if not all(isinstance(o, Option) for o in options):
+            raise TypeError(f"method {self.name}: options must be Option records")
         names = [o.name for o in options]
         if len(set(names)) != len(names):
             raise ValueError(f"method {self.name}: an option is given twice in {names}")
-        if not all(isinstance(o, Option) for o in options):
-            raise TypeError(f"method {self.name}: options must be Option records")
         if self.run is None and None in (self.sizes, self.init, self.step):
             raise ValueError(f"method {self.name}: give sizes, init and step, or run")
         set_ = object.__setattr__  # the record is frozen; these are derived once
@@ -227,20 +235,22 @@ _MODULES = ("_bfgs", "_cg", "_lbfgsb", "_neldermead", "_lbfgs", "_firstorder")
 
 
 def _collect():
+    """``{lowercase name: Method}`` from every module of :data:`_MODULES`, each of which
+    defines ``METHOD`` or ``METHODS`` (a missing record or a name given twice raises: a
+    method that silently dropped out of the registry would drop out of every test)."""
     import importlib
 
     methods = {}
     for name in _MODULES:
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:  # a method still being written
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        records = getattr(module, "METHODS", None) or [getattr(module, "METHOD", None)]
-        for record in records:
-            if record is not None:
-                methods[record.name.lower()] = record
+        namespace = vars(importlib.import_module(f"{__package__}.{name}"))
+        if ("METHOD" in namespace) == ("METHODS" in namespace):
+            raise RuntimeError(f"{name} must define METHOD or METHODS (one of them)")
+        for record in namespace.get("METHODS") or [namespace["METHOD"]]:
+            if not isinstance(record, Method):
+                raise TypeError(f"{name}: {record!r} is not a Method record")
+            if record.name.lower() in methods:
+                raise RuntimeError(f"method {record.name!r} is registered twice")
+            methods[record.name.lower()] = record
     return methods
 
 
