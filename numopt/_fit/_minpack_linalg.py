@@ -27,9 +27,10 @@ EPSMCH = float(np.finfo(np.float64).eps)    # MINPACK's dpmpar(1)
 DWARF = float(np.finfo(np.float64).tiny)    # dpmpar(2), the smallest normal number
 
 # enorm's thresholds: squares of components between them neither underflow nor
-# overflow (MINPACK's values, independent of the floating-point format).
-_RDWARF = 3.834e-20
-_RGIANT = 1.304e19
+# overflow. MINPACK's 3.834e-20 and 1.304e19 rounded these powers of two, which scipy's C
+# translation uses (and so does this, for scipy's iterates bit for bit).
+_RGIANT = 2.0 ** 63.5
+_RDWARF = 0.5 / _RGIANT
 
 
 @jitable
@@ -50,8 +51,8 @@ def enorm(v, o, n):
 
     Notes
     -----
-    MINPACK's ``enorm``: the squares of small (at most ``3.834e-20``), intermediate and
-    large (at least ``1.304e19 / n``) components are summed separately, the small and
+    MINPACK's ``enorm``: the squares of small (at most ``2**-64.5``), intermediate and
+    large (at least ``2**63.5 / n``) components are summed separately, the small and
     large ones scaled by the largest of their kind, and combined at the end. The result
     differs from a plain ``sqrt(sum(v**2))`` in the last bits, which is why it is kept:
     the trust-region radius and every termination test are computed from it.
