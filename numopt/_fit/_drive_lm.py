@@ -42,9 +42,9 @@ def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=N
     ----------
     n : int
         Number of variables.
-    jac : callable, "2-point" or "fdjac2"
-        A callable Jacobian (MINPACK ``lmder``); scipy's forward differences
-        (``least_squares``' ``"2-point"``); or MINPACK ``lmdif``'s (scipy's ``leastsq``
+    jac : callable, "2-point", "3-point" or "fdjac2"
+        A callable Jacobian (MINPACK ``lmder``); scipy's forward or central differences
+        (``least_squares``' ``"2-point"`` and ``"3-point"``); or MINPACK ``lmdif``'s (scipy's ``leastsq``
         without ``Dfun``), whose evaluations count in ``nfev``.
     ftol, xtol, gtol, factor : float
         MINPACK's tolerances and initial step bound.
@@ -65,10 +65,13 @@ def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=N
         jac_mode = _lm.USER
     elif jac == "2-point":
         jac_mode = _lm.TWO_POINT
+    elif jac == "3-point":
+        jac_mode = _lm.THREE_POINT
     elif jac == "fdjac2":
         jac_mode = _lm.FDJAC2
     else:
-        raise ValueError(f"jac must be callable, '2-point' or 'fdjac2', got {jac!r}")
+        raise ValueError(f"jac must be callable, '2-point', '3-point' or 'fdjac2', "
+                         f"got {jac!r}")
     if max_nfev is None:
         max_nfev = 200 * (n + 1) if jac_mode == _lm.FDJAC2 else 100 * n
     mode = 1
@@ -109,7 +112,7 @@ def solve_lm(fun, x0, jac="2-point", args=(), **options):
     ----------
     fun : callable
     x0 : array_like, shape (n,)
-    jac : callable, "2-point" or "fdjac2"
+    jac : callable, "2-point", "3-point" or "fdjac2"
         ``jac(x, *args)`` returns the ``(m, n)`` Jacobian; see :func:`lm_options`.
     args : tuple
     **options

@@ -31,6 +31,10 @@ Where the Jacobian comes from (``iopts[JAC_MODE]``):
     ``approx_derivative(method="2-point")`` steps ``h = s sign(x) max(1, |x|)``,
     ``s = sqrt(eps)`` (or ``h = diff_step sign(x) |x|``); as in scipy 1.16+, these do
     not count in ``nfev`` (MINPACK ``lmder`` fed by scipy's ``VectorFunction``);
+``THREE_POINT``
+    central differences, scipy's ``"3-point"`` without bounds: ``(r(x + h) - r(x - h))
+    / ((x + h) - (x - h))``, ``h`` as for ``TWO_POINT`` with ``s = eps**(1/3)``, two
+    evaluations per column, also not counted in ``nfev``;
 ``FDJAC2``
     MINPACK ``lmdif``'s forward differences (``fdjac2``: ``h = sqrt(max(epsfcn, eps))
     |x|``, or that root where x is 0), counted in ``nfev`` as ``lmdif`` does (scipy's
@@ -62,7 +66,7 @@ RESIDUALS = W.EVALUATE
 JACOBIAN = 2
 
 # Jacobian sources.
-USER, TWO_POINT, FDJAC2 = 0, 1, 2
+USER, TWO_POINT, FDJAC2, THREE_POINT = 0, 1, 2, 3
 
 # Option arrays given to init. fopts: then, with MODE = 2, diag (n values).
 FTOL, XTOL, GTOL, FACTOR, EPSFCN, DIFF_STEP = range(6)   # DIFF_STEP NaN: scipy's None
@@ -71,12 +75,12 @@ MAXFEV, MODE, JAC_MODE, FINAL_JAC = range(4)             # iopts
 LAYOUT = Layout(
     "lm", params=("n", "m"),
     ints=("m", "jac", "phase", "mode", "maxfev", "jac_mode", "final_jac", "iter", "col",
-          "info", "njev"),
+          "half", "info", "njev"),
     floats=("ftol", "xtol", "gtol", "factor", "epsfcn", "diff_step", "fnorm", "fnorm1",
             "par", "delta", "xnorm", "gnorm", "pnorm", "actred", "prered", "ratio", "dx"),
     arrays=(("x", "n"), ("fvec", "m"), ("fjac", "m * n"), ("diag", "n"), ("qtf", "n"),
             ("wa1", "n"), ("wa2", "n"), ("wa3", "n"), ("wa4", "m"), ("xe", "n"),
-            ("fd", "m")),
+            ("fd", "m"), ("fd2", "m")),
     int_arrays=(("ipvt", "n"),),
 )
 _I, _F, _offsets, _int_offsets = LAYOUT.i, LAYOUT.f, LAYOUT.offsets, LAYOUT.int_offsets
@@ -86,6 +90,7 @@ M, JAC, INFO, NJEV = _I.m, _I.jac, _I.info, _I.njev
 _INITIAL, _JAC, _TRIAL, _FINAL = 0, 1, 2, 3
 
 _SQRT_EPS = EPSMCH ** 0.5   # scipy's relative step for "2-point" (2**-26 exactly)
+_CBRT_EPS = EPSMCH ** (1 / 3)   # and for "3-point", as numpy computes it
 
 REASON_BASE = 40
 REASONS = (
@@ -178,13 +183,14 @@ def _fd_step(ws, iws, xj):
         h = eps * abs(xj)
         return eps if h == 0.0 else h
     sign = 1.0 if xj >= 0.0 else -1.0   # scipy's sign, 1 at 0
+    eps = _CBRT_EPS if iws[_I.jac_mode] == THREE_POINT else _SQRT_EPS
     rel = ws[_F.diff_step]
     if rel == rel:
         h = rel * sign * abs(xj)
         if (xj + h) - xj == 0.0:
-            h = _SQRT_EPS * sign * max(1.0, abs(xj))
+            h = eps * sign * max(1.0, abs(xj))
         return h
-    return _SQRT_EPS * sign * max(1.0, abs(xj))
+    return eps * sign * max(1.0, abs(xj))
 
 
 @jitable
@@ -207,6 +213,13 @@ def _ask_jacobian(ws, iws, phase):
 def _ask_column(ws, iws, o, j):
     xj = ws[o.x + j]
     h = _fd_step(ws, iws, xj)
+    if iws[_I.jac_mode] == THREE_POINT:
+        # r(x - h) first, into fd2, then r(x + h) (see _take_column)
+        ws[_F.dx] = h
+        iws[_I.half] = 0
+        ws[o.xe + j] = xj - h
+        _ask_residuals(iws, o.xe, o.fd2)
+        return
     ws[o.xe + j] = xj + h
     # scipy divides by the step actually taken, MINPACK by h
     ws[_F.dx] = h if iws[_I.jac_mode] == FDJAC2 else (xj + h) - xj
@@ -219,8 +232,19 @@ def _take_column(ws, iws, o, n, m):
     j = iws[_I.col]
     dx = ws[_F.dx]
     c = o.fjac + j * m
-    for i in range(m):
-        ws[c + i] = (ws[o.fd + i] - ws[o.fvec + i]) / dx
+    if iws[_I.jac_mode] == THREE_POINT:
+        xj = ws[o.x + j]
+        if iws[_I.half] == 0:
+            iws[_I.half] = 1
+            ws[o.xe + j] = xj + dx
+            _ask_residuals(iws, o.xe, o.fd)
+            return False
+        dx = (xj + dx) - (xj - dx)
+        for i in range(m):
+            ws[c + i] = (ws[o.fd + i] - ws[o.fd2 + i]) / dx
+    else:
+        for i in range(m):
+            ws[c + i] = (ws[o.fd + i] - ws[o.fvec + i]) / dx
     ws[o.xe + j] = ws[o.x + j]
     if iws[_I.jac_mode] == FDJAC2 and iws[_I.phase] != _FINAL:
         iws[W.NFEV] += 1

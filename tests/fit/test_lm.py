@@ -1,7 +1,7 @@
 """MINPACK Levenberg-Marquardt (numopt._fit._lm) against scipy.
 
 scipy 1.17's ``least_squares(method="lm")`` runs MINPACK's ``lmder``, with its own forward
-differences for ``jac="2-point"`` (not counted in ``nfev``); its ``leastsq`` without
+differences for ``jac="2-point"`` and ``"3-point"`` (not counted in ``nfev``); its ``leastsq`` without
 ``Dfun`` runs ``lmdif``. The state machine follows both: same x (to rounding), and the
 same ``nfev``, ``njev`` and status exactly."""
 import numpy as np
@@ -44,10 +44,11 @@ def test_problem_jacobians_are_right(prob):
     np.testing.assert_allclose(J, Jd, rtol=1e-6, atol=1e-6 * np.abs(J).max())
 
 
+@pytest.mark.parametrize("method", ["2-point", "3-point"])
 @pytest.mark.parametrize("prob", PROBLEMS, ids=IDS)
-def test_two_point_matches_least_squares(prob):
-    ref = least_squares(prob.fun, prob.x0, method="lm")
-    ours = solve_lm(prob.fun, prob.x0, jac="2-point")
+def test_differences_match_least_squares(prob, method):
+    ref = least_squares(prob.fun, prob.x0, jac=method, method="lm")
+    ours = solve_lm(prob.fun, prob.x0, jac=method)
     _compare(ours, ref, None)
 
 
@@ -116,12 +117,12 @@ def test_rank_deficient_start_reaches_a_solution(jac):
 
 @pytest.mark.parametrize("name", ["rosenbrock", "bard", "box_3d", "osborne1", "exp_decay"])
 @pytest.mark.parametrize("x_scale", ["jac", "array", "scalar"])
-@pytest.mark.parametrize("jac", ["2-point", "callable"])
+@pytest.mark.parametrize("jac", ["2-point", "3-point", "callable"])
 def test_x_scale(name, x_scale, jac):
     prob = PROBLEMS[IDS.index(name)]
     n = len(prob.x0)
     scale = {"jac": "jac", "array": np.linspace(0.5, 4.0, n), "scalar": 0.1}[x_scale]
-    j = prob.jac if jac == "callable" else "2-point"
+    j = prob.jac if jac == "callable" else jac
     ref = least_squares(prob.fun, prob.x0, jac=j, method="lm", x_scale=scale)
     ours = solve_lm(prob.fun, prob.x0, jac=j, x_scale=scale)
     _compare(ours, ref, ref.njev)
@@ -130,10 +131,11 @@ def test_x_scale(name, x_scale, jac):
 @pytest.mark.parametrize("name", ["bard", "kowalik_osborne", "biggs_exp6"])
 @pytest.mark.parametrize("opts", [dict(diff_step=1e-4), dict(ftol=1e-12, xtol=1e-12, gtol=1e-12),
                                   dict(ftol=1e-3, xtol=1e-15, gtol=1e-15)])
-def test_options_match(name, opts):
+@pytest.mark.parametrize("method", ["2-point", "3-point"])
+def test_options_match(name, opts, method):
     prob = PROBLEMS[IDS.index(name)]
-    ref = least_squares(prob.fun, prob.x0, method="lm", **opts)
-    ours = solve_lm(prob.fun, prob.x0, jac="2-point", **opts)
+    ref = least_squares(prob.fun, prob.x0, jac=method, method="lm", **opts)
+    ours = solve_lm(prob.fun, prob.x0, jac=method, **opts)
     _compare(ours, ref, None)
 
 
@@ -210,14 +212,14 @@ def _model_j(x, t, y):
     return J
 
 
-@pytest.mark.parametrize("jac", ["2-point", "callable"])
+@pytest.mark.parametrize("jac", ["2-point", "3-point", "callable"])
 @pytest.mark.parametrize("case", ["rosenbrock", "model"])
 def test_compiled_loop_equals_python_loop(case, jac):
     if case == "rosenbrock":
         fun, jf, x0, args = _rosen_r, _rosen_j, [-1.2, 1.0], ()
     else:
         fun, jf, x0, args = _model_r, _model_j, [1.0, 1.0, 0.1, 2.5], (_T, _Y)
-    j = jf if jac == "callable" else "2-point"
+    j = jf if jac == "callable" else jac
     a = solve_lm(fun, x0, jac=j, args=args, x_scale=None)
     b = solve_lm_compiled(fun, x0, jac=j, args=args)
     for k in ("x", "fun", "jac"):
