@@ -11,6 +11,9 @@ state machine needs).
 import numpy as np
 from numba import float64, njit, types, typeof
 
+from .._cache import BoundedCache, ObjectCache
+from .._fingerprint import source_fingerprint
+from .._minimize._drivers import entry_point, first_class
 from .._minimize._standalone import jitable
 from . import _lm
 from .._minimize import _workspace as W
@@ -24,14 +27,42 @@ _init_i = jitable(_lm.init)
 _step_i = jitable(_lm.step)
 
 
-@njit(**_OPTIONS)
-def _init(ws, iws, x0, m, fopts, iopts):
-    _init_i(ws, iws, x0, m, fopts, iopts)
+def _compiled():
+    """The compiled ``init``, ``step`` and loop, as closures over the fingerprint of
+    numopt's compiled sources: numba's disk cache checks only this file's timestamp,
+    and they inline code from :mod:`._lm` and :mod:`._minpack_linalg` (see
+    :mod:`numopt._fingerprint`)."""
+    fp = source_fingerprint("_fit", "_minimize")
+
+    def init(ws, iws, x0, m, fopts, iopts):
+        fp  # noqa: B018 -- part of the cache key
+        _init_i(ws, iws, x0, m, fopts, iopts)
+
+    def step(ws, iws):
+        fp  # noqa: B018
+        _step_i(ws, iws)
+
+    # The compiled loop: residuals and Jacobian as first-class functions, so that it is
+    # compiled (and cached) once per type of args, never per model.
+    def loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
+        fp  # noqa: B018
+        _init_i(ws, iws, x0, m, fopts, iopts)
+        n = x0.size
+        while iws[0] != 0:   # W.TASK != W.DONE
+            xo = iws[2]      # W.X
+            if iws[0] == 2:  # _lm.JACOBIAN
+                jo = iws[_lm.JAC]
+                jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
+            else:
+                go = iws[3]  # W.G
+                res(ws[xo:xo + n], ws[go:go + m], args)
+            _step_i(ws, iws)
+
+    init.__qualname__, step.__qualname__, loop.__qualname__ = "lm_init", "lm_step", "lm_loop"
+    return njit(**_OPTIONS)(init), njit(**_OPTIONS)(step), loop
 
 
-@njit(**_OPTIONS)
-def _step(ws, iws):
-    _step_i(ws, iws)
+_init, _step, _loop = _compiled()
 
 
 def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None,
@@ -152,45 +183,30 @@ def solve_lm(fun, x0, jac="2-point", args=(), **options):
     return _result(ws, iws, n, m, callable(jac))
 
 
-# The compiled loop: residuals and Jacobian as first-class functions, so that the loop
-# is compiled (and cached) once per type of args, never per model.
-def _loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
-    _init_i(ws, iws, x0, m, fopts, iopts)
-    n = x0.size
-    while iws[0] != 0:   # W.TASK != W.DONE
-        xo = iws[2]      # W.X
-        if iws[0] == 2:  # _lm.JACOBIAN
-            jo = iws[_lm.JAC]
-            jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
-        else:
-            go = iws[3]  # W.G
-            res(ws[xo:xo + n], ws[go:go + m], args)
-        _step_i(ws, iws)
-
-
-_loops = {}
+_loops = BoundedCache("_fit._drive_lm.loops", maxsize=32)   # keyed on args' numba type
 
 
 def _compiled_loop(args_type):
-    if args_type not in _loops:
+    """The loop's dispatcher for ``args`` of this numba type and the entry point of its
+    one overload, which a call reaches without numba's typing of the arguments."""
+    if args_type not in _loops:   # (a BoundedCache may drop it: then compiled again)
         fn_type = types.FunctionType(types.none(float64[::1], float64[::1], args_type))
         disp = njit(**_OPTIONS)(_loop)
         sig = (fn_type, fn_type, float64[::1], types.int64[::1], float64[::1], types.int64,
                float64[::1], types.int64[::1], args_type)
-        disp.compile(sig)
-        _loops[args_type] = disp
+        _loops[args_type] = (disp, entry_point(disp, sig))
     return _loops[args_type]
 
 
-_adapters = {}
+_adapters = ObjectCache("_fit._drive_lm.adapters")   # dropped with the model
 
 
 def _adapt(fun, jac, args_type):
     """First-class adapters ``res(x, r, args)`` and ``jac(x, J, args)`` (J flat,
     column-major) for njit functions ``fun(x, *args) -> r`` and ``jac(x, *args) -> J``."""
-    key = (fun, jac, args_type)
-    if key in _adapters:
-        return _adapters[key]
+    pair = _adapters.lookup(fun, jac, args_type)
+    if pair is not None:
+        return pair
     sig = types.none(float64[::1], float64[::1], args_type)
 
     def res(x, r, args):
@@ -209,9 +225,8 @@ def _adapt(fun, jac, args_type):
                 for i in range(m):
                     J[j * m + i] = out[i, j]
 
-    pair = (njit(sig, **{"error_model": "numpy"})(res), njit(sig, error_model="numpy")(jacf))
-    _adapters[key] = pair
-    return pair
+    return _adapters.store(fun, jac, args_type,
+                           value=(first_class(res, sig), first_class(jacf, sig)))
 
 
 def solve_lm_compiled(fun, x0, jac="2-point", args=(), **options):
@@ -227,5 +242,5 @@ def solve_lm_compiled(fun, x0, jac="2-point", args=(), **options):
     res, jacf = _adapt(fun, jac if callable(jac) else None, args_type)
     ws = np.zeros(_lm.sizes(n, m)[0])
     iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
-    _compiled_loop(args_type)(res, jacf, ws, iws, x0, m, fopts, iopts, args)
+    _compiled_loop(args_type)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)
     return _result(ws, iws, n, m, callable(jac))

@@ -228,3 +228,40 @@ def test_compiled_loop_equals_python_loop(case, jac):
         assert a[k] == b[k]
     ref = least_squares(fun, x0, jac=j, args=args, method="lm")
     _compare(b, ref, ref.njev)
+
+
+def _domain_residuals(seen):
+    def fun(x):
+        with np.errstate(invalid="ignore"):
+            r = np.array([np.sqrt(x[0]) - 0.1, 10 * (x[1] - x[0]), np.log(x[0] + x[1])])
+        seen.append(bool(np.all(np.isfinite(r))))
+        return r
+    return fun
+
+
+@pytest.mark.parametrize("x0", [[4.0, 3.0], [1.0, 5.0]])
+@pytest.mark.parametrize("jac", ["2-point", "3-point"])
+def test_nan_residuals_at_trial_points_are_rejected_as_minpack_does(x0, jac):
+    seen = []
+    ref = least_squares(_domain_residuals(seen), x0, jac=jac, method="lm")
+    assert not all(seen)   # some trial point left the domain (NaN residuals)
+    ours = solve_lm(_domain_residuals([]), x0, jac=jac)
+    _compare(ours, ref, None)
+
+
+@njit
+def _other_r(x, t, y):
+    return x[0] * t / (x[1] + t) - y
+
+
+def test_compiled_loop_is_compiled_once_for_every_model():
+    from numopt._fit import _drive_lm
+
+    a = solve_lm_compiled(_model_r, [1.0, 1.0, 0.1, 2.5], args=(_T, _Y))
+    loop = _drive_lm._compiled_loop(_drive_lm.typeof((_T, _Y)))[0]
+    before = len(loop.signatures)
+    b = solve_lm_compiled(_other_r, [1.0, 1.0], args=(_T, _Y))
+    assert len(loop.signatures) == before == 1
+    ref = least_squares(_other_r, [1.0, 1.0], args=(_T, _Y), method="lm")
+    _compare(b, ref, None)
+    assert a["status"] > 0

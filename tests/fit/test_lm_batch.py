@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from numba import cuda, njit, prange
 
+from numopt._fingerprint import source_fingerprint
 from numopt._fit import _lm
 from numopt._fit._drive_lm import lm_options, solve_lm
 from numopt._minimize import _workspace as W
@@ -60,23 +61,33 @@ _init_j = jitable(_lm.init)
 _step_j = jitable(_lm.step)
 
 
-@njit(parallel=True, cache=True)
-def _prange_batch(WS, IWS, X0, Y, t, fopts, iopts):
-    n = X0.shape[1]
-    m = t.size
-    for b in prange(WS.shape[0]):
-        ws = WS[b]
-        iws = IWS[b]
-        _init_j(ws, iws, X0[b], m, fopts, iopts)
-        while iws[0] != 0:
-            xo = iws[2]
-            if iws[0] == 2:
-                jo = iws[_lm.JAC]
-                _jac_j(ws[xo:xo + n], ws[jo:jo + m * n], t)
-            else:
-                go = iws[3]
-                _res_j(ws[xo:xo + n], ws[go:go + m], t, Y[b])
-            _step_j(ws, iws)
+def _make_prange_batch():
+    # Cached on disk, closing over the fingerprint of numopt's sources so that an edit of
+    # the state machine is never served a stale compilation (see numopt._fingerprint).
+    fp = source_fingerprint("_fit", "_minimize")
+
+    def batch(WS, IWS, X0, Y, t, fopts, iopts):
+        fp  # noqa: B018 -- part of the cache key
+        n = X0.shape[1]
+        m = t.size
+        for b in prange(WS.shape[0]):
+            ws = WS[b]
+            iws = IWS[b]
+            _init_j(ws, iws, X0[b], m, fopts, iopts)
+            while iws[0] != 0:
+                xo = iws[2]
+                if iws[0] == 2:
+                    jo = iws[_lm.JAC]
+                    _jac_j(ws[xo:xo + n], ws[jo:jo + m * n], t)
+                else:
+                    go = iws[3]
+                    _res_j(ws[xo:xo + n], ws[go:go + m], t, Y[b])
+                _step_j(ws, iws)
+
+    return njit(parallel=True, cache=True)(batch)
+
+
+_prange_batch = _make_prange_batch()
 
 
 def _rows(WS, IWS, n):

@@ -10,17 +10,17 @@ from numba import njit
 from numopt._fit import _minpack_linalg as L
 
 
-@njit(cache=True)
+@njit
 def _enorm_jit(v):
     return L.enorm(v, 0, v.size)
 
 
-@njit(cache=True)
+@njit
 def _qrfac_jit(ws, m, n, iws):
     L.qrfac(ws, 0, m, m, n, iws, 0, m * n, m * n + n, m * n + 2 * n)
 
 
-@njit(cache=True)
+@njit
 def _lmpar_jit(ws, m, n, iws, delta, par):
     # layout of _pack below
     mn = m * n
