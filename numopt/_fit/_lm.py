@@ -2,7 +2,7 @@
 
 A reverse-communication state machine over a flat workspace (see
 :mod:`numopt._minimize._workspace` and :mod:`numopt._minimize._layout`): ``init(ws, iws,
-x0, fopts, iopts)`` sets it up and asks for the residuals at ``x0``; after the driver has
+x0, m, fopts, iopts)`` sets it up and asks for the residuals at ``x0``; after the driver has
 done what ``iws[W.TASK]`` asks, ``step(ws, iws)`` continues until the next request. Tasks:
 
 ``RESIDUALS`` (= ``W.EVALUATE``)
@@ -45,7 +45,23 @@ With ``FINAL_JAC`` set, the run ends by evaluating the Jacobian at the solution 
 ``jac``: ``qrfac`` has overwritten the last one.
 
 Termination reasons: ``iws[W.REASON]`` is ``REASON_BASE + info``, with the table
-:data:`REASONS` (scipy's ``least_squares`` status and message per MINPACK ``info``).
+:data:`REASONS` (scipy's ``least_squares`` status and message per MINPACK ``info``; to
+be merged into :mod:`numopt._minimize._reasons` when the front door is wired). Counters:
+``iws[W.NFEV]`` is MINPACK's ``nfev``, ``iws[NJEV]`` its ``njev`` (Jacobians used by the
+iterations, whatever their source), ``iws[W.NIT]`` the accepted steps.
+
+The arithmetic is plain IEEE double precision in MINPACK's order, so the iterates are
+scipy's bit for bit on x86-64, except where the Jacobian is rank deficient to rounding
+(see ``tests/fit/test_lm.py``). The one deliberate difference from scipy's C translation
+of MINPACK: ``qrfac`` recomputes a column norm over the rows below the pivot only, as the
+Fortran does (the translation takes one more, past the column's end).
+
+References
+----------
+J. J. Moré, "The Levenberg-Marquardt algorithm: implementation and theory", in
+Numerical Analysis, Lecture Notes in Mathematics 630, Springer, 1978, 105-116.
+J. J. Moré, B. S. Garbow and K. E. Hillstrom, User Guide for MINPACK-1, Argonne
+National Laboratory report ANL-80-74, 1980.
 """
 import math
 
@@ -57,8 +73,9 @@ from .._minimize._reasons import Reason
 from .._minimize._standalone import jitable
 from ._minpack_linalg import EPSMCH, enorm, lmpar, qrfac
 
-__all__ = ["LAYOUT", "init", "step", "sizes", "REASONS", "USER", "TWO_POINT", "FDJAC2",
-           "RESIDUALS", "JACOBIAN"]
+__all__ = ["LAYOUT", "init", "step", "sizes", "REASONS", "REASON_BASE", "USER",
+           "TWO_POINT", "THREE_POINT", "FDJAC2", "RESIDUALS", "JACOBIAN", "DONE", "JAC",
+           "INFO", "NJEV", "M"]
 
 # Tasks: RESIDUALS and DONE are the workspace's EVALUATE and DONE.
 DONE = W.DONE
@@ -103,12 +120,13 @@ REASONS = (
     Reason(45, "LM_MAXFEV", 0, False,
            "The maximum number of function evaluations is exceeded."),
     # 6-8: ftol, xtol or gtol below machine precision, which scipy's checks exclude
-    # (it has no status for them); numopt reports the condition they refine.
-    Reason(46, "LM_FTOL_EPS", 2, False, "`ftol` is too small: no further reduction in "
+    # (it has no status for them); numopt reports the condition they refine, and success
+    # as scipy's status > 0 would.
+    Reason(46, "LM_FTOL_EPS", 2, True, "`ftol` is too small: no further reduction in "
            "the sum of squares is possible."),
-    Reason(47, "LM_XTOL_EPS", 3, False, "`xtol` is too small: no further improvement in "
+    Reason(47, "LM_XTOL_EPS", 3, True, "`xtol` is too small: no further improvement in "
            "the approximate solution x is possible."),
-    Reason(48, "LM_GTOL_EPS", 1, False, "`gtol` is too small: the residuals are "
+    Reason(48, "LM_GTOL_EPS", 1, True, "`gtol` is too small: the residuals are "
            "orthogonal to the Jacobian to machine precision."),
 )
 
@@ -124,7 +142,10 @@ def init(ws, iws, x0, m, fopts, iopts):
     ``fopts``: ftol, xtol, gtol, factor, epsfcn, diff_step (NaN for none), then with
     ``MODE = 2`` the n values of ``diag``. ``iopts``: maxfev, mode (1: scaling by the
     Jacobian's column norms, 2: ``diag`` given), the Jacobian source (``USER``,
-    ``TWO_POINT``, ``FDJAC2``) and 1 to evaluate the Jacobian at the solution.
+    ``TWO_POINT``, ``THREE_POINT``, ``FDJAC2``) and 1 to evaluate the Jacobian at the
+    solution. Improper input (MINPACK's ``info = 0``: ``m < n``, a negative tolerance,
+    ``maxfev <= 0``, ``factor <= 0``, a ``diag`` entry not positive) ends the run at
+    once, before any request.
     """
     n = x0.size
     o = _offsets(n, m)

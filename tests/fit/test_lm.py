@@ -265,3 +265,26 @@ def test_compiled_loop_is_compiled_once_for_every_model():
     ref = least_squares(_other_r, [1.0, 1.0], args=(_T, _Y), method="lm")
     _compare(b, ref, None)
     assert a["status"] > 0
+
+
+@pytest.mark.parametrize("prob,jac", [(p, j) for p in PROBLEMS for j in ("fdjac2", "callable")
+                                      if not (j == "fdjac2" and p.name in NOISY_LMDIF)],
+                         ids=[f"{p.name}-{j}" for p in PROBLEMS for j in ("fdjac2", "callable")
+                              if not (j == "fdjac2" and p.name in NOISY_LMDIF)])
+def test_zero_tolerances_stop_at_machine_precision_as_leastsq(prob, jac):
+    """ftol = xtol = gtol = 0 (which least_squares refuses, leastsq allows): MINPACK's
+    info 6, 7 and 8, the same tests at machine precision (Powell's singular function
+    under lmdif runs into the rounding noise of NOISY_LMDIF)."""
+    opts = dict(ftol=0.0, xtol=0.0, gtol=0.0)
+    dfun = prob.jac if jac == "callable" else None
+    x, _, info, _, ier = leastsq(prob.fun, prob.x0, Dfun=dfun, full_output=True,
+                                 maxfev=5000, **opts)
+    ours = solve_lm(prob.fun, prob.x0, jac=prob.jac if jac == "callable" else "fdjac2",
+                    max_nfev=5000, final_jac=False, **opts)
+    assert ours["info"] == ier
+    assert ours["nfev"] == info["nfev"]
+    if jac == "callable":
+        assert ours["njev"] == info["njev"]
+    _close(ours["x"], x)
+    # scipy's mapping of info 1-5; 6-8 as the conditions they refine (numopt's choice)
+    assert ours["status"] == {1: 2, 2: 3, 3: 4, 4: 1, 5: 0, 6: 2, 7: 3, 8: 1}[ier]
