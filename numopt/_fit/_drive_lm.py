@@ -186,25 +186,29 @@ def solve_lm(fun, x0, jac="2-point", args=(), **options):
 _loops = BoundedCache("_fit._drive_lm.loops", maxsize=32)   # keyed on args' numba type
 
 
-def _compiled_loop(args_type):
+def _compiled_loop(args_type, key=None):
     """The loop's dispatcher for ``args`` of this numba type and the entry point of its
-    one overload, which a call reaches without numba's typing of the arguments."""
-    if args_type not in _loops:   # (a BoundedCache may drop it: then compiled again)
+    one overload, which a call reaches without numba's typing of the arguments (``key``:
+    what stands for the type in the cache, see :func:`_args_type`)."""
+    key = args_type if key is None else key
+    entry = _loops.get(key)
+    if entry is None:   # (a BoundedCache may drop it: then compiled again)
         fn_type = types.FunctionType(types.none(float64[::1], float64[::1], args_type))
         disp = njit(**_OPTIONS)(_loop)
         sig = (fn_type, fn_type, float64[::1], types.int64[::1], float64[::1], types.int64,
                float64[::1], types.int64[::1], args_type)
-        _loops[args_type] = (disp, entry_point(disp, sig))
-    return _loops[args_type]
+        entry = _loops[key] = (disp, entry_point(disp, sig))
+    return entry
 
 
 _adapters = ObjectCache("_fit._drive_lm.adapters")   # dropped with the model
 
 
-def _adapt(fun, jac, args_type):
+def _adapt(fun, jac, args_type, key=None):
     """First-class adapters ``res(x, r, args)`` and ``jac(x, J, args)`` (J flat,
     column-major) for njit functions ``fun(x, *args) -> r`` and ``jac(x, *args) -> J``."""
-    pair = _adapters.lookup(fun, jac, args_type)
+    key = args_type if key is None else key
+    pair = _adapters.lookup(fun, jac, key)
     if pair is not None:
         return pair
     sig = types.none(float64[::1], float64[::1], args_type)
@@ -225,8 +229,35 @@ def _adapt(fun, jac, args_type):
                 for i in range(m):
                     J[j * m + i] = out[i, j]
 
-    return _adapters.store(fun, jac, args_type,
+    return _adapters.store(fun, jac, key,
                            value=(first_class(res, sig), first_class(jacf, sig)))
+
+
+_args_types = BoundedCache("_fit._drive_lm.args_types", maxsize=256)
+
+
+def _args_type(args):
+    """``(key, type)``: numba's type of ``args``, and a cheap key that stands for it in
+    the caches here. ``numba.typeof`` takes about 50 us for a tuple of two arrays, and
+    hashing a numba type some more, longer than a small fit: tuples of arrays and floats
+    are typed once per kind (what numba's array type depends on: dtype, ndim, layout,
+    writeable, aligned)."""
+    key = []
+    for a in args:
+        if type(a) is np.ndarray:
+            f = a.flags
+            key.append((a.dtype, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable,
+                        f.aligned))
+        elif type(a) is float:
+            key.append(float)
+        else:
+            at = typeof(args)
+            return at, at
+    key = tuple(key)
+    at = _args_types.get(key)
+    if at is None:
+        at = _args_types[key] = typeof(args)
+    return key, at
 
 
 def solve_lm_compiled(fun, x0, jac="2-point", args=(), **options):
@@ -238,9 +269,9 @@ def solve_lm_compiled(fun, x0, jac="2-point", args=(), **options):
     args = tuple(args)
     m = np.asarray(fun(x0.copy(), *args)).size
     fopts, iopts = lm_options(n, jac, **options)
-    args_type = typeof(args)
-    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type)
+    key, args_type = _args_type(args)
+    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key)
     ws = np.zeros(_lm.sizes(n, m)[0])
     iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
-    _compiled_loop(args_type)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)
+    _compiled_loop(args_type, key)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)
     return _result(ws, iws, n, m, callable(jac))
