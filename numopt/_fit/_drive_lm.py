@@ -213,9 +213,11 @@ def _adapt(fun, jac, args_type, key=None):
         return pair
     sig = types.none(float64[::1], float64[::1], args_type)
 
+    # The copies are bounded by both sizes: a model returning the wrong length must not
+    # write past its slot of the workspace (compiled code checks no bounds).
     def res(x, r, args):
         out = fun(x, *args)
-        for i in range(r.size):
+        for i in range(min(r.size, out.size)):
             r[i] = out[i]
 
     if jac is None:
@@ -224,9 +226,10 @@ def _adapt(fun, jac, args_type, key=None):
     else:
         def jacf(x, J, args):
             out = jac(x, *args)
-            m = out.shape[0]
-            for j in range(out.shape[1]):
-                for i in range(m):
+            n = x.size
+            m = J.size // n
+            for j in range(min(n, out.shape[1])):
+                for i in range(min(m, out.shape[0])):
                     J[j * m + i] = out[i, j]
 
     return _adapters.store(fun, jac, key,
