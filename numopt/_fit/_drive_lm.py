@@ -75,8 +75,8 @@ def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=N
         Number of variables.
     jac : callable, "2-point", "3-point" or "fdjac2"
         A callable Jacobian (MINPACK ``lmder``); scipy's forward or central differences
-        (``least_squares``' ``"2-point"`` and ``"3-point"``); or MINPACK ``lmdif``'s (scipy's ``leastsq``
-        without ``Dfun``), whose evaluations count in ``nfev``.
+        (``least_squares``' ``"2-point"`` and ``"3-point"``); or MINPACK ``lmdif``'s
+        (scipy's ``leastsq`` without ``Dfun``), whose evaluations count in ``nfev``.
     ftol, xtol, gtol, factor : float
         MINPACK's tolerances and initial step bound.
     max_nfev : int, optional

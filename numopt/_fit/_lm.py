@@ -65,8 +65,6 @@ National Laboratory report ANL-80-74, 1980.
 """
 import math
 
-import numpy as np
-
 from .._minimize import _workspace as W
 from .._minimize._layout import Layout
 from .._minimize._reasons import Reason
