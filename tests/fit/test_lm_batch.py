@@ -117,7 +117,7 @@ def test_prange_batch_equals_single_fits(jac):
 
 
 @pytest.mark.cuda
-@pytest.mark.parametrize("jac", ["2-point", "callable"])
+@pytest.mark.parametrize("jac", ["2-point", "3-point", "callable"])
 def test_one_fit_per_cuda_thread_equals_single_fits(jac):
     # (the kernel reads the module's name cuda: the simulator swaps it for its own)
     init_d = cuda.jit(device=True)(_lm.init)
