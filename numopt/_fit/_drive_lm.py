@@ -1,0 +1,280 @@
+"""Drivers of the Levenberg-Marquardt state machine (:mod:`._lm`): a Python loop and a
+compiled loop.
+
+Both run the same compiled ``init``/``step`` and differ only in who evaluates the
+residuals and the Jacobian, so for the same functions they give the same iterates,
+``nfev`` and ``njev``. :func:`solve_lm` takes scipy's ``least_squares(method="lm")``
+options and returns what its result holds; it is the back end the public
+``least_squares`` is to call, not the front door (no argument checking beyond what the
+state machine needs).
+"""
+import numpy as np
+from numba import float64, njit, types, typeof
+
+from .._cache import BoundedCache, ObjectCache
+from .._fingerprint import source_fingerprint
+from .._minimize._drivers import entry_point, first_class
+from .._minimize._standalone import jitable
+from . import _lm
+from .._minimize import _workspace as W
+
+__all__ = ["solve_lm", "solve_lm_compiled", "lm_options"]
+
+_OPTIONS = dict(cache=True, error_model="numpy")
+_BY_CODE = {r.code: r for r in _lm.REASONS}
+
+_init_i = jitable(_lm.init)
+_step_i = jitable(_lm.step)
+
+
+def _compiled():
+    """The compiled ``init``, ``step`` and loop, as closures over the fingerprint of
+    numopt's compiled sources: numba's disk cache checks only this file's timestamp,
+    and they inline code from :mod:`._lm` and :mod:`._minpack_linalg` (see
+    :mod:`numopt._fingerprint`)."""
+    fp = source_fingerprint("_fit", "_minimize")
+
+    def init(ws, iws, x0, m, fopts, iopts):
+        fp  # noqa: B018 -- part of the cache key
+        _init_i(ws, iws, x0, m, fopts, iopts)
+
+    def step(ws, iws):
+        fp  # noqa: B018
+        _step_i(ws, iws)
+
+    # The compiled loop: residuals and Jacobian as first-class functions, so that it is
+    # compiled (and cached) once per type of args, never per model.
+    def loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
+        fp  # noqa: B018
+        _init_i(ws, iws, x0, m, fopts, iopts)
+        n = x0.size
+        while iws[0] != 0:   # W.TASK != W.DONE
+            xo = iws[2]      # W.X
+            if iws[0] == 2:  # _lm.JACOBIAN
+                jo = iws[_lm.JAC]
+                jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
+            else:
+                go = iws[3]  # W.G
+                res(ws[xo:xo + n], ws[go:go + m], args)
+            _step_i(ws, iws)
+
+    init.__qualname__, step.__qualname__, loop.__qualname__ = "lm_init", "lm_step", "lm_loop"
+    return njit(**_OPTIONS)(init), njit(**_OPTIONS)(step), loop
+
+
+_init, _step, _loop = _compiled()
+
+
+def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None,
+               diff_step=None, epsfcn=None, factor=100.0, final_jac=True):
+    """The ``fopts``/``iopts`` arrays of :func:`._lm.init`, with scipy's defaults.
+
+    Parameters
+    ----------
+    n : int
+        Number of variables.
+    jac : callable, "2-point", "3-point" or "fdjac2"
+        A callable Jacobian (MINPACK ``lmder``); scipy's forward or central differences
+        (``least_squares``' ``"2-point"`` and ``"3-point"``); or MINPACK ``lmdif``'s
+        (scipy's ``leastsq`` without ``Dfun``), whose evaluations count in ``nfev``.
+    ftol, xtol, gtol, factor : float
+        MINPACK's tolerances and initial step bound.
+    max_nfev : int, optional
+        MINPACK's ``maxfev``. Default: ``100 * n`` (scipy 1.16+ ``least_squares``), with
+        ``"fdjac2"`` ``200 * (n + 1)`` (``leastsq``).
+    x_scale : None, "jac" or array_like
+        ``None`` or ``"jac"``: MINPACK's ``mode = 1`` (scaling by the Jacobian's column
+        norms); an array (or scalar): ``mode = 2`` with ``diag = 1 / x_scale``.
+    diff_step : float, optional
+        scipy's relative step for ``"2-point"``.
+    epsfcn : float, optional
+        MINPACK's ``epsfcn`` for ``"fdjac2"`` (default machine epsilon, as ``leastsq``).
+    final_jac : bool
+        Evaluate the Jacobian at the solution at the end (scipy's result ``jac``).
+    """
+    if callable(jac):
+        jac_mode = _lm.USER
+    elif jac == "2-point":
+        jac_mode = _lm.TWO_POINT
+    elif jac == "3-point":
+        jac_mode = _lm.THREE_POINT
+    elif jac == "fdjac2":
+        jac_mode = _lm.FDJAC2
+    else:
+        raise ValueError(f"jac must be callable, '2-point', '3-point' or 'fdjac2', "
+                         f"got {jac!r}")
+    if max_nfev is None:
+        max_nfev = 200 * (n + 1) if jac_mode == _lm.FDJAC2 else 100 * n
+    mode = 1
+    diag = np.empty(0)
+    if x_scale is not None and not (isinstance(x_scale, str) and x_scale == "jac"):
+        mode = 2
+        diag = 1 / np.broadcast_to(np.asarray(x_scale, dtype=np.float64), (n,))
+    fopts = np.concatenate([
+        np.array([ftol, xtol, gtol, factor,
+                  np.finfo(np.float64).eps if epsfcn is None else epsfcn,
+                  np.nan if diff_step is None else diff_step], dtype=np.float64),
+        diag])
+    iopts = np.array([max_nfev, mode, jac_mode, int(bool(final_jac))], dtype=np.int64)
+    return fopts, iopts
+
+
+def _result(ws, iws, n, m, user_jac):
+    xo, fo, jo = iws[W.XR], iws[W.GR], iws[_lm.JAC]
+    x = ws[xo:xo + n].copy()
+    f = ws[fo:fo + m].copy()
+    J = ws[jo:jo + m * n].reshape(n, m).T.copy()
+    reason = _BY_CODE.get(int(iws[W.REASON]))
+    g = J.T @ f
+    return {
+        "x": x, "fun": f, "jac": J, "cost": 0.5 * float(f @ f), "grad": g,
+        "optimality": float(np.linalg.norm(g, ord=np.inf)),
+        "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]) if user_jac else None,
+        "nit": int(iws[W.NIT]), "info": int(iws[_lm.INFO]),
+        "status": -1 if reason is None else reason.status,
+        "message": ("Improper input parameters." if reason is None else reason.message),
+    }
+
+
+def solve_lm(fun, x0, jac="2-point", args=(), **options):
+    """Levenberg-Marquardt from Python: ``fun(x, *args)`` returns the m residuals.
+
+    Parameters
+    ----------
+    fun : callable
+    x0 : array_like, shape (n,)
+    jac : callable, "2-point", "3-point" or "fdjac2"
+        ``jac(x, *args)`` returns the ``(m, n)`` Jacobian; see :func:`lm_options`.
+    args : tuple
+    **options
+        As :func:`lm_options`.
+
+    Returns
+    -------
+    dict
+        ``x, fun, jac, cost, grad, optimality, nfev, njev, nit, info, status, message``,
+        scipy's ``least_squares`` fields (``njev`` is None without a callable ``jac``;
+        ``info`` is MINPACK's, ``status`` scipy's mapping of it).
+    """
+    x0 = np.array(x0, dtype=np.float64).ravel()
+    n = x0.size
+    r0 = np.asarray(fun(x0.copy(), *args), dtype=np.float64).ravel()
+    m = r0.size
+    fopts, iopts = lm_options(n, jac, **options)
+    ws = np.zeros(_lm.sizes(n, m)[0])
+    iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
+    _init(ws, iws, x0, m, fopts, iopts)
+    first = True
+    while iws[W.TASK] != W.DONE:
+        xo = iws[W.X]
+        x = ws[xo:xo + n].copy()
+        if iws[W.TASK] == _lm.JACOBIAN:
+            J = np.asarray(jac(x, *args), dtype=np.float64)
+            if J.shape != (m, n):
+                raise ValueError(f"jac returned shape {J.shape}, expected {(m, n)}")
+            jo = iws[_lm.JAC]
+            ws[jo:jo + m * n].reshape(n, m)[...] = J.T
+        else:
+            go = iws[W.G]
+            # r(x0) is already known: scipy's VectorFunction does not evaluate it again
+            ws[go:go + m] = r0 if first else np.asarray(fun(x, *args), dtype=np.float64).ravel()
+        first = False
+        _step(ws, iws)
+    return _result(ws, iws, n, m, callable(jac))
+
+
+_loops = BoundedCache("_fit._drive_lm.loops", maxsize=32)   # keyed on args' numba type
+
+
+def _compiled_loop(args_type, key=None):
+    """The loop's dispatcher for ``args`` of this numba type and the entry point of its
+    one overload, which a call reaches without numba's typing of the arguments (``key``:
+    what stands for the type in the cache, see :func:`_args_type`)."""
+    key = args_type if key is None else key
+    entry = _loops.get(key)
+    if entry is None:   # (a BoundedCache may drop it: then compiled again)
+        fn_type = types.FunctionType(types.none(float64[::1], float64[::1], args_type))
+        disp = njit(**_OPTIONS)(_loop)
+        sig = (fn_type, fn_type, float64[::1], types.int64[::1], float64[::1], types.int64,
+               float64[::1], types.int64[::1], args_type)
+        entry = _loops[key] = (disp, entry_point(disp, sig))
+    return entry
+
+
+_adapters = ObjectCache("_fit._drive_lm.adapters")   # dropped with the model
+
+
+def _adapt(fun, jac, args_type, key=None):
+    """First-class adapters ``res(x, r, args)`` and ``jac(x, J, args)`` (J flat,
+    column-major) for njit functions ``fun(x, *args) -> r`` and ``jac(x, *args) -> J``."""
+    key = args_type if key is None else key
+    pair = _adapters.lookup(fun, jac, key)
+    if pair is not None:
+        return pair
+    sig = types.none(float64[::1], float64[::1], args_type)
+
+    # The copies are bounded by both sizes: a model returning the wrong length must not
+    # write past its slot of the workspace (compiled code checks no bounds).
+    def res(x, r, args):
+        out = fun(x, *args)
+        for i in range(min(r.size, out.size)):
+            r[i] = out[i]
+
+    if jac is None:
+        def jacf(x, J, args):   # never asked for: the Jacobian comes by differences
+            pass
+    else:
+        def jacf(x, J, args):
+            out = jac(x, *args)
+            n = x.size
+            m = J.size // n
+            for j in range(min(n, out.shape[1])):
+                for i in range(min(m, out.shape[0])):
+                    J[j * m + i] = out[i, j]
+
+    return _adapters.store(fun, jac, key,
+                           value=(first_class(res, sig), first_class(jacf, sig)))
+
+
+_args_types = BoundedCache("_fit._drive_lm.args_types", maxsize=256)
+
+
+def _args_type(args):
+    """``(key, type)``: numba's type of ``args``, and a cheap key that stands for it in
+    the caches here. ``numba.typeof`` takes about 50 us for a tuple of two arrays, and
+    hashing a numba type some more, longer than a small fit: tuples of arrays and floats
+    are typed once per kind (what numba's array type depends on: dtype, ndim, layout,
+    writeable, aligned)."""
+    key = []
+    for a in args:
+        if type(a) is np.ndarray:
+            f = a.flags
+            key.append((a.dtype, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable,
+                        f.aligned))
+        elif type(a) is float:
+            key.append(float)
+        else:
+            at = typeof(args)
+            return at, at
+    key = tuple(key)
+    at = _args_types.get(key)
+    if at is None:
+        at = _args_types[key] = typeof(args)
+    return key, at
+
+
+def solve_lm_compiled(fun, x0, jac="2-point", args=(), **options):
+    """:func:`solve_lm` with the whole loop compiled: ``fun`` (and a callable ``jac``)
+    are numba ``@njit`` functions ``fun(x, *args) -> r``, ``jac(x, *args) -> J``.
+    Same returns as :func:`solve_lm`."""
+    x0 = np.array(x0, dtype=np.float64).ravel()
+    n = x0.size
+    args = tuple(args)
+    m = np.asarray(fun(x0.copy(), *args)).size
+    fopts, iopts = lm_options(n, jac, **options)
+    key, args_type = _args_type(args)
+    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key)
+    ws = np.zeros(_lm.sizes(n, m)[0])
+    iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
+    _compiled_loop(args_type, key)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)
+    return _result(ws, iws, n, m, callable(jac))
