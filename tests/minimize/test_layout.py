@@ -24,6 +24,26 @@ def _check_spans(spans, length):
     assert at == length, f"the slots end at {at}, the workspace has length {length}"
 
 
+def test_every_state_machine_declares_its_layout():
+    missing = [m.name for m in _methods() if not isinstance(getattr(m.module, "LAYOUT", None), Layout)]
+    assert not missing, f"methods without a Layout: {missing}"
+    assert {m.name for m in _methods()} == set(STATE_MACHINES)
+
+
+@pytest.mark.parametrize("method", STATE_MACHINES)
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 40])
+def test_slots_tile_the_workspace(method, n):
+    m = _registry.get(method)
+    layout = m.module.LAYOUT
+    fopts, iopts = m.pack(dict(m.defaults), n, None, None)
+    nws, niws = m.module.sizes(n, fopts, iopts)
+    params = m.module.layout_params(n, fopts, iopts)
+    spans = layout.spans(*params)
+    assert (nws, niws) == layout.sizes(*params)
+    _check_spans(spans["ws"], nws)
+    _check_spans(spans["iws"], niws)
+
+
 def test_layout_offsets_and_errors():
     L = Layout("demo", params=("n", "m"), ints=("phase",), floats=("tol", "theta"),
                arrays=(("x", "n"), ("ring", "m * n"), ("ls", 4)), int_arrays=(("perm", "n + 1"),))
