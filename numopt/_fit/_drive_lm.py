@@ -48,13 +48,13 @@ def _compiled():
         fp  # noqa: B018
         _init_i(ws, iws, x0, m, fopts, iopts)
         n = x0.size
-        while iws[0] != 0:   # W.TASK != W.DONE
-            xo = iws[2]      # W.X
-            if iws[0] == 2:  # _lm.JACOBIAN
+        while iws[W.TASK] != W.DONE:
+            xo = iws[W.X]
+            if iws[W.TASK] == _lm.JACOBIAN:
                 jo = iws[_lm.JAC]
                 jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
             else:
-                go = iws[3]  # W.G
+                go = iws[W.G]
                 res(ws[xo:xo + n], ws[go:go + m], args)
             _step_i(ws, iws)
 

@@ -104,11 +104,11 @@ def _compiled_batch_solver(name, init, step, args_type):
             ws[:] = 0.0
             iws[:] = 0
             init_i(ws, iws, X0[b], FOPTS[b], IOPTS[b])
-            while iws[0] == 1:  # W.TASK == W.EVALUATE
-                xo = iws[2]
-                go = iws[3]
+            while iws[W.TASK] == W.EVALUATE:
+                xo = iws[W.X]
+                go = iws[W.G]
                 f = fg(ws[xo:xo + n], ws[go:go + n], args, np.int64(b))
-                if raised(f):  # the objective raised: stop, the point stays at iws[X]
+                if raised(f):  # the objective raised: stop, the point stays at iws[W.X]
                     finish(iws, reason)
                 else:
                     step_i(ws, iws, f)

@@ -74,13 +74,13 @@ def _make_prange_batch():
             ws = WS[b]
             iws = IWS[b]
             _init_j(ws, iws, X0[b], m, fopts, iopts)
-            while iws[0] != 0:
-                xo = iws[2]
-                if iws[0] == 2:
+            while iws[W.TASK] != W.DONE:
+                xo = iws[W.X]
+                if iws[W.TASK] == _lm.JACOBIAN:
                     jo = iws[_lm.JAC]
                     _jac_j(ws[xo:xo + n], ws[jo:jo + m * n], t)
                 else:
-                    go = iws[3]
+                    go = iws[W.G]
                     _res_j(ws[xo:xo + n], ws[go:go + m], t, Y[b])
                 _step_j(ws, iws)
 
@@ -124,7 +124,8 @@ def test_one_fit_per_cuda_thread_equals_single_fits(jac):
     step_d = cuda.jit(device=True)(_lm.step)
     res_d = cuda.jit(device=True)(_res_scalar)
     jac_d = cuda.jit(device=True)(_jac_scalar)
-    JAC = _lm.JAC
+    TASK, DONE, X, G = W.TASK, W.DONE, W.X, W.G  # the header's slots, as constants
+    JAC, JACOBIAN = _lm.JAC, _lm.JACOBIAN
 
     @cuda.jit
     def kernel(WS, IWS, X0, Y, t, fopts, iopts):
@@ -136,13 +137,13 @@ def test_one_fit_per_cuda_thread_equals_single_fits(jac):
         ws = WS[b]
         iws = IWS[b]
         init_d(ws, iws, X0[b], m, fopts, iopts)
-        while iws[0] != 0:
-            xo = iws[2]
-            if iws[0] == 2:
+        while iws[TASK] != DONE:
+            xo = iws[X]
+            if iws[TASK] == JACOBIAN:
                 jo = iws[JAC]
                 jac_d(ws[xo:xo + n], ws[jo:jo + m * n], t)
             else:
-                go = iws[3]
+                go = iws[G]
                 res_d(ws[xo:xo + n], ws[go:go + m], t, Y[b])
             step_d(ws, iws)
 
