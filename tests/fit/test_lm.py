@@ -45,19 +45,43 @@ def test_problem_jacobians_are_right(prob):
     np.testing.assert_allclose(J, Jd, rtol=1e-6, atol=1e-6 * np.abs(J).max())
 
 
+# Powell's singular function: the Jacobian is singular at the solution x* = 0, and
+# scipy's last iterates there depend on the process (x[0] 3.46e-11 after 37 evaluations
+# in a fresh interpreter, 5.54e-10 once in a full test run in a new environment), as on
+# Biggs EXP6's degenerate start. numopt's run is deterministic; it is held to the
+# certified solution and to scipy's x at the scale of that solution.
+SINGULAR_AT_SOLUTION = ("powell_singular",)
+
+
+def _compare_singular(prob, ours, ref, jac):
+    again = solve_lm(prob.fun, prob.x0, jac=jac)
+    np.testing.assert_array_equal(ours["x"], again["x"])
+    assert ours["nfev"] == again["nfev"] and ours["status"] == again["status"]
+    assert ours["status"] > 0 and ref.status > 0
+    assert np.abs(ours["x"]).max() <= 1e-8   # xtol = 1e-8 stops it at that scale
+    np.testing.assert_allclose(ours["x"], ref.x, atol=1e-8)
+    assert ours["cost"] <= 1e-30 and ref.cost <= 1e-30
+
+
 @pytest.mark.parametrize("method", ["2-point", "3-point"])
 @pytest.mark.parametrize("prob", PROBLEMS, ids=IDS)
 def test_differences_match_least_squares(prob, method):
     ref = least_squares(prob.fun, prob.x0, jac=method, method="lm")
     ours = solve_lm(prob.fun, prob.x0, jac=method)
-    _compare(ours, ref, None)
+    if prob.name in SINGULAR_AT_SOLUTION:
+        _compare_singular(prob, ours, ref, method)
+    else:
+        _compare(ours, ref, None)
 
 
 @pytest.mark.parametrize("prob", PROBLEMS, ids=IDS)
 def test_callable_jac_matches_least_squares(prob):
     ref = least_squares(prob.fun, prob.x0, jac=prob.jac, method="lm")
     ours = solve_lm(prob.fun, prob.x0, jac=prob.jac)
-    _compare(ours, ref, ref.njev)
+    if prob.name in SINGULAR_AT_SOLUTION:
+        _compare_singular(prob, ours, ref, prob.jac)
+    else:
+        _compare(ours, ref, ref.njev)
     assert ours["njev"] >= 1
 
 
