@@ -5,6 +5,9 @@
 - :func:`numopt.minimize`: scipy.optimize.minimize's interface; with a compiled
   objective (:func:`numopt.objective` or numba ``@njit``) the whole solve runs in
   compiled code; :func:`numopt.show_options` lists each method's options.
+- :func:`numopt.least_squares` and :func:`numopt.curve_fit`: scipy's fitting front
+  doors (Levenberg-Marquardt, Trust Region Reflective), compiled with an ``@njit``
+  model.
 """
 from . import config, optim
 from ._params import Parameter
@@ -20,6 +23,8 @@ _LAZY = {
     "Objective": "._minimize._objective",
     "OptimizeResult": "._result",
     "show_options": "._show_options",
+    "least_squares": "._fit._least_squares",
+    "curve_fit": "._fit._curve_fit",
 }
 
 
@@ -38,4 +43,5 @@ def __dir__():
 
 
 __all__ = ["Parameter", "optim", "config", "minimize", "minimize_batch", "objective", "Objective",
-           "OptimizeResult", "BatchResult", "show_options", "__version__"]
+           "OptimizeResult", "BatchResult", "show_options", "least_squares", "curve_fit",
+           "__version__"]

@@ -14,6 +14,7 @@ from numba import float64, njit, types, typeof
 from .._cache import BoundedCache, ObjectCache
 from .._fingerprint import source_fingerprint
 from .._minimize._drivers import entry_point, first_class
+from .._minimize._objective import _bind as bind, catching
 from .._minimize._standalone import jitable
 from . import _lm
 from .._minimize import _workspace as W
@@ -44,6 +45,8 @@ def _compiled():
 
     # The compiled loop: residuals and Jacobian as first-class functions, so that it is
     # compiled (and cached) once per type of args, never per model.
+    # An adapter returns W.RAISED where the model raised: the run stops with reason
+    # RAISED, the point still at iws[W.X], and the front door raises the exception again.
     def loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
         fp  # noqa: B018
         _init_i(ws, iws, x0, m, fopts, iopts)
@@ -52,10 +55,13 @@ def _compiled():
             xo = iws[W.X]
             if iws[W.TASK] == _lm.JACOBIAN:
                 jo = iws[_lm.JAC]
-                jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
+                flag = jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
             else:
                 go = iws[W.G]
-                res(ws[xo:xo + n], ws[go:go + m], args)
+                flag = res(ws[xo:xo + n], ws[go:go + m], args)
+            if W.raised(flag):
+                W.finish(iws, W.RAISED_REASON)
+                break
             _step_i(ws, iws)
 
     init.__qualname__, step.__qualname__, loop.__qualname__ = "lm_init", "lm_step", "lm_loop"
@@ -66,7 +72,7 @@ _init, _step, _loop = _compiled()
 
 
 def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None,
-               diff_step=None, epsfcn=None, factor=100.0, final_jac=True):
+               diff_step=None, epsfcn=None, factor=100.0, final_jac=True, diag=None):
     """The ``fopts``/``iopts`` arrays of :func:`._lm.init`, with scipy's defaults.
 
     Parameters
@@ -91,6 +97,8 @@ def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=N
         MINPACK's ``epsfcn`` for ``"fdjac2"`` (default machine epsilon, as ``leastsq``).
     final_jac : bool
         Evaluate the Jacobian at the solution at the end (scipy's result ``jac``).
+    diag : array_like, optional
+        MINPACK's ``diag`` itself (``leastsq``'s), instead of ``x_scale``.
     """
     if callable(jac):
         jac_mode = _lm.USER
@@ -106,10 +114,14 @@ def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=N
     if max_nfev is None:
         max_nfev = 200 * (n + 1) if jac_mode == _lm.FDJAC2 else 100 * n
     mode = 1
-    diag = np.empty(0)
-    if x_scale is not None and not (isinstance(x_scale, str) and x_scale == "jac"):
+    if diag is not None:
+        mode = 2
+        diag = np.broadcast_to(np.asarray(diag, dtype=np.float64), (n,))
+    elif x_scale is not None and not (isinstance(x_scale, str) and x_scale == "jac"):
         mode = 2
         diag = 1 / np.broadcast_to(np.asarray(x_scale, dtype=np.float64), (n,))
+    else:
+        diag = np.empty(0)
     fopts = np.concatenate([
         np.array([ftol, xtol, gtol, factor,
                   np.finfo(np.float64).eps if epsfcn is None else epsfcn,
@@ -124,9 +136,17 @@ def _result(ws, iws, n, m, user_jac):
     x = ws[xo:xo + n].copy()
     f = ws[fo:fo + m].copy()
     J = ws[jo:jo + m * n].reshape(n, m).T.copy()
-    reason = _BY_CODE.get(int(iws[W.REASON]))
+    code = int(iws[W.REASON])
+    reason = _BY_CODE.get(code)
     g = J.T @ f
+    io = _lm.LAYOUT.int_offsets(n, m)
+    qo = _lm.LAYOUT.offsets(n, m).qtf
+    po = iws[W.X]
     return {
+        # MINPACK's last QR (scipy's leastsq infodict) where FINAL_JAC was not asked for;
+        # the point where a compiled model raised (reason RAISED).
+        "ipvt": iws[io.ipvt:io.ipvt + n].copy(), "qtf": ws[qo:qo + n].copy(),
+        "raised_at": ws[po:po + n].copy() if code == W.RAISED_REASON else None,
         "x": x, "fun": f, "jac": J, "cost": 0.5 * float(f @ f), "grad": g,
         "optimality": float(np.linalg.norm(g, ord=np.inf)),
         "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]) if user_jac else None,
@@ -193,7 +213,7 @@ def _compiled_loop(args_type, key=None):
     key = args_type if key is None else key
     entry = _loops.get(key)
     if entry is None:   # (a BoundedCache may drop it: then compiled again)
-        fn_type = types.FunctionType(types.none(float64[::1], float64[::1], args_type))
+        fn_type = types.FunctionType(float64(float64[::1], float64[::1], args_type))
         disp = njit(**_OPTIONS)(_loop)
         sig = (fn_type, fn_type, float64[::1], types.int64[::1], float64[::1], types.int64,
                float64[::1], types.int64[::1], args_type)
@@ -211,7 +231,7 @@ def _adapt(fun, jac, args_type, key=None):
     pair = _adapters.lookup(fun, jac, key)
     if pair is not None:
         return pair
-    sig = types.none(float64[::1], float64[::1], args_type)
+    sig = float64(float64[::1], float64[::1], args_type)
 
     # The copies are bounded by both sizes: a model returning the wrong length must not
     # write past its slot of the workspace (compiled code checks no bounds).
@@ -219,10 +239,11 @@ def _adapt(fun, jac, args_type, key=None):
         out = fun(x, *args)
         for i in range(min(r.size, out.size)):
             r[i] = out[i]
+        return 0.0
 
     if jac is None:
         def jacf(x, J, args):   # never asked for: the Jacobian comes by differences
-            pass
+            return 0.0
     else:
         def jacf(x, J, args):
             out = jac(x, *args)
@@ -231,9 +252,22 @@ def _adapt(fun, jac, args_type, key=None):
             for j in range(min(n, out.shape[1])):
                 for i in range(min(m, out.shape[0])):
                     J[j * m + i] = out[i, j]
+            return 0.0
 
     return _adapters.store(fun, jac, key,
-                           value=(first_class(res, sig), first_class(jacf, sig)))
+                           value=(first_class(_catching(res), sig),
+                                  first_class(_catching(jacf), sig)))
+
+
+def _catching(adapter):
+    """``adapter`` compiled, behind a guard that returns ``W.RAISED`` where it raised
+    (an exception cannot cross the first-class call of the compiled loop)."""
+    inner = njit(error_model="numpy", no_cpython_wrapper=True)(adapter)
+    return bind(_guard, inner=inner, catching=catching)
+
+
+def _guard(x, out, args):
+    return catching(inner, x, out, args)   # noqa: F821 -- bound by _catching
 
 
 _args_types = BoundedCache("_fit._drive_lm.args_types", maxsize=256)

@@ -1,0 +1,318 @@
+"""``numopt.curve_fit``: scipy.optimize.curve_fit's front door.
+
+The data are checked and weighted as scipy does, then the fit runs as scipy's would:
+``method="lm"`` (the default without bounds) is scipy's ``leastsq``, MINPACK's
+``lmdif``/``lmder`` (:mod:`._lm`), with ``leastsq``'s defaults and the covariance from
+its QR factorisation; ``"trf"`` goes through :func:`numopt.least_squares`, the covariance
+from the SVD of the final Jacobian. A numba ``@njit`` model (and ``jac``) runs the
+whole fit in compiled code (:mod:`._models` builds its residuals); a Python model runs
+the same iterations from a Python loop.
+"""
+import inspect
+import warnings
+
+import numpy as np
+from scipy.linalg import LinAlgError, cholesky
+from scipy.optimize import OptimizeWarning
+
+from . import _drive_lm
+from ._covariance import lm_cov, scale_covariance, svd_cov
+from ._least_squares import check_bounds, dispatcher_of, least_squares
+from ._models import compiled_residuals, python_residuals
+
+__all__ = ["curve_fit"]
+
+# scipy's leastsq: its keyword arguments and defaults.
+_LEASTSQ = dict(col_deriv=False, ftol=1.49012e-08, xtol=1.49012e-08, gtol=0.0, maxfev=0,
+                epsfcn=None, factor=100, diag=None)
+
+
+def _leastsq_message(info, ftol, xtol, gtol, maxfev):
+    """scipy's ``leastsq`` message for MINPACK's ``info``."""
+    return {
+        0: "Improper input parameters.",
+        1: "Both actual and predicted relative reductions in the sum of squares\n  are "
+           f"at most {ftol:f}",
+        2: f"The relative error between two consecutive iterates is at most {xtol:f}",
+        3: "Both actual and predicted relative reductions in the sum of squares\n  are "
+           f"at most {ftol:f} and the relative error between two consecutive iterates "
+           f"is at \n  most {xtol:f}",
+        4: "The cosine of the angle between func(x) and any column of the\n  Jacobian is "
+           f"at most {gtol:f} in absolute value",
+        5: f"Number of calls to function has reached maxfev = {maxfev}.",
+        6: f"ftol={ftol:f} is too small, no further reduction in the sum of squares\n  "
+           "is possible.",
+        7: f"xtol={xtol:f} is too small, no further improvement in the approximate\n  "
+           "solution is possible.",
+        8: f"gtol={gtol:f} is too small, func(x) is orthogonal to the columns of\n  the "
+           "Jacobian to machine precision.",
+    }[info]
+
+
+def _n_params(f):
+    """The number of parameters of ``f(x, p1, ..., pn)`` from its signature."""
+    py = getattr(f, "py_func", f)
+    try:
+        params = inspect.signature(py).parameters.values()
+    except (TypeError, ValueError):
+        params = ()
+    names = [p for p in params
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(names) < 2:
+        raise ValueError("Unable to determine number of fit parameters.")
+    return len(names) - 1
+
+
+def _initial_feasible(lb, ub):
+    """scipy's ``p0`` when none is given: 1, or the middle of two finite bounds, or one
+    step inside a single finite bound."""
+    p0 = np.ones_like(lb)
+    lf, uf = np.isfinite(lb), np.isfinite(ub)
+    both = lf & uf
+    p0[both] = 0.5 * (lb[both] + ub[both])
+    p0[lf & ~uf] = lb[lf & ~uf] + 1
+    p0[~lf & uf] = ub[~lf & uf] - 1
+    return p0
+
+
+def _omit_nan(xdata, ydata, sigma, nan_policy):
+    """scipy's ``nan_policy`` (checked only without ``check_finite``)."""
+    if nan_policy == "propagate":
+        raise ValueError("`nan_policy='propagate'` is not supported by this function.")
+    if nan_policy not in ("raise", "omit"):
+        raise ValueError("nan_policy must be one of {None, 'raise', 'omit'}")
+    x_nan = isinstance(xdata, np.ndarray) and np.isnan(xdata).any()
+    y_nan = np.isnan(ydata).any()
+    if not (x_nan or y_nan):
+        return xdata, ydata, sigma
+    if nan_policy == "raise":
+        raise ValueError("The input contains nan values")
+    has_nan = np.isnan(ydata)
+    if isinstance(xdata, np.ndarray):
+        xn = np.isnan(xdata)
+        has_nan = has_nan | xn.any(axis=tuple(range(xn.ndim - 1)))
+    xdata = xdata[..., ~has_nan] if isinstance(xdata, np.ndarray) else xdata
+    ydata = ydata[~has_nan]
+    if sigma is not None:
+        sigma = np.asarray(sigma)
+        if sigma.ndim == 1:
+            sigma = sigma[~has_nan]
+        elif sigma.ndim == 2:
+            sigma = sigma[~has_nan][:, ~has_nan]
+    return xdata, ydata, sigma
+
+
+def _transform(sigma, m):
+    """scipy's weighting from ``sigma``: None, ``1 / sigma`` (scalar or (m,)), or the
+    lower Cholesky factor of a covariance (m, m)."""
+    if sigma is None:
+        return None
+    sigma = np.asarray(sigma)
+    if sigma.size == 1 or sigma.shape == (m,):
+        return 1.0 / sigma
+    if sigma.shape == (m, m):
+        try:
+            return cholesky(sigma, lower=True)
+        except LinAlgError as e:
+            raise ValueError("`sigma` must be positive definite.") from e
+    raise ValueError("`sigma` has incorrect shape.")
+
+
+def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
+              check_finite=None, bounds=(-np.inf, np.inf), method=None, jac=None, *,
+              full_output=False, nan_policy=None, **kwargs):
+    """Use non-linear least squares to fit a function ``f`` to data, as
+    :func:`scipy.optimize.curve_fit` (scipy 1.17's arguments and returns).
+
+    Parameters
+    ----------
+    f : callable
+        The model ``f(xdata, *params)``, returning m values. A numba ``@njit`` model
+        (with array ``xdata``) runs the whole fit in compiled code.
+    xdata : array_like or object
+        The independent variable(s): (m,), or (k, m) for k of them; passed to ``f`` as
+        it is.
+    ydata : array_like, shape (m,)
+        The data.
+    p0 : array_like, optional
+        Initial guess (default: 1 for every parameter, inside the bounds if given;
+        the number of parameters is then read off ``f``'s signature).
+    sigma : None, scalar, (m,) or (m, m) array_like
+        Uncertainties of ``ydata`` (residuals weighted by ``1 / sigma``), or their
+        covariance matrix.
+    absolute_sigma : bool
+        ``sigma`` in absolute units: ``pcov`` not scaled by the reduced chi-square.
+    check_finite : bool, optional
+        Raise on NaN or infinite data (default True unless ``nan_policy`` is given).
+    bounds : 2-tuple of array_like or scipy.optimize.Bounds
+        Bounds on the parameters (then ``method="trf"`` by default).
+    method : {"lm", "trf"}, optional
+        ``"lm"`` (no bounds) or ``"trf"``; ``"dogbox"`` is not supported.
+    jac : callable, "2-point", "3-point" or "cs", optional
+        ``jac(xdata, *params)`` returns the (m, n) Jacobian of the model.
+    full_output : bool
+        Also return ``infodict, mesg, ier``.
+    nan_policy : {None, "raise", "omit"}
+        What to do with NaN in the data when ``check_finite`` is False.
+    **kwargs
+        Passed to scipy's ``leastsq`` equivalents (``ftol, xtol, gtol, maxfev, epsfcn,
+        factor, diag, col_deriv``) for ``"lm"``, to :func:`numopt.least_squares`
+        otherwise.
+
+    Returns
+    -------
+    popt : ndarray (n,)
+    pcov : ndarray (n, n)
+        Estimated covariance of ``popt``; infinite, with an ``OptimizeWarning``, where it
+        cannot be estimated.
+    infodict, mesg, ier
+        With ``full_output``: as scipy (``nfev, fvec`` and for ``"lm"`` ``fjac, ipvt,
+        qtf``, with a callable ``jac`` ``njev``), the message and MINPACK's ``info`` or
+        least_squares' ``status``.
+
+    Raises
+    ------
+    ValueError
+        Bad input (empty or non-finite data, ``sigma`` of the wrong shape, bounds with
+        ``"lm"``...), with scipy's messages.
+    RuntimeError
+        The fit did not converge ("Optimal parameters not found: ...").
+    """
+    if p0 is None:
+        n = _n_params(f)
+    else:
+        p0 = np.atleast_1d(p0)
+        n = p0.size
+    lb, ub = check_bounds(bounds, n)
+    if p0 is None:
+        p0 = _initial_feasible(lb, ub)
+    bounded = bool(np.any((lb > -np.inf) | (ub < np.inf)))
+    if method is None:
+        method = "trf" if bounded else "lm"
+    if method == "lm" and bounded:
+        raise ValueError("Method 'lm' only works for unconstrained problems. Use 'trf' "
+                         "or 'dogbox' instead.")
+    if method not in ("lm", "trf"):
+        if method == "dogbox":
+            raise NotImplementedError("numopt.curve_fit does not support "
+                                      "method='dogbox'; use 'trf' (also bounded) or 'lm'")
+        raise ValueError("`method` must be 'trf', 'dogbox' or 'lm'.")
+    if check_finite is None:
+        check_finite = nan_policy is None
+    ydata = np.asarray_chkfinite(ydata, float) if check_finite else np.asarray(ydata, float)
+    if isinstance(xdata, (list, tuple, np.ndarray)):
+        # xdata goes to f as it is: other objects are allowed
+        xdata = np.asarray_chkfinite(xdata, float) if check_finite else \
+            np.asarray(xdata, float)
+    if ydata.size == 0:
+        raise ValueError("`ydata` must not be empty!")
+    if not check_finite and nan_policy is not None:
+        xdata, ydata, sigma = _omit_nan(xdata, ydata, sigma, nan_policy)
+    ydata = ydata.ravel()
+    m = ydata.size
+    transform = _transform(sigma, m)
+    if "args" in kwargs:
+        raise ValueError("'args' is not a supported keyword argument.")
+
+    model, model_jac = dispatcher_of(f), dispatcher_of(jac) if callable(jac) else None
+    compiled = (model is not None and isinstance(xdata, np.ndarray)
+                and (not callable(jac) or model_jac is not None))
+    if compiled:
+        full = transform is not None and transform.ndim == 2
+        if transform is None:
+            w = np.ones(m)
+        elif full:
+            w = np.ascontiguousarray(transform)
+        else:
+            w = np.ascontiguousarray(np.broadcast_to(transform, (m,)), dtype=np.float64)
+        fun, jfun = compiled_residuals(model, model_jac, n, full)
+        args = (np.ascontiguousarray(xdata), np.ascontiguousarray(ydata), w)
+        _check_model_size(model, args[0], p0, m)
+    else:
+        fun, jfun = python_residuals(f, jac if callable(jac) else None, xdata, ydata,
+                                     transform)
+        args = ()
+
+    if method == "lm":
+        popt, pcov, infodict, mesg, ier = _leastsq(fun, jfun, p0, args, m, n, kwargs,
+                                                   compiled)
+        cost = float(np.sum(infodict["fvec"] ** 2))
+    else:
+        if "max_nfev" not in kwargs:
+            kwargs["max_nfev"] = kwargs.pop("maxfev", None)
+        jac_arg = jfun if jfun is not None else ("2-point" if jac is None else jac)
+        res = least_squares(fun, p0, jac=jac_arg, bounds=(lb, ub), method=method,
+                            args=args, **kwargs)
+        if not res.success:
+            raise RuntimeError("Optimal parameters not found: " + res.message)
+        infodict = dict(nfev=res.nfev, fvec=res.fun)
+        ier, mesg = res.status, res.message
+        cost = 2 * res.cost
+        popt = res.x
+        pcov = svd_cov(res.jac)
+    if scale_covariance(pcov, cost, infodict["fvec"].size, bool(absolute_sigma)):
+        warnings.warn("Covariance of the parameters could not be estimated",
+                      category=OptimizeWarning, stacklevel=2)
+    if full_output:
+        return popt, pcov, infodict, mesg, ier
+    return popt, pcov
+
+
+def _check_model_size(model, xdata, p0, m):
+    """The model must return one value per data point: compiled code reads only as many
+    as there are data, with no bounds checks."""
+    size = np.asarray(model(xdata, *np.asarray(p0, dtype=np.float64))).size
+    if size != m:
+        raise ValueError(f"the model returned {size} values for {m} data points")
+
+
+def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled):
+    """scipy's ``leastsq(func, p0, Dfun=jac, full_output=True, **kwargs)`` as curve_fit
+    calls it: ``popt, pcov (unscaled), infodict, mesg, ier``, raising where scipy's
+    curve_fit raises."""
+    unknown = set(kwargs) - set(_LEASTSQ)
+    if unknown:
+        raise TypeError(f"curve_fit(method='lm') got unexpected keyword arguments "
+                        f"{sorted(unknown)} (scipy's leastsq takes {sorted(_LEASTSQ)})")
+    o = dict(_LEASTSQ, **kwargs)
+    if m != 1 and n > m:
+        raise TypeError(f"The number of func parameters={n} must not exceed the number "
+                        f"of data points={m}")
+    maxfev = int(o["maxfev"])
+    if maxfev == 0:
+        maxfev = 200 * (n + 1) if jfun is None else 100 * (n + 1)
+    jac = jfun
+    if jfun is not None and o["col_deriv"]:
+        jac = _transposed(jfun)
+    # col_deriv's transposed Jacobian is a Python wrapper: the Python loop drives it
+    solve = _drive_lm.solve_lm_compiled if compiled and not o["col_deriv"] \
+        else _drive_lm.solve_lm
+    res = solve(fun, p0.astype(np.float64), jac="fdjac2" if jac is None else jac,
+                args=args, ftol=o["ftol"], xtol=o["xtol"], gtol=o["gtol"],
+                max_nfev=maxfev, diag=o["diag"], epsfcn=o["epsfcn"],
+                factor=float(o["factor"]), final_jac=False)
+    if res.get("raised_at") is not None:   # a compiled model raised: raise it again here
+        fun(res["raised_at"], *args)
+        if jfun is not None:
+            jfun(res["raised_at"], *args)
+        raise RuntimeError("the model raised an exception in compiled code, but not "
+                           "when evaluated again from Python")
+    info = int(res["info"])
+    mesg = _leastsq_message(info, o["ftol"], o["xtol"], o["gtol"], maxfev)
+    if info == 0:
+        raise TypeError(mesg)
+    fjac = res["jac"].T          # MINPACK's fjac as leastsq returns it, (n, m)
+    infodict = {"fvec": res["fun"], "nfev": res["nfev"], "fjac": fjac.copy(),
+                "ipvt": res["ipvt"].astype(np.int32), "qtf": res["qtf"]}
+    if jfun is not None:
+        infodict["njev"] = res["njev"]
+    if info not in (1, 2, 3, 4):
+        raise RuntimeError("Optimal parameters not found: " + mesg)
+    pcov = lm_cov(fjac, res["ipvt"])
+    return res["x"], pcov, infodict, mesg, info
+
+
+def _transposed(jfun):
+    def jac(p, *args):
+        return np.asarray(jfun(p, *args)).T
+    return jac
