@@ -20,25 +20,17 @@ Set ``NUMOPT_SCIPY_SUITE=scipy`` to run the same selection against scipy's own
     NUMOPT_SCIPY_SUITE=scipy python -m pytest -q tests/minimize/test_scipy_suite.py
 """
 import inspect
-import os
-import sys
 import types
-import warnings
 
-import pytest
 import scipy
 import scipy.optimize
 
 import numopt
 
-_PATH = os.path.join(os.path.dirname(scipy.optimize.__file__), "tests", "test_optimize.py")
-if not os.path.exists(_PATH):
-    pytest.skip(f"scipy's test suite is not installed ({_PATH} is missing: scipy was "
-                "installed without its tests)", allow_module_level=True)
+from ..scipy_suite import ALL, build, check_reviewed, load, path_of, reference
 
-REFERENCE = os.environ.get("NUMOPT_SCIPY_SUITE", "numopt").lower()
-if REFERENCE not in ("numopt", "scipy"):
-    raise ValueError(f"NUMOPT_SCIPY_SUITE must be 'numopt' or 'scipy', got {REFERENCE!r}")
+_PATH = path_of("test_optimize.py")
+REFERENCE = reference()
 
 # The methods whose calls go to numopt.minimize (scipy's lowercase names).
 NUMOPT_METHODS = ("bfgs", "l-bfgs-b", "cg", "nelder-mead")
@@ -50,7 +42,6 @@ NUMOPT_METHODS = ("bfgs", "l-bfgs-b", "cg", "nelder-mead")
 # A class of CheckOptimizeParameterized runs the same test bodies with use_wrapper
 # True (optimize.minimize) or False (the legacy fmin_* functions): a test is selected in
 # the use_wrapper=False classes only when its body calls minimize regardless.
-ALL = "all"
 _M = {"method": ("nelder-mead", "Nelder-Mead", "cg", "CG", "bfgs", "BFGS", "l-bfgs-b",
                  "L-BFGS-B")}
 _WRAPPED = {  # CheckOptimizeParameterized tests calling minimize with use_wrapper=True
@@ -229,122 +220,22 @@ class _OptimizeProxy(types.ModuleType):
         return getattr(scipy.optimize, name)
 
 
-def _load():
-    name = "numopt_scipy_test_optimize"
-    module = types.ModuleType(name)
-    module.__file__ = _PATH
-    with open(_PATH, encoding="utf-8") as f:
-        code = compile(f.read(), _PATH, "exec")
-    sys.modules[name] = module  # classes and functions name it as their module
-    with warnings.catch_warnings():  # the marks of scipy's conftest (see _restrict)
-        warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
-        exec(code, module.__dict__)  # noqa: S102 -- scipy's installed test file
+def _patch(module):
     proxy = _OptimizeProxy("scipy.optimize")
     proxy.minimize = (scipy.optimize.minimize if REFERENCE == "scipy"
                       else _route(scipy.optimize.minimize, numopt.minimize))
     # The tests reach minimize as optimize.minimize (looked up when they run).
     module.optimize = proxy
-    return module
 
 
-SUITE = _load()
-
-
-def _scipy_tests():
-    """Every test of scipy's file: {"Class::test" or "test": object}."""
-    found = {}
-    for name, obj in vars(SUITE).items():
-        if name.startswith("test") and inspect.isfunction(obj):
-            found[name] = obj
-        elif name.startswith("Test") and inspect.isclass(obj):
-            for attr in dir(obj):
-                if attr.startswith("test") and callable(getattr(obj, attr)):
-                    found[f"{name}::{attr}"] = getattr(obj, attr)
-    return found
-
-
-def _restrict(marks, keep):
-    """``marks`` with each ``parametrize`` over an argument of ``keep`` restricted to
-    the values ``keep`` names (compared as written, or by ``repr`` for tuples); marks
-    scipy's conftest registers (fail_slow, xfail_on_32bit) are dropped or replaced."""
-    out = []
-    for mark in marks:
-        if mark.name == "fail_slow":  # a timing plugin's mark; nothing to check here
-            continue
-        if mark.name == "xfail_on_32bit":
-            out.append(pytest.mark.xfail(sys.maxsize < 2 ** 32, reason=mark.args[0]).mark)
-            continue
-        if mark.name == "parametrize":
-            argnames, values = mark.args[0], list(mark.args[1])
-            names = [a.strip() for a in argnames.split(",")] if isinstance(argnames, str) \
-                else list(argnames)
-            for arg in names:
-                if arg in keep:
-                    i = names.index(arg)
-
-                    def value(v, i=i):
-                        return v[i] if len(names) > 1 else v
-                    wanted = keep[arg]
-                    values = [v for v in values
-                              if value(v) in wanted or repr(value(v)) in wanted]
-                    assert values, f"no value of {arg} kept"
-            mark = pytest.mark.parametrize(argnames, values, **mark.kwargs).mark
-        out.append(mark)
-    return out
-
-
-def _copy(func, rule, reason=None):
-    """A copy of scipy's test function with its parametrisation restricted by ``rule``
-    (and a strict xfail for a deliberate difference)."""
-    new = types.FunctionType(func.__code__, func.__globals__, func.__name__,
-                             func.__defaults__, func.__closure__)
-    new.__dict__.update(func.__dict__)
-    new.__qualname__ = func.__qualname__
-    marks = list(getattr(func, "pytestmark", []))
-    new.pytestmark = _restrict(marks, rule if isinstance(rule, dict) else {})
-    if reason is not None and REFERENCE == "numopt":
-        new.pytestmark.append(pytest.mark.xfail(strict=True, reason=reason).mark)
-    return new
-
-
-def _build():
-    """This module's test functions and classes: the selected tests of scipy's file."""
-    made = {}
-    classes = {}
-    for key, rule in SELECTED.items():
-        reason = DELIBERATE.get(key)
-        if "::" not in key:
-            made[key] = _copy(getattr(SUITE, key), rule, reason)
-        else:
-            cls, name = key.split("::")
-            classes.setdefault(cls, {})[name] = _copy(getattr(getattr(SUITE, cls), name), rule,
-                                                      reason)
-    for cls_name, tests in classes.items():
-        original = getattr(SUITE, cls_name)
-        # A new class over the original's bases (its own marks are restricted, not
-        # inherited): the original's attributes, its unselected tests masked.
-        attrs = {k: v for k, v in vars(original).items() if k not in ("__dict__", "__weakref__")}
-        for attr in dir(original):
-            if attr.startswith("test") and attr not in tests:
-                attrs[attr] = None  # pytest collects nothing under a None
-        attrs.update(tests)
-        attrs["pytestmark"] = _restrict(list(vars(original).get("pytestmark", [])),
-                                        CLASS_PARAMS.get(cls_name, {}))
-        made[cls_name] = type(cls_name, original.__bases__, attrs)
-    return made
-
-
-globals().update(_build())
+SUITE = load(_PATH, "numopt_scipy_test_optimize", _patch)
+globals().update(build(SUITE, SELECTED, DELIBERATE, CLASS_PARAMS))
 
 
 def test_selection_is_reviewed():
     """Every test of scipy's file is either selected or left out with a reason; a new
     scipy that adds, renames or drops a test fails here until the lists are reviewed."""
-    found = set(_scipy_tests())
-    assert not set(SELECTED) & set(OUT)
-    assert sorted(found - set(SELECTED) - set(OUT)) == [], "tests neither selected nor out"
-    assert sorted((set(SELECTED) | set(OUT)) - found) == [], "listed tests missing from scipy"
-    assert set(DELIBERATE) <= set(SELECTED)
+    check_reviewed(SUITE, SELECTED, OUT, DELIBERATE)
 
 
 def test_minimize_is_routed_as_documented():
