@@ -156,7 +156,7 @@ def _result(ws, iws, n, m, user_jac):
     }
 
 
-def solve_lm(fun, x0, jac="2-point", args=(), **options):
+def solve_lm(fun, x0, jac="2-point", args=(), f0=None, **options):
     """Levenberg-Marquardt from Python: ``fun(x, *args)`` returns the m residuals.
 
     Parameters
@@ -166,6 +166,8 @@ def solve_lm(fun, x0, jac="2-point", args=(), **options):
     jac : callable, "2-point", "3-point" or "fdjac2"
         ``jac(x, *args)`` returns the ``(m, n)`` Jacobian; see :func:`lm_options`.
     args : tuple
+    f0 : array_like, optional
+        ``fun(x0, *args)`` where the caller has it already (not evaluated again).
     **options
         As :func:`lm_options`.
 
@@ -178,7 +180,7 @@ def solve_lm(fun, x0, jac="2-point", args=(), **options):
     """
     x0 = np.array(x0, dtype=np.float64).ravel()
     n = x0.size
-    r0 = np.asarray(fun(x0.copy(), *args), dtype=np.float64).ravel()
+    r0 = np.asarray(fun(x0.copy(), *args) if f0 is None else f0, dtype=np.float64).ravel()
     m = r0.size
     fopts, iopts = lm_options(n, jac, **options)
     ws = np.zeros(_lm.sizes(n, m)[0])
@@ -189,7 +191,7 @@ def solve_lm(fun, x0, jac="2-point", args=(), **options):
         xo = iws[W.X]
         x = ws[xo:xo + n].copy()
         if iws[W.TASK] == _lm.JACOBIAN:
-            J = np.asarray(jac(x, *args), dtype=np.float64)
+            J = np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64))
             if J.shape != (m, n):
                 raise ValueError(f"jac returned shape {J.shape}, expected {(m, n)}")
             jo = iws[_lm.JAC]
@@ -297,14 +299,14 @@ def _args_type(args):
     return key, at
 
 
-def solve_lm_compiled(fun, x0, jac="2-point", args=(), **options):
+def solve_lm_compiled(fun, x0, jac="2-point", args=(), f0=None, **options):
     """:func:`solve_lm` with the whole loop compiled: ``fun`` (and a callable ``jac``)
     are numba ``@njit`` functions ``fun(x, *args) -> r``, ``jac(x, *args) -> J``.
     Same returns as :func:`solve_lm`."""
     x0 = np.array(x0, dtype=np.float64).ravel()
     n = x0.size
     args = tuple(args)
-    m = np.asarray(fun(x0.copy(), *args)).size
+    m = np.asarray(fun(x0.copy(), *args) if f0 is None else f0).size
     fopts, iopts = lm_options(n, jac, **options)
     key, args_type = _args_type(args)
     res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key)

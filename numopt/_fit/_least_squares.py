@@ -237,10 +237,11 @@ def least_squares(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), method="trf"
         raise ValueError("`jac` must be '2-point', '3-point', 'cs' or callable.")
     if tr_solver not in (None, "exact", "lsmr"):
         raise ValueError("`tr_solver` must be None, 'exact' or 'lsmr'.")
-    if tr_solver == "lsmr":
-        raise _unsupported("tr_solver='lsmr'", "the dense 'exact' solver is used")
-    if tr_options:
-        raise _unsupported(f"tr_options {sorted(tr_options)} (options of 'lsmr')")
+    if method != "lm":   # scipy's lm ignores tr_solver and tr_options
+        if tr_solver == "lsmr":
+            raise _unsupported("tr_solver='lsmr'", "use tr_solver='exact' (dense)")
+        if tr_options:
+            raise _unsupported(f"tr_options {sorted(tr_options)} (options of 'lsmr')")
     if callable(loss):
         raise _unsupported("a callable loss", f"use one of {IMPLEMENTED_LOSSES}")
     if loss not in IMPLEMENTED_LOSSES:
@@ -254,6 +255,8 @@ def least_squares(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), method="trf"
     if max_nfev is not None and max_nfev <= 0:
         raise ValueError("`max_nfev` must be None or positive integer.")
     if jac_sparsity is not None:
+        if method == "lm" and not callable(jac):
+            raise ValueError("method='lm' does not support `jac_sparsity`.")
         raise _unsupported("jac_sparsity (sparse Jacobians)")
     if workers is not None:
         raise _unsupported("workers (parallel finite differences)")
@@ -279,16 +282,17 @@ def least_squares(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), method="trf"
     if method == "lm" and m < n:
         raise ValueError("Method 'lm' doesn't work when the number of residuals is less "
                          "than the number of variables.")
+    problem.check_jacobian(x0, m, n, method)
 
     if method == "lm":
         if callback is not None:
             warnings.warn("Callback function specified, but not supported with `lm` "
                           "method.", stacklevel=2)
-        res = problem.solve_lm(x0, ftol=ftol, xtol=xtol, gtol=gtol, max_nfev=max_nfev,
+        res = problem.solve_lm(x0, f0, ftol=ftol, xtol=xtol, gtol=gtol, max_nfev=max_nfev,
                                x_scale=None if isinstance(x_scale, str) else x_scale)
         res["active_mask"] = np.zeros(n, dtype=int)
     else:
-        res = problem.solve_trf(x0, lb, ub, ftol=ftol, xtol=xtol, gtol=gtol,
+        res = problem.solve_trf(x0, f0, lb, ub, ftol=ftol, xtol=xtol, gtol=gtol,
                                 max_nfev=max_nfev, x_scale=x_scale, loss=loss,
                                 f_scale=float(f_scale), callback=callback)
     result = _result(res)
@@ -352,7 +356,36 @@ class _Problem:
     def _jac_option(self):
         return self.jac if self.kind in ("callable", "cs") else self.kind
 
-    def solve_lm(self, x0, **options):
+    def check_jacobian(self, x0, m, n, method):
+        """A callable Jacobian at x0, checked as scipy checks it (a dense (m, n) array;
+        a (1,) array for m = n = 1); kept for the run's first request at x0, as
+        scipy's ``VectorFunction`` keeps it."""
+        if not callable(self.jac) or self.kind == "cs":
+            return
+        J0 = self.jac(x0.copy(), *self.args)
+        if not isinstance(J0, np.ndarray) and hasattr(J0, "shape"):
+            if method == "lm":
+                raise ValueError("method='lm' works only with dense Jacobian matrices.")
+            raise _unsupported("sparse or LinearOperator Jacobians",
+                               "return a dense numpy array")
+        J0 = np.atleast_2d(np.asarray(J0, dtype=np.float64))
+        if J0.shape != (m, n):
+            raise ValueError(f"The return value of `jac` has wrong shape: expected "
+                             f"{(m, n)}, actual {J0.shape}.")
+        if self.compiled:
+            return
+        jac, first = self.jac, [x0.copy(), J0]
+
+        def memo(x, *args):
+            if first and np.array_equal(x, first[0]):
+                J = first[1]
+                first.clear()
+                return J
+            first.clear()
+            return np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64))
+        self.jac = memo
+
+    def solve_lm(self, x0, f0, **options):
         step = None if self.diff_step is None else self.diff_step
         if step is not None and self.kind in ("2-point", "3-point"):
             options["diff_step"] = float(step[0]) if np.all(step == step[0]) else None
@@ -360,13 +393,13 @@ class _Problem:
                 raise _unsupported("a diff_step that differs between variables with "
                                    "method='lm'")
         solve = _drive_lm.solve_lm_compiled if self.compiled else _drive_lm.solve_lm
-        res = solve(self.fun, x0, jac=self._jac_option(), args=self.args, **options)
+        res = solve(self.fun, x0, jac=self._jac_option(), args=self.args, f0=f0, **options)
         self.reraise(res)
         if self.kind == "cs":
             res["njev"] = None   # scipy counts no Jacobian evaluations for differences
         return res
 
-    def solve_trf(self, x0, lb, ub, callback=None, **options):
+    def solve_trf(self, x0, f0, lb, ub, callback=None, **options):
         from . import _drive_trf
         solve = _drive_trf.solve_trf_compiled if self.compiled and callback is None \
             else _drive_trf.solve_trf
