@@ -225,17 +225,18 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
             w = np.ascontiguousarray(transform)
         else:
             w = np.ascontiguousarray(np.broadcast_to(transform, (m,)), dtype=np.float64)
-        fun, jfun = compiled_residuals(model, model_jac, n, full)
+        fun, jfun, stamp = compiled_residuals(model, model_jac, n, full)
         args = (np.ascontiguousarray(xdata), np.ascontiguousarray(ydata), w)
         _check_model_size(model, args[0], p0, m)
     else:
         fun, jfun = python_residuals(f, jac if callable(jac) else None, xdata, ydata,
                                      transform)
         args = ()
+        stamp = None
 
     if method == "lm":
         popt, pcov, infodict, mesg, ier = _leastsq(fun, jfun, p0, args, m, n, kwargs,
-                                                   compiled)
+                                                   compiled, stamp)
         cost = float(np.sum(infodict["fvec"] ** 2))
     else:
         if "max_nfev" not in kwargs:
@@ -266,7 +267,7 @@ def _check_model_size(model, xdata, p0, m):
         raise ValueError(f"the model returned {size} values for {m} data points")
 
 
-def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled):
+def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp):
     """scipy's ``leastsq(func, p0, Dfun=jac, full_output=True, **kwargs)`` as curve_fit
     calls it: ``popt, pcov (unscaled), infodict, mesg, ier``, raising where scipy's
     curve_fit raises."""
@@ -285,12 +286,15 @@ def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled):
     if jfun is not None and o["col_deriv"]:
         jac = _transposed(jfun)
     # col_deriv's transposed Jacobian is a Python wrapper: the Python loop drives it
-    solve = _drive_lm.solve_lm_compiled if compiled and not o["col_deriv"] \
-        else _drive_lm.solve_lm
+    extra = {}
+    if compiled and not o["col_deriv"]:
+        solve, extra = _drive_lm.solve_lm_compiled, {"stamp": stamp, "m": m}
+    else:
+        solve = _drive_lm.solve_lm
     res = solve(fun, p0.astype(np.float64), jac="fdjac2" if jac is None else jac,
                 args=args, ftol=o["ftol"], xtol=o["xtol"], gtol=o["gtol"],
                 max_nfev=maxfev, diag=o["diag"], epsfcn=o["epsfcn"],
-                factor=float(o["factor"]), final_jac=False)
+                factor=float(o["factor"]), final_jac=False, **extra)
     if res.get("raised_at") is not None:   # a compiled model raised: raise it again here
         fun(res["raised_at"], *args)
         if jfun is not None:

@@ -14,7 +14,7 @@ from numba import float64, njit, types, typeof
 from .._cache import BoundedCache, ObjectCache
 from .._fingerprint import source_fingerprint
 from .._minimize._drivers import entry_point, first_class
-from .._minimize._objective import _bind as bind, catching
+from .._minimize._objective import _bind as bind, _disk_stamp, catching
 from .._minimize._standalone import jitable
 from . import _lm
 from .._minimize import _workspace as W
@@ -225,51 +225,81 @@ def _compiled_loop(args_type, key=None):
 
 _adapters = ObjectCache("_fit._drive_lm.adapters")   # dropped with the model
 
+# Placeholders: each adapter is a copy of a template below whose globals bind these
+# names to one model's dispatchers (see numopt._minimize._objective._bind).
+model = model_jac = inner = None
 
-def _adapt(fun, jac, args_type, key=None):
+
+# The copies are bounded by both sizes: a model returning the wrong length must not write
+# past its slot of the workspace (compiled code checks no bounds).
+def _residuals_template(x, r, args):
+    out = model(x, *args)
+    for i in range(min(r.size, out.size)):
+        r[i] = out[i]
+    return 0.0
+
+
+def _jacobian_template(x, J, args):
+    out = model_jac(x, *args)
+    n = x.size
+    m = J.size // n
+    for j in range(min(n, out.shape[1])):
+        for i in range(min(m, out.shape[0])):
+            J[j * m + i] = out[i, j]
+    return 0.0
+
+
+def _no_jacobian(x, J, args):   # never asked for: the Jacobian comes by differences
+    return 0.0
+
+
+def _guard(stamp):
+    """The adapter the loop calls: the global ``inner`` (compiled) whose exceptions
+    become ``W.RAISED`` (they cannot cross the loop's first-class call). ``stamp``
+    names the model's code and version: numba keys a cached closure on its cells'
+    contents, so each model keeps its own adapter in numba's disk cache."""
+    def adapter(x, out, args):
+        stamp  # noqa: B018 -- part of the disk cache's key
+        return catching(inner, x, out, args)
+    return adapter
+
+
+def _compile_adapter(template, sig, stamp, **names):
+    """``template`` with ``names`` bound, compiled behind :func:`_guard`; cached on disk
+    unless ``stamp`` is None."""
+    inner_ = njit(error_model="numpy", no_cpython_wrapper=True)(bind(template, **names))
+    guard = bind(_guard(stamp), inner=inner_, catching=catching)
+    wap = first_class(guard, sig, cache=stamp is not None)
+    # The compiled code calls the model's machine code: the cached adapter must not keep
+    # the model alive through these globals.
+    for name in names:
+        inner_.py_func.__globals__[name] = None
+    guard.__globals__["inner"] = None
+    return wap
+
+
+def _adapt(fun, jac, args_type, key=None, stamp=None):
     """First-class adapters ``res(x, r, args)`` and ``jac(x, J, args)`` (J flat,
-    column-major) for njit functions ``fun(x, *args) -> r`` and ``jac(x, *args) -> J``."""
+    column-major) for njit functions ``fun(x, *args) -> r`` and ``jac(x, *args) -> J``,
+    returning ``W.RAISED`` where the model raised. They are cached on disk where the
+    model is (numba ``cache=True``), or where the caller gives a ``stamp`` that names
+    the functions' code and version (see :func:`_guard`)."""
     key = args_type if key is None else key
     pair = _adapters.lookup(fun, jac, key)
     if pair is not None:
         return pair
     sig = float64(float64[::1], float64[::1], args_type)
+    if stamp is None:
+        stamp = _disk_stamp(fun, jac) if jac is not None else _disk_stamp(fun)
 
-    # The copies are bounded by both sizes: a model returning the wrong length must not
-    # write past its slot of the workspace (compiled code checks no bounds).
-    def res(x, r, args):
-        out = fun(x, *args)
-        for i in range(min(r.size, out.size)):
-            r[i] = out[i]
-        return 0.0
-
+    def tag(kind):
+        return None if stamp is None else f"{kind}|{stamp}"
+    res = _compile_adapter(_residuals_template, sig, tag("res"), model=fun)
     if jac is None:
-        def jacf(x, J, args):   # never asked for: the Jacobian comes by differences
-            return 0.0
+        jacf = _compile_adapter(_no_jacobian, sig, "nojac")
     else:
-        def jacf(x, J, args):
-            out = jac(x, *args)
-            n = x.size
-            m = J.size // n
-            for j in range(min(n, out.shape[1])):
-                for i in range(min(m, out.shape[0])):
-                    J[j * m + i] = out[i, j]
-            return 0.0
-
-    return _adapters.store(fun, jac, key,
-                           value=(first_class(_catching(res), sig),
-                                  first_class(_catching(jacf), sig)))
-
-
-def _catching(adapter):
-    """``adapter`` compiled, behind a guard that returns ``W.RAISED`` where it raised
-    (an exception cannot cross the first-class call of the compiled loop)."""
-    inner = njit(error_model="numpy", no_cpython_wrapper=True)(adapter)
-    return bind(_guard, inner=inner, catching=catching)
-
-
-def _guard(x, out, args):
-    return catching(inner, x, out, args)   # noqa: F821 -- bound by _catching
+        jacf = _compile_adapter(_jacobian_template, sig, tag("jac"), model_jac=jac)
+    return _adapters.store(fun, jac, key, value=(res, jacf))
 
 
 _args_types = BoundedCache("_fit._drive_lm.args_types", maxsize=256)
@@ -299,17 +329,23 @@ def _args_type(args):
     return key, at
 
 
-def solve_lm_compiled(fun, x0, jac="2-point", args=(), f0=None, **options):
+def solve_lm_compiled(fun, x0, jac="2-point", args=(), f0=None, stamp=None, m=None,
+                      **options):
     """:func:`solve_lm` with the whole loop compiled: ``fun`` (and a callable ``jac``)
     are numba ``@njit`` functions ``fun(x, *args) -> r``, ``jac(x, *args) -> J``.
+    ``stamp``: a string naming their code and version, for functions that numba does
+    not cache on disk themselves but whose adapters may be (see :func:`_adapt`);
+    ``m``, the number of residuals where the caller knows it (then ``fun`` is not
+    called from Python, which would compile it).
     Same returns as :func:`solve_lm`."""
     x0 = np.array(x0, dtype=np.float64).ravel()
     n = x0.size
     args = tuple(args)
-    m = np.asarray(fun(x0.copy(), *args) if f0 is None else f0).size
+    if m is None:
+        m = np.asarray(fun(x0.copy(), *args) if f0 is None else f0).size
     fopts, iopts = lm_options(n, jac, **options)
     key, args_type = _args_type(args)
-    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key)
+    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key, stamp)
     ws = np.zeros(_lm.sizes(n, m)[0])
     iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
     _compiled_loop(args_type, key)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)

@@ -13,6 +13,8 @@ from numba import njit
 from scipy.linalg import solve_triangular
 
 from .._cache import ObjectCache
+from .._fingerprint import source_fingerprint
+from .._minimize._objective import _disk_stamp
 from .._minimize._standalone import jitable
 
 __all__ = ["python_residuals", "compiled_residuals", "forward_substitution"]
@@ -88,9 +90,11 @@ def jacobian(p, xdata, ydata, w):
 
 def compiled_residuals(model, model_jac, n, full):
     """Compiled ``residuals(p, xdata, ydata, w)`` and (for a compiled ``model_jac``,
-    else None) ``jacobian(p, xdata, ydata, w)`` for n parameters. ``w``: the weights
-    (m,) (ones without sigma: ``1 * r`` is ``r`` exactly), or with ``full`` the lower
-    Cholesky factor (m, m) of sigma."""
+    else None) ``jacobian(p, xdata, ydata, w)`` for n parameters, and a stamp naming
+    their code and version for the disk cache of the fit's adapters (None where the
+    model is not cached on disk, see :func:`._drive_lm.solve_lm_compiled`). ``w``: the
+    weights (m,) (ones without sigma: ``1 * r`` is ``r`` exactly), or with ``full`` the
+    lower Cholesky factor (m, m) of sigma."""
     hit = _generated.lookup(model, model_jac, n, full)
     if hit is not None:
         return hit
@@ -103,4 +107,7 @@ def compiled_residuals(model, model_jac, n, full):
     if model_jac is not None:
         exec(_JACOBIAN.format(params=params, full=bool(full)), scope)
         jacf = njit(error_model="numpy")(scope["jacobian"])
-    return _generated.store(model, model_jac, n, full, value=(res, jacf))
+    disk = _disk_stamp(model) if model_jac is None else _disk_stamp(model, model_jac)
+    stamp = None if disk is None else \
+        f"curve_fit|{n}|{bool(full)}|{source_fingerprint('_fit')}|{disk}"
+    return _generated.store(model, model_jac, n, full, value=(res, jacf, stamp))
