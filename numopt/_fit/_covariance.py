@@ -19,7 +19,8 @@ from numba import njit
 
 from .._minimize._standalone import jitable
 
-__all__ = ["lm_covariance", "svd_covariance", "scale_covariance", "lm_cov", "svd_cov"]
+__all__ = ["lm_covariance", "svd_covariance", "scale_covariance", "lm_cov", "svd_cov",
+           "scale_cov"]
 
 _EPS = np.finfo(np.float64).eps
 
@@ -112,6 +113,16 @@ def _svd_cov(J):
     cov = np.empty((J.shape[1], J.shape[1]))
     svd_covariance(J, cov)
     return cov
+
+
+@njit(**_OPTIONS)
+def _scale_cov(cov, cost, m, absolute_sigma):
+    return scale_covariance(cov, cost, m, absolute_sigma)
+
+
+def scale_cov(cov, cost, m, absolute_sigma):
+    """:func:`scale_covariance` from Python (``cov`` a float64 (n, n) array)."""
+    return _scale_cov(cov, float(cost), int(m), bool(absolute_sigma))
 
 
 def lm_cov(fjac, ipvt):

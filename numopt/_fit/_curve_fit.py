@@ -16,7 +16,7 @@ from scipy.linalg import LinAlgError, cholesky
 from scipy.optimize import OptimizeWarning
 
 from . import _drive_lm
-from ._covariance import lm_cov, scale_covariance, svd_cov
+from ._covariance import lm_cov, scale_cov, svd_cov
 from ._least_squares import check_bounds, dispatcher_of, least_squares
 from ._models import compiled_residuals, python_residuals
 
@@ -29,24 +29,30 @@ _LEASTSQ = dict(col_deriv=False, ftol=1.49012e-08, xtol=1.49012e-08, gtol=0.0, m
 
 def _leastsq_message(info, ftol, xtol, gtol, maxfev):
     """scipy's ``leastsq`` message for MINPACK's ``info``."""
-    return {
-        0: "Improper input parameters.",
-        1: "Both actual and predicted relative reductions in the sum of squares\n  are "
-           f"at most {ftol:f}",
-        2: f"The relative error between two consecutive iterates is at most {xtol:f}",
-        3: "Both actual and predicted relative reductions in the sum of squares\n  are "
-           f"at most {ftol:f} and the relative error between two consecutive iterates "
-           f"is at \n  most {xtol:f}",
-        4: "The cosine of the angle between func(x) and any column of the\n  Jacobian is "
-           f"at most {gtol:f} in absolute value",
-        5: f"Number of calls to function has reached maxfev = {maxfev}.",
-        6: f"ftol={ftol:f} is too small, no further reduction in the sum of squares\n  "
-           "is possible.",
-        7: f"xtol={xtol:f} is too small, no further improvement in the approximate\n  "
-           "solution is possible.",
-        8: f"gtol={gtol:f} is too small, func(x) is orthogonal to the columns of\n  the "
-           "Jacobian to machine precision.",
-    }[info]
+    if info == 0:
+        return "Improper input parameters."
+    if info == 1:
+        return ("Both actual and predicted relative reductions in the sum of squares\n  "
+                f"are at most {ftol:f}")
+    if info == 2:
+        return f"The relative error between two consecutive iterates is at most {xtol:f}"
+    if info == 3:
+        return ("Both actual and predicted relative reductions in the sum of squares\n  "
+                f"are at most {ftol:f} and the relative error between two consecutive "
+                f"iterates is at \n  most {xtol:f}")
+    if info == 4:
+        return ("The cosine of the angle between func(x) and any column of the\n  "
+                f"Jacobian is at most {gtol:f} in absolute value")
+    if info == 5:
+        return f"Number of calls to function has reached maxfev = {maxfev}."
+    if info == 6:
+        return (f"ftol={ftol:f} is too small, no further reduction in the sum of squares"
+                "\n  is possible.")
+    if info == 7:
+        return (f"xtol={xtol:f} is too small, no further improvement in the approximate"
+                "\n  solution is possible.")
+    return (f"gtol={gtol:f} is too small, func(x) is orthogonal to the columns of\n  the "
+            "Jacobian to machine precision.")
 
 
 def _n_params(f):
@@ -235,9 +241,8 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
         stamp = None
 
     if method == "lm":
-        popt, pcov, infodict, mesg, ier = _leastsq(fun, jfun, p0, args, m, n, kwargs,
-                                                   compiled, stamp)
-        cost = float(np.sum(infodict["fvec"] ** 2))
+        popt, pcov, infodict, mesg, ier, failed = _leastsq(
+            fun, jfun, p0, args, m, n, kwargs, compiled, stamp, bool(absolute_sigma))
     else:
         if "max_nfev" not in kwargs:
             kwargs["max_nfev"] = kwargs.pop("maxfev", None)
@@ -248,10 +253,10 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
             raise RuntimeError("Optimal parameters not found: " + res.message)
         infodict = dict(nfev=res.nfev, fvec=res.fun)
         ier, mesg = res.status, res.message
-        cost = 2 * res.cost
         popt = res.x
         pcov = svd_cov(res.jac)
-    if scale_covariance(pcov, cost, infodict["fvec"].size, bool(absolute_sigma)):
+        failed = scale_cov(pcov, 2 * res.cost, res.fun.size, bool(absolute_sigma))
+    if failed:
         warnings.warn("Covariance of the parameters could not be estimated",
                       category=OptimizeWarning, stacklevel=2)
     if full_output:
@@ -267,10 +272,11 @@ def _check_model_size(model, xdata, p0, m):
         raise ValueError(f"the model returned {size} values for {m} data points")
 
 
-def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp):
+def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp, absolute_sigma):
     """scipy's ``leastsq(func, p0, Dfun=jac, full_output=True, **kwargs)`` as curve_fit
-    calls it: ``popt, pcov (unscaled), infodict, mesg, ier``, raising where scipy's
-    curve_fit raises."""
+    calls it, and curve_fit's covariance: ``popt, pcov, infodict, mesg, ier, failed``
+    (``failed``: the covariance could not be estimated), raising where scipy's curve_fit
+    raises."""
     unknown = set(kwargs) - set(_LEASTSQ)
     if unknown:
         raise TypeError(f"curve_fit(method='lm') got unexpected keyword arguments "
@@ -282,38 +288,39 @@ def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp):
     maxfev = int(o["maxfev"])
     if maxfev == 0:
         maxfev = 200 * (n + 1) if jfun is None else 100 * (n + 1)
-    jac = jfun
-    if jfun is not None and o["col_deriv"]:
-        jac = _transposed(jfun)
-    # col_deriv's transposed Jacobian is a Python wrapper: the Python loop drives it
-    extra = {}
-    if compiled and not o["col_deriv"]:
-        solve, extra = _drive_lm.solve_lm_compiled, {"stamp": stamp, "m": m}
-    else:
-        solve = _drive_lm.solve_lm
-    res = solve(fun, p0.astype(np.float64), jac="fdjac2" if jac is None else jac,
-                args=args, ftol=o["ftol"], xtol=o["xtol"], gtol=o["gtol"],
-                max_nfev=maxfev, diag=o["diag"], epsfcn=o["epsfcn"],
-                factor=float(o["factor"]), final_jac=False, **extra)
-    if res.get("raised_at") is not None:   # a compiled model raised: raise it again here
+    options = dict(jac="fdjac2" if jfun is None else jfun, ftol=o["ftol"], xtol=o["xtol"],
+                   gtol=o["gtol"], max_nfev=maxfev, diag=o["diag"], epsfcn=o["epsfcn"],
+                   factor=float(o["factor"]))
+    if compiled and not o["col_deriv"]:   # the fit and its covariance in one compiled call
+        res = _drive_lm.fit_lm_compiled(fun, p0, args=args, m=m, stamp=stamp,
+                                        absolute_sigma=absolute_sigma, **options)
+    else:   # col_deriv's transposed Jacobian is a Python wrapper: the Python loop drives it
+        if jfun is not None and o["col_deriv"]:
+            options["jac"] = _transposed(jfun)
+        res = _drive_lm.solve_lm(fun, p0, args=args, final_jac=False, **options)
+        res["fjac"] = res["jac"].T      # MINPACK's fjac as leastsq returns it, (n, m)
+    if res["raised_at"] is not None:   # a compiled model raised: raise it again here
         fun(res["raised_at"], *args)
         if jfun is not None:
             jfun(res["raised_at"], *args)
         raise RuntimeError("the model raised an exception in compiled code, but not "
                            "when evaluated again from Python")
-    info = int(res["info"])
+    info = res["info"]
     mesg = _leastsq_message(info, o["ftol"], o["xtol"], o["gtol"], maxfev)
     if info == 0:
         raise TypeError(mesg)
-    fjac = res["jac"].T          # MINPACK's fjac as leastsq returns it, (n, m)
-    infodict = {"fvec": res["fun"], "nfev": res["nfev"], "fjac": fjac.copy(),
+    if info not in (1, 2, 3, 4):
+        raise RuntimeError("Optimal parameters not found: " + mesg)
+    infodict = {"fvec": res["fun"], "nfev": res["nfev"], "fjac": res["fjac"],
                 "ipvt": res["ipvt"].astype(np.int32), "qtf": res["qtf"]}
     if jfun is not None:
         infodict["njev"] = res["njev"]
-    if info not in (1, 2, 3, 4):
-        raise RuntimeError("Optimal parameters not found: " + mesg)
-    pcov = lm_cov(fjac, res["ipvt"])
-    return res["x"], pcov, infodict, mesg, info
+    if "cov" in res:
+        return res["x"], res["cov"], infodict, mesg, info, res["cov_failed"]
+    pcov = lm_cov(res["fjac"], res["ipvt"])
+    fvec = res["fun"]
+    return res["x"], pcov, infodict, mesg, info, scale_cov(pcov, float(fvec @ fvec),
+                                                            fvec.size, absolute_sigma)
 
 
 def _transposed(jfun):

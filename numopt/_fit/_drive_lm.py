@@ -17,6 +17,7 @@ from .._minimize._drivers import entry_point, first_class
 from .._minimize._objective import _bind as bind, _disk_stamp, catching
 from .._minimize._standalone import jitable
 from . import _lm
+from ._covariance import lm_covariance, scale_covariance
 from .._minimize import _workspace as W
 
 __all__ = ["solve_lm", "solve_lm_compiled", "lm_options"]
@@ -47,8 +48,7 @@ def _compiled():
     # compiled (and cached) once per type of args, never per model.
     # An adapter returns W.RAISED where the model raised: the run stops with reason
     # RAISED, the point still at iws[W.X], and the front door raises the exception again.
-    def loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
-        fp  # noqa: B018
+    def run(res, jacf, ws, iws, x0, m, fopts, iopts, args):
         _init_i(ws, iws, x0, m, fopts, iopts)
         n = x0.size
         while iws[W.TASK] != W.DONE:
@@ -64,11 +64,36 @@ def _compiled():
                 break
             _step_i(ws, iws)
 
-    init.__qualname__, step.__qualname__, loop.__qualname__ = "lm_init", "lm_step", "lm_loop"
-    return njit(**_OPTIONS)(init), njit(**_OPTIONS)(step), loop
+    run_i = jitable(run)
+
+    def loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
+        fp  # noqa: B018
+        run_i(res, jacf, ws, iws, x0, m, fopts, iopts, args)
+
+    # curve_fit's fit: the loop, then leastsq's covariance from the last QR (FINAL_JAC
+    # off) and curve_fit's scaling of it; True where it could not be estimated.
+    def fit(res, jacf, ws, iws, x0, m, fopts, iopts, args, ipvt_at, cov, absolute):
+        fp  # noqa: B018
+        run_i(res, jacf, ws, iws, x0, m, fopts, iopts, args)
+        n = x0.size
+        info = iws[_lm.INFO]
+        if 1 <= info <= 4 and iws[W.REASON] != W.RAISED_REASON:
+            jo = iws[_lm.JAC]
+            lm_covariance(ws[jo:jo + m * n].reshape((n, m)), iws[ipvt_at:ipvt_at + n], cov)
+        else:
+            cov[:, :] = np.nan
+        fo = iws[W.GR]
+        cost = 0.0
+        for i in range(m):
+            cost += ws[fo + i] * ws[fo + i]
+        return scale_covariance(cov, cost, m, absolute)
+
+    init.__qualname__, step.__qualname__ = "lm_init", "lm_step"
+    loop.__qualname__, fit.__qualname__ = "lm_loop", "lm_fit"
+    return njit(**_OPTIONS)(init), njit(**_OPTIONS)(step), loop, fit
 
 
-_init, _step, _loop = _compiled()
+_init, _step, _loop, _fit = _compiled()
 
 
 def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None,
@@ -208,18 +233,21 @@ def solve_lm(fun, x0, jac="2-point", args=(), f0=None, **options):
 _loops = BoundedCache("_fit._drive_lm.loops", maxsize=32)   # keyed on args' numba type
 
 
-def _compiled_loop(args_type, key=None):
+def _compiled_loop(args_type, key=None, fit=False):
     """The loop's dispatcher for ``args`` of this numba type and the entry point of its
     one overload, which a call reaches without numba's typing of the arguments (``key``:
-    what stands for the type in the cache, see :func:`_args_type`)."""
+    what stands for the type in the cache, see :func:`_args_type`); with ``fit``,
+    curve_fit's loop (see :func:`fit_lm_compiled`)."""
     key = args_type if key is None else key
-    entry = _loops.get(key)
+    entry = _loops.get((key, fit))
     if entry is None:   # (a BoundedCache may drop it: then compiled again)
         fn_type = types.FunctionType(float64(float64[::1], float64[::1], args_type))
-        disp = njit(**_OPTIONS)(_loop)
         sig = (fn_type, fn_type, float64[::1], types.int64[::1], float64[::1], types.int64,
                float64[::1], types.int64[::1], args_type)
-        entry = _loops[key] = (disp, entry_point(disp, sig))
+        if fit:
+            sig = sig + (types.int64, float64[:, ::1], types.boolean)
+        disp = njit(**_OPTIONS)(_fit if fit else _loop)
+        entry = _loops[(key, fit)] = (disp, entry_point(disp, sig))
     return entry
 
 
@@ -350,3 +378,40 @@ def solve_lm_compiled(fun, x0, jac="2-point", args=(), f0=None, stamp=None, m=No
     iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
     _compiled_loop(args_type, key)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)
     return _result(ws, iws, n, m, callable(jac))
+
+
+def fit_lm_compiled(fun, x0, jac, args, m, absolute_sigma, stamp=None, **options):
+    """curve_fit's Levenberg-Marquardt fit in one compiled call: the run of
+    :func:`solve_lm_compiled` (``final_jac`` off, as ``leastsq``), then the covariance
+    from its last QR factorisation, scaled as ``curve_fit`` does.
+
+    Returns
+    -------
+    dict
+        ``x, fun`` (the residuals), ``fjac`` (MINPACK's, (n, m) as ``leastsq``'s
+        infodict), ``ipvt`` (0-based), ``qtf``, ``nfev, njev, info, raised_at`` as
+        :func:`solve_lm`, ``cov`` (n, n) and ``cov_failed`` (True where scipy warns that
+        the covariance could not be estimated).
+    """
+    x0 = np.array(x0, dtype=np.float64).ravel()
+    n = x0.size
+    fopts, iopts = lm_options(n, jac, final_jac=False, **options)
+    key, args_type = _args_type(args)
+    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key, stamp)
+    nw, niw = _lm.sizes(n, m)
+    ws = np.zeros(nw)
+    iws = np.zeros(niw, dtype=np.int64)
+    cov = np.empty((n, n))
+    ipvt_at = _lm.LAYOUT.int_offsets(n, m).ipvt
+    failed = _compiled_loop(args_type, key, fit=True)[1](
+        res, jacf, ws, iws, x0, m, fopts, iopts, args, ipvt_at, cov, bool(absolute_sigma))
+    xo, fo, jo = iws[W.XR], iws[W.GR], iws[_lm.JAC]
+    qo = _lm.LAYOUT.offsets(n, m).qtf
+    code = int(iws[W.REASON])
+    return {"x": ws[xo:xo + n].copy(), "fun": ws[fo:fo + m].copy(),
+            "fjac": ws[jo:jo + m * n].reshape(n, m).copy(),
+            "ipvt": iws[ipvt_at:ipvt_at + n].copy(), "qtf": ws[qo:qo + n].copy(),
+            "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]), "info": int(iws[_lm.INFO]),
+            "raised_at": (ws[iws[W.X]:iws[W.X] + n].copy() if code == W.RAISED_REASON
+                          else None),
+            "cov": cov, "cov_failed": bool(failed)}
