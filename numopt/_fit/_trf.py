@@ -346,7 +346,9 @@ def _phi(alpha, suf, s, delta):
     p = suf / denom
     p_norm = _norm(p)
     phi = p_norm - delta
-    t = suf * suf / (denom * denom * denom)
+    # numpy's denom**3 is its SIMD pow; libm's pow agrees with it more often than
+    # two products do (95% against 74% of random values).
+    t = suf * suf / denom ** 3.0
     return phi, -pairwise_sum(t) / p_norm
 
 
@@ -714,11 +716,14 @@ def _outer(ws, iws):
         d[:] = scale
         rows = m
     g_h[:] = d * g
+    A = np.zeros((rows, n))
     for i in range(m):
         for j in range(n):
-            jh[i, j] = JT[j, i] * d[j]
-    A = np.zeros((rows, n))
-    A[:m] = jh
+            A[i, j] = JT[j, i] * d[j]
+    if _jh_by_columns(iws):
+        _vec(ws, o.jh, m * n).reshape((n, m))[:] = A[:m].T
+    else:
+        jh[:] = A[:m]
     faug = np.zeros(rows)
     faug[:m] = f
     if bounded:
@@ -734,6 +739,15 @@ def _outer(ws, iws):
     ws[_F.theta] = max(0.995, 1 - g_norm)
     ws[_F.actual] = -1.0
     return _INNER
+
+
+@jitable
+def _jh_by_columns(iws):
+    """Whether scipy's ``J_h`` is column-major: ``J * d`` keeps the layout of a
+    difference Jacobian, built transposed, where bounds do not copy it into the
+    (row-major) augmented matrix. Its layout picks BLAS's kernel, hence the rounding
+    of the model's value."""
+    return iws[_I.bounded] == 0 and iws[_I.jac_mode] != USER
 
 
 @jitable
@@ -775,7 +789,11 @@ def _ask_trial(ws, iws):
         _make_strictly_feasible(xnew, lb, ub, 0.0)
     else:
         st_h = p_h
-        pred = -_evaluate_quadratic(jh, g_h, st_h, diag_h, False)
+        if _jh_by_columns(iws):
+            jh_f = _vec(ws, o.jh, m * n).reshape((n, m)).T
+            pred = -_evaluate_quadratic(jh_f, g_h, st_h, diag_h, False)
+        else:
+            pred = -_evaluate_quadratic(jh, g_h, st_h, diag_h, False)
         st = d * st_h
         xnew[:] = x + st
     _vec(ws, o.stp, n)[:] = st
