@@ -616,7 +616,7 @@ def _compute_jac_scale(ws, iws, o, n, m, first):
         else:
             for i in range(m):
                 col[i] = ws[c + i] * ws[c + i]
-            t = col[0] + pairwise_sum(col[1:]) if m > 1 else col[0]
+            t = pairwise_sum(col)
         s = math.sqrt(t)
         if first:
             if s == 0.0:
@@ -647,9 +647,15 @@ def _take_jacobian(ws, iws, first):
         scale_for_loss(_vec(ws, o.fjac, m * n), m, n, f, rho1, rho2)
     elif first:
         ws[_F.cost] = 0.5 * np.dot(f, f)
-    JT = _vec(ws, o.fjac, m * n).reshape((n, m))
     g = _vec(ws, o.g, n)
-    g[:] = np.dot(JT, f)
+    if iws[_I.jac_mode] == USER:
+        # scipy's J.T.dot(f) with J as the callable returned it, row-major: the
+        # transpose of such a copy (in jh, free until the SVD) takes BLAS's same kernel
+        Jc = _vec(ws, o.jh, m * n).reshape((m, n))
+        Jc[:] = _vec(ws, o.fjac, m * n).reshape((n, m)).T
+        g[:] = np.dot(Jc.T, f)
+    else:
+        g[:] = np.dot(_vec(ws, o.fjac, m * n).reshape((n, m)), f)
     if iws[_I.jac_scale]:
         _compute_jac_scale(ws, iws, o, n, m, first)
     elif first:
