@@ -66,7 +66,7 @@ LAYOUT = Layout(
     ints=("m", "jac", "njev", "phase", "jac_mode", "bounded", "loss", "jac_scale",
           "maxfev", "col", "half", "status", "k"),
     floats=("ftol", "xtol", "gtol", "f_scale", "diff_step", "cost", "cost_new", "delta",
-            "alpha", "g_norm", "theta", "pred", "step_h_norm", "actual", "dx"),
+            "alpha", "g_norm", "theta", "pred", "step_h_norm", "actual", "dx", "half"),
     arrays=(("x", "n"), ("f", "m"), ("ftrue", "m"), ("fjac", "m * n"), ("jh", "m * n"),
             ("lb", "n"), ("ub", "n"), ("scale", "n"), ("scale_inv", "n"), ("g", "n"),
             ("v", "n"), ("dv", "n"), ("d", "n"), ("diag_h", "n"), ("g_h", "n"),
@@ -163,6 +163,7 @@ def init(ws, iws, x0, m, fopts, iopts):
     ws[_F.gtol] = fopts[GTOL]
     ws[_F.f_scale] = fopts[F_SCALE]
     ws[_F.diff_step] = fopts[DIFF_STEP]
+    ws[_F.half] = 0.5   # an exponent LLVM cannot see (see _solve_lsq_trust_region)
     bounded = 0
     for j in range(n):
         lb = fopts[DIFF_STEP + 1 + j]
@@ -353,9 +354,13 @@ def _phi(alpha, suf, s, delta):
 
 
 @jitable
-def _solve_lsq_trust_region(n, m, uf, s, V, delta, alpha):
+def _solve_lsq_trust_region(n, m, uf, s, V, delta, alpha, half):
     """scipy's ``solve_lsq_trust_region`` (More 1977 by one SVD ``J = U S V^T``):
-    ``(p, alpha)`` with ``(J^T J + alpha I) p = -J^T f`` and ``||p|| <= delta``."""
+    ``(p, alpha)`` with ``(J^T J + alpha I) p = -J^T f`` and ``||p|| <= delta``.
+
+    scipy's ``(alpha_lower * alpha_upper)**0.5`` is numpy's scalar power, libm's
+    ``pow``, which is not always the square root rounded; ``half`` is 0.5 read from
+    the workspace, so that LLVM does not turn the power into ``sqrt``."""
     suf = s * uf
     full_rank = False
     if m >= n:
@@ -370,10 +375,10 @@ def _solve_lsq_trust_region(n, m, uf, s, V, delta, alpha):
         phi, phi_prime = _phi(0.0, suf, s, delta)
         alpha_lower = -phi / phi_prime
     if not full_rank and alpha == 0.0:
-        alpha = max(0.001 * alpha_upper, math.sqrt(alpha_lower * alpha_upper))
+        alpha = max(0.001 * alpha_upper, (alpha_lower * alpha_upper) ** half)
     for _ in range(10):
         if alpha < alpha_lower or alpha > alpha_upper:
-            alpha = max(0.001 * alpha_upper, math.sqrt(alpha_lower * alpha_upper))
+            alpha = max(0.001 * alpha_upper, (alpha_lower * alpha_upper) ** half)
         phi, phi_prime = _phi(alpha, suf, s, delta)
         if phi < 0.0:
             alpha_upper = alpha
@@ -782,7 +787,8 @@ def _ask_trial(ws, iws):
     g_h = _vec(ws, o.g_h, n)
     diag_h = _vec(ws, o.diag_h, n)
     delta = ws[_F.delta]
-    p_h, alpha = _solve_lsq_trust_region(n, m, uf, s, V, delta, ws[_F.alpha])
+    p_h, alpha = _solve_lsq_trust_region(n, m, uf, s, V, delta, ws[_F.alpha],
+                                       ws[_F.half])
     ws[_F.alpha] = alpha
     xnew = _vec(ws, o.xnew, n)
     if iws[_I.bounded]:
