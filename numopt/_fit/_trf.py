@@ -43,7 +43,7 @@ import numpy as np
 from .._minimize import _workspace as W
 from .._minimize._layout import Layout
 from .._minimize._reasons import Reason
-from .._minimize._standalone import jitable
+from .._minimize._standalone import jitable, standalone
 from ._losses import LINEAR, loss_cost, loss_rho, pairwise_sum, scale_for_loss
 
 __all__ = ["LAYOUT", "init", "step", "sizes", "REASONS", "REASON_BASE", "USER",
@@ -632,7 +632,7 @@ def _compute_jac_scale(ws, iws, o, n, m, first):
         ws[o.scale + j] = 1 / s
 
 
-@jitable
+@standalone
 def _take_jacobian(ws, iws, first):
     """A new Jacobian at x: the loss's scaling of J and f, the gradient and (``"jac"``)
     the scale; at the first, the cost, the scale and the first radius."""
@@ -684,7 +684,7 @@ def _take_jacobian(ws, iws, first):
     ws[_F.alpha] = 0.0
 
 
-@jitable
+@standalone
 def _outer(ws, iws):
     """The top of scipy's outer loop: optimality and the stopping tests, then the
     scaled ("hat") problem and its SVD, and the first trial step."""
@@ -771,7 +771,7 @@ def _inner(ws, iws):
     return _END
 
 
-@jitable
+@standalone
 def _ask_trial(ws, iws):
     """The trust-region step (reflected and cut back to the bounds, when bounded),
     and r at the trial point."""
@@ -815,7 +815,7 @@ def _ask_trial(ws, iws):
     _ask_residuals(iws, o.xnew, o.fnew)
 
 
-@jitable
+@standalone
 def _trial(ws, iws):
     """After r(x_new): the cost, the ratio of reductions, the new radius and the
     ``ftol``/``xtol`` tests (scipy's ``update_tr_radius``, ``check_termination``)."""
