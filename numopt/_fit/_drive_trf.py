@@ -164,13 +164,12 @@ def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="l
     n = x0.size
     fopts, iopts = trf_options(n, jac, bounds, loss, f_scale, x_scale, ftol, xtol, gtol,
                                max_nfev, diff_step)
-    m = None
-    ws = iws = None
-    # r(x0) sizes the workspace; init moves x0 inside the bounds first, so it is asked
-    # for at that point.
+    # r(x0) sizes the workspace; init moves x0 inside the bounds first and asks for r
+    # there, so it is evaluated at that point (once, as scipy does).
+    lb = fopts[_trf.DIFF_STEP + 1:_trf.DIFF_STEP + 1 + n]
+    ub = fopts[_trf.DIFF_STEP + 1 + n:_trf.DIFF_STEP + 1 + 2 * n]
     x1 = x0.copy()
-    if np.any(np.isfinite(fopts[5:5 + 2 * n])):
-        lb, ub = fopts[5:5 + n], fopts[5 + n:5 + 2 * n]
+    if np.any(np.isfinite(lb)) or np.any(np.isfinite(ub)):
         x1 = _strictly_feasible(x0, lb, ub)
     r0 = np.asarray(fun(x1.copy(), *args), dtype=np.float64).ravel()
     m = r0.size

@@ -353,6 +353,25 @@ def test_compiled_driver_equals_python_driver(case, jac):
     _close(a["x"], ref.x, 1e-10 if (jac == "callable" or "loss" not in kw) else 1e-5)
 
 
+def test_a_second_model_adds_no_compilation():
+    """The compiled loop takes the model as first-class functions: one overload per
+    type of ``args``, whatever the model."""
+    from numopt._fit._drive_trf import _args_type, _compiled_loop
+
+    @njit
+    def other(x, t, y):
+        return x[0] * np.exp(-x[1] * t) - y + x[2] * t
+
+    solve_trf_compiled(_decay, [1.0, 1.0, 0.0], args=(_T, _Y))
+    key, args_type = _args_type((_T, _Y))
+    disp = _compiled_loop(args_type, key)[0]
+    before = len(disp.overloads)
+    out = solve_trf_compiled(other, [1.0, 1.0, 0.0], args=(_T, _Y))
+    assert len(disp.overloads) == before == 1
+    ref = least_squares(other, [1.0, 1.0, 0.0], args=(_T, _Y), method="trf")
+    _compare(out, ref)
+
+
 # --- the workspace -------------------------------------------------------------------
 
 def _check_spans(spans, length):
