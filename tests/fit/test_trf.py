@@ -164,12 +164,15 @@ def test_inactive_box_matches_least_squares(prob, jac):
     _compare(ours, ref)
 
 
+@pytest.mark.parametrize("side", ["lower", "upper"])
 @pytest.mark.parametrize("jac", ["2-point", "3-point", "callable"])
 @pytest.mark.parametrize("prob", PROBLEMS, ids=IDS)
-def test_x0_on_a_one_sided_bound_matches_least_squares(prob, jac):
-    """x0 on its lower bounds (moved inside by make_strictly_feasible); the differences
-    there are one-sided (scipy's _adjust_scheme_to_bounds)."""
-    ours, ref = _run(prob, jac=_jac(prob, jac), bounds=(np.asarray(prob.x0, float), np.inf))
+def test_x0_on_a_one_sided_bound_matches_least_squares(prob, jac, side):
+    """x0 on its lower (or upper) bounds, moved inside by make_strictly_feasible; the
+    differences there are one-sided (scipy's _adjust_scheme_to_bounds)."""
+    x0 = np.asarray(prob.x0, dtype=float)
+    bounds = (x0, np.inf) if side == "lower" else (-np.inf, x0)
+    ours, ref = _run(prob, jac=_jac(prob, jac), bounds=bounds)
     _compare(ours, ref)
 
 
