@@ -9,77 +9,37 @@ options and returns what its result holds; it is the back end the public
 state machine needs).
 """
 import numpy as np
-from numba import float64, njit, types, typeof
+from numba import float64, types
 
-from .._cache import BoundedCache, ObjectCache
+from .._cache import BoundedCache
 from .._fingerprint import source_fingerprint
-from .._minimize._drivers import entry_point, first_class
-from .._minimize._objective import _bind as bind, _disk_stamp, catching
-from .._minimize._standalone import jitable
+from .._minimize import _workspace as W
 from . import _lm
 from ._covariance import lm_covariance, scale_covariance
-from .._minimize import _workspace as W
+from ._drive import adapters, args_type_of, compiled_loop, machine, raised_at, run_python
 
-__all__ = ["solve_lm", "solve_lm_compiled", "lm_options"]
+__all__ = ["solve_lm", "solve_lm_compiled", "fit_lm_compiled", "lm_options"]
 
-_OPTIONS = dict(cache=True, error_model="numpy")
 _BY_CODE = {r.code: r for r in _lm.REASONS}
+LM = machine(_lm, "lm")
+_run = LM.run
 
-_init_i = jitable(_lm.init)
-_step_i = jitable(_lm.step)
 
-
-def _compiled():
-    """The compiled ``init``, ``step`` and loop, as closures over the fingerprint of
-    numopt's compiled sources: numba's disk cache checks only this file's timestamp,
-    and they inline code from :mod:`._lm` and :mod:`._minpack_linalg` (see
-    :mod:`numopt._fingerprint`)."""
+def _make_fit():
+    """curve_fit's fit: the loop, then leastsq's covariance from the last QR (FINAL_JAC
+    off) and curve_fit's scaling of it; True where it could not be estimated. A closure
+    over the sources' fingerprint, as the loop (see :func:`._drive.machine`)."""
     fp = source_fingerprint("_fit", "_minimize")
 
-    def init(ws, iws, x0, m, fopts, iopts):
-        fp  # noqa: B018 -- part of the cache key
-        _init_i(ws, iws, x0, m, fopts, iopts)
-
-    def step(ws, iws):
-        fp  # noqa: B018
-        _step_i(ws, iws)
-
-    # The compiled loop: residuals and Jacobian as first-class functions, so that it is
-    # compiled (and cached) once per type of args, never per model.
-    # An adapter returns W.RAISED where the model raised: the run stops with reason
-    # RAISED, the point still at iws[W.X], and the front door raises the exception again.
-    def run(res, jacf, ws, iws, x0, m, fopts, iopts, args):
-        _init_i(ws, iws, x0, m, fopts, iopts)
-        n = x0.size
-        while iws[W.TASK] != W.DONE:
-            xo = iws[W.X]
-            if iws[W.TASK] == _lm.JACOBIAN:
-                jo = iws[_lm.JAC]
-                flag = jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
-            else:
-                go = iws[W.G]
-                flag = res(ws[xo:xo + n], ws[go:go + m], args)
-            if W.raised(flag):
-                W.finish(iws, W.RAISED_REASON)
-                break
-            _step_i(ws, iws)
-
-    run_i = jitable(run)
-
-    def loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
-        fp  # noqa: B018
-        run_i(res, jacf, ws, iws, x0, m, fopts, iopts, args)
-
-    # curve_fit's fit: the loop, then leastsq's covariance from the last QR (FINAL_JAC
-    # off) and curve_fit's scaling of it; True where it could not be estimated.
     def fit(res, jacf, ws, iws, x0, m, fopts, iopts, args, ipvt_at, cov, absolute):
-        fp  # noqa: B018
-        run_i(res, jacf, ws, iws, x0, m, fopts, iopts, args)
+        fp  # noqa: B018 -- part of the cache key
+        _run(res, jacf, ws, iws, x0, m, fopts, iopts, args)
         n = x0.size
         info = iws[_lm.INFO]
         if 1 <= info <= 4 and iws[W.REASON] != W.RAISED_REASON:
             jo = iws[_lm.JAC]
-            lm_covariance(ws[jo:jo + m * n].reshape((n, m)), iws[ipvt_at:ipvt_at + n], cov)
+            lm_covariance(ws[jo:jo + m * n].reshape((n, m)), iws[ipvt_at:ipvt_at + n],
+                          cov)
         else:
             cov[:, :] = np.nan
         fo = iws[W.GR]
@@ -88,12 +48,11 @@ def _compiled():
             cost += ws[fo + i] * ws[fo + i]
         return scale_covariance(cov, cost, m, absolute)
 
-    init.__qualname__, step.__qualname__ = "lm_init", "lm_step"
-    loop.__qualname__, fit.__qualname__ = "lm_loop", "lm_fit"
-    return njit(**_OPTIONS)(init), njit(**_OPTIONS)(step), loop, fit
+    fit.__qualname__ = "lm_fit"
+    return fit
 
 
-_init, _step, _loop, _fit = _compiled()
+_fit = _make_fit()
 
 
 def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None,
@@ -166,12 +125,11 @@ def _result(ws, iws, n, m, user_jac):
     g = J.T @ f
     io = _lm.LAYOUT.int_offsets(n, m)
     qo = _lm.LAYOUT.offsets(n, m).qtf
-    po = iws[W.X]
     return {
         # MINPACK's last QR (scipy's leastsq infodict) where FINAL_JAC was not asked for;
         # the point where a compiled model raised (reason RAISED).
         "ipvt": iws[io.ipvt:io.ipvt + n].copy(), "qtf": ws[qo:qo + n].copy(),
-        "raised_at": ws[po:po + n].copy() if code == W.RAISED_REASON else None,
+        "raised_at": raised_at(ws, iws, n),
         "x": x, "fun": f, "jac": J, "cost": 0.5 * float(f @ f), "grad": g,
         "optimality": float(np.linalg.norm(g, ord=np.inf)),
         "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]) if user_jac else None,
@@ -208,153 +166,21 @@ def solve_lm(fun, x0, jac="2-point", args=(), f0=None, **options):
     r0 = np.asarray(fun(x0.copy(), *args) if f0 is None else f0, dtype=np.float64).ravel()
     m = r0.size
     fopts, iopts = lm_options(n, jac, **options)
-    ws = np.zeros(_lm.sizes(n, m)[0])
-    iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
-    _init(ws, iws, x0, m, fopts, iopts)
-    first = True
-    while iws[W.TASK] != W.DONE:
-        xo = iws[W.X]
-        x = ws[xo:xo + n].copy()
-        if iws[W.TASK] == _lm.JACOBIAN:
-            J = np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64))
-            if J.shape != (m, n):
-                raise ValueError(f"jac returned shape {J.shape}, expected {(m, n)}")
-            jo = iws[_lm.JAC]
-            ws[jo:jo + m * n].reshape(n, m)[...] = J.T
-        else:
-            go = iws[W.G]
-            # r(x0) is already known: scipy's VectorFunction does not evaluate it again
-            ws[go:go + m] = r0 if first else np.asarray(fun(x, *args), dtype=np.float64).ravel()
-        first = False
-        _step(ws, iws)
+    ws, iws = run_python(LM, fun, jac, x0, m, fopts, iopts, args, _lm.sizes(n, m), r0)
     return _result(ws, iws, n, m, callable(jac))
 
 
 _loops = BoundedCache("_fit._drive_lm.loops", maxsize=32)   # keyed on args' numba type
+_init, _step = LM.init, LM.step
 
 
-def _compiled_loop(args_type, key=None, fit=False):
-    """The loop's dispatcher for ``args`` of this numba type and the entry point of its
-    one overload, which a call reaches without numba's typing of the arguments (``key``:
-    what stands for the type in the cache, see :func:`_args_type`); with ``fit``,
-    curve_fit's loop (see :func:`fit_lm_compiled`)."""
-    key = args_type if key is None else key
-    entry = _loops.get((key, fit))
-    if entry is None:   # (a BoundedCache may drop it: then compiled again)
-        fn_type = types.FunctionType(float64(float64[::1], float64[::1], args_type))
-        sig = (fn_type, fn_type, float64[::1], types.int64[::1], float64[::1], types.int64,
-               float64[::1], types.int64[::1], args_type)
-        if fit:
-            sig = sig + (types.int64, float64[:, ::1], types.boolean)
-        disp = njit(**_OPTIONS)(_fit if fit else _loop)
-        entry = _loops[(key, fit)] = (disp, entry_point(disp, sig))
-    return entry
-
-
-_adapters = ObjectCache("_fit._drive_lm.adapters")   # dropped with the model
-
-# Placeholders: each adapter is a copy of a template below whose globals bind these
-# names to one model's dispatchers (see numopt._minimize._objective._bind).
-model = model_jac = inner = None
-
-
-# The copies are bounded by both sizes: a model returning the wrong length must not write
-# past its slot of the workspace (compiled code checks no bounds).
-def _residuals_template(x, r, args):
-    out = model(x, *args)
-    for i in range(min(r.size, out.size)):
-        r[i] = out[i]
-    return 0.0
-
-
-def _jacobian_template(x, J, args):
-    out = model_jac(x, *args)
-    n = x.size
-    m = J.size // n
-    for j in range(min(n, out.shape[1])):
-        for i in range(min(m, out.shape[0])):
-            J[j * m + i] = out[i, j]
-    return 0.0
-
-
-def _no_jacobian(x, J, args):   # never asked for: the Jacobian comes by differences
-    return 0.0
-
-
-def _guard(stamp):
-    """The adapter the loop calls: the global ``inner`` (compiled) whose exceptions
-    become ``W.RAISED`` (they cannot cross the loop's first-class call). ``stamp``
-    names the model's code and version: numba keys a cached closure on its cells'
-    contents, so each model keeps its own adapter in numba's disk cache."""
-    def adapter(x, out, args):
-        stamp  # noqa: B018 -- part of the disk cache's key
-        return catching(inner, x, out, args)
-    return adapter
-
-
-def _compile_adapter(template, sig, stamp, **names):
-    """``template`` with ``names`` bound, compiled behind :func:`_guard`; cached on disk
-    unless ``stamp`` is None."""
-    inner_ = njit(error_model="numpy", no_cpython_wrapper=True)(bind(template, **names))
-    guard = bind(_guard(stamp), inner=inner_, catching=catching)
-    wap = first_class(guard, sig, cache=stamp is not None)
-    # The compiled code calls the model's machine code: the cached adapter must not keep
-    # the model alive through these globals.
-    for name in names:
-        inner_.py_func.__globals__[name] = None
-    guard.__globals__["inner"] = None
-    return wap
-
-
-def _adapt(fun, jac, args_type, key=None, stamp=None):
-    """First-class adapters ``res(x, r, args)`` and ``jac(x, J, args)`` (J flat,
-    column-major) for njit functions ``fun(x, *args) -> r`` and ``jac(x, *args) -> J``,
-    returning ``W.RAISED`` where the model raised. They are cached on disk where the
-    model is (numba ``cache=True``), or where the caller gives a ``stamp`` that names
-    the functions' code and version (see :func:`_guard`)."""
-    key = args_type if key is None else key
-    pair = _adapters.lookup(fun, jac, key)
-    if pair is not None:
-        return pair
-    sig = float64(float64[::1], float64[::1], args_type)
-    if stamp is None:
-        stamp = _disk_stamp(fun, jac) if jac is not None else _disk_stamp(fun)
-
-    def tag(kind):
-        return None if stamp is None else f"{kind}|{stamp}"
-    res = _compile_adapter(_residuals_template, sig, tag("res"), model=fun)
-    if jac is None:
-        jacf = _compile_adapter(_no_jacobian, sig, "nojac")
-    else:
-        jacf = _compile_adapter(_jacobian_template, sig, tag("jac"), model_jac=jac)
-    return _adapters.store(fun, jac, key, value=(res, jacf))
-
-
-_args_types = BoundedCache("_fit._drive_lm.args_types", maxsize=256)
-
-
-def _args_type(args):
-    """``(key, type)``: numba's type of ``args``, and a cheap key that stands for it in
-    the caches here. ``numba.typeof`` takes about 50 us for a tuple of two arrays, and
-    hashing a numba type some more, longer than a small fit: tuples of arrays and floats
-    are typed once per kind (what numba's array type depends on: dtype, ndim, layout,
-    writeable, aligned)."""
-    key = []
-    for a in args:
-        if type(a) is np.ndarray:
-            f = a.flags
-            key.append((a.dtype, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable,
-                        f.aligned))
-        elif type(a) is float:
-            key.append(float)
-        else:
-            at = typeof(args)
-            return at, at
-    key = tuple(key)
-    at = _args_types.get(key)
-    if at is None:
-        at = _args_types[key] = typeof(args)
-    return key, at
+def _compiled_loop(args_type, key, fit=False):
+    """The compiled loop (with ``fit``, curve_fit's :func:`_fit`) for ``args`` of this
+    numba type (see :func:`._drive.compiled_loop`)."""
+    if fit:
+        return compiled_loop(_loops, _fit, args_type, (key, True),
+                             (types.int64, float64[:, ::1], types.boolean))
+    return compiled_loop(_loops, LM.loop, args_type, (key, False))
 
 
 def solve_lm_compiled(fun, x0, jac="2-point", args=(), f0=None, stamp=None, m=None,
@@ -362,7 +188,7 @@ def solve_lm_compiled(fun, x0, jac="2-point", args=(), f0=None, stamp=None, m=No
     """:func:`solve_lm` with the whole loop compiled: ``fun`` (and a callable ``jac``)
     are numba ``@njit`` functions ``fun(x, *args) -> r``, ``jac(x, *args) -> J``.
     ``stamp``: a string naming their code and version, for functions that numba does
-    not cache on disk themselves but whose adapters may be (see :func:`_adapt`);
+    not cache on disk themselves but whose adapters may be (see :func:`._drive.adapters`);
     ``m``, the number of residuals where the caller knows it (then ``fun`` is not
     called from Python, which would compile it).
     Same returns as :func:`solve_lm`."""
@@ -372,8 +198,8 @@ def solve_lm_compiled(fun, x0, jac="2-point", args=(), f0=None, stamp=None, m=No
     if m is None:
         m = np.asarray(fun(x0.copy(), *args) if f0 is None else f0).size
     fopts, iopts = lm_options(n, jac, **options)
-    key, args_type = _args_type(args)
-    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key, stamp)
+    key, args_type = args_type_of(args)
+    res, jacf = adapters(fun, jac if callable(jac) else None, args_type, key, stamp)
     ws = np.zeros(_lm.sizes(n, m)[0])
     iws = np.zeros(_lm.sizes(n, m)[1], dtype=np.int64)
     _compiled_loop(args_type, key)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)
@@ -396,8 +222,8 @@ def fit_lm_compiled(fun, x0, jac, args, m, absolute_sigma, stamp=None, **options
     x0 = np.array(x0, dtype=np.float64).ravel()
     n = x0.size
     fopts, iopts = lm_options(n, jac, final_jac=False, **options)
-    key, args_type = _args_type(args)
-    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key, stamp)
+    key, args_type = args_type_of(args)
+    res, jacf = adapters(fun, jac if callable(jac) else None, args_type, key, stamp)
     nw, niw = _lm.sizes(n, m)
     ws = np.zeros(nw)
     iws = np.zeros(niw, dtype=np.int64)
@@ -407,11 +233,9 @@ def fit_lm_compiled(fun, x0, jac, args, m, absolute_sigma, stamp=None, **options
         res, jacf, ws, iws, x0, m, fopts, iopts, args, ipvt_at, cov, bool(absolute_sigma))
     xo, fo, jo = iws[W.XR], iws[W.GR], iws[_lm.JAC]
     qo = _lm.LAYOUT.offsets(n, m).qtf
-    code = int(iws[W.REASON])
     return {"x": ws[xo:xo + n].copy(), "fun": ws[fo:fo + m].copy(),
             "fjac": ws[jo:jo + m * n].reshape(n, m).copy(),
             "ipvt": iws[ipvt_at:ipvt_at + n].copy(), "qtf": ws[qo:qo + n].copy(),
             "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]), "info": int(iws[_lm.INFO]),
-            "raised_at": (ws[iws[W.X]:iws[W.X] + n].copy() if code == W.RAISED_REASON
-                          else None),
+            "raised_at": raised_at(ws, iws, n),
             "cov": cov, "cov_failed": bool(failed)}

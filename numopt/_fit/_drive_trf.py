@@ -8,60 +8,19 @@ same iterates and counts. They are the back end of the public ``least_squares(me
 within the bounds, tolerances and ``x_scale`` valid).
 """
 import numpy as np
-from numba import float64, njit, types
+from numba import njit
 
 from .._cache import BoundedCache
-from .._fingerprint import source_fingerprint
 from .._minimize import _workspace as W
-from .._minimize._drivers import entry_point
-from .._minimize._standalone import jitable
 from . import _trf
-from ._drive_lm import _adapt, _args_type
+from ._drive import (OPTIONS, adapters, args_type_of, compiled_loop, machine, raised_at,
+                     run_python)
 from ._losses import LOSSES
 
-__all__ = ["solve_trf", "solve_trf_compiled", "trf_options"]
+__all__ = ["solve_trf", "solve_trf_compiled", "trf_options", "strictly_feasible"]
 
-_OPTIONS = dict(cache=True, error_model="numpy")
 _BY_CODE = {r.code: r for r in _trf.REASONS}
-
-_init_i = jitable(_trf.init)
-_step_i = jitable(_trf.step)
-
-
-def _compiled():
-    """The compiled ``init``, ``step`` and loop, closures over the fingerprint of
-    numopt's compiled sources (numba's disk cache checks only this file, see
-    :mod:`numopt._fingerprint`)."""
-    fp = source_fingerprint("_fit", "_minimize")
-
-    def init(ws, iws, x0, m, fopts, iopts):
-        fp  # noqa: B018 -- part of the cache key
-        _init_i(ws, iws, x0, m, fopts, iopts)
-
-    def step(ws, iws):
-        fp  # noqa: B018
-        _step_i(ws, iws)
-
-    def loop(res, jacf, ws, iws, x0, m, fopts, iopts, args):
-        fp  # noqa: B018
-        _init_i(ws, iws, x0, m, fopts, iopts)
-        n = x0.size
-        while iws[W.TASK] != W.DONE:
-            xo = iws[W.X]
-            if iws[W.TASK] == _trf.JACOBIAN:
-                jo = iws[_trf.JAC]
-                jacf(ws[xo:xo + n], ws[jo:jo + m * n], args)
-            else:
-                go = iws[W.G]
-                res(ws[xo:xo + n], ws[go:go + m], args)
-            _step_i(ws, iws)
-
-    init.__qualname__, step.__qualname__, loop.__qualname__ = ("trf_init", "trf_step",
-                                                               "trf_loop")
-    return njit(**_OPTIONS)(init), njit(**_OPTIONS)(step), loop
-
-
-_init, _step, _loop = _compiled()
+TRF = machine(_trf, "trf")
 
 
 def trf_options(n, jac="2-point", bounds=(-np.inf, np.inf), loss="linear", f_scale=1.0,
@@ -120,26 +79,24 @@ def _result(ws, iws, n, m):
     xo, fo, jo = iws[W.XR], iws[W.GR], iws[_trf.JAC]
     ao = _trf.active_offset(n, m)
     status = int(iws[_trf.STATUS])
-    reason = _BY_CODE[int(iws[W.REASON])]
+    code = int(iws[W.REASON])
+    reason = _BY_CODE.get(code)
     return {
+        "raised_at": raised_at(ws, iws, n),
         "x": ws[xo:xo + n].copy(), "fun": ws[fo:fo + m].copy(),
         "jac": ws[jo:jo + m * n].reshape(n, m).T.copy(),
         "cost": float(ws[_trf.COST]), "grad": ws[o.g:o.g + n].copy(),
         "optimality": float(ws[_trf.OPTIMALITY]),
         "active_mask": iws[ao:ao + n].astype(int),
         "nfev": int(iws[W.NFEV]), "njev": int(iws[_trf.NJEV]), "nit": int(iws[W.NIT]),
-        "status": status, "message": reason.message,
+        "status": status if reason is not None else -1,
+        "message": reason.message if reason is not None else "The model raised.",
     }
-
-
-def _sizes(n, m):
-    nws, niws = _trf.sizes(n, m)
-    return np.zeros(nws), np.zeros(niws, dtype=np.int64)
 
 
 def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="linear",
               f_scale=1.0, x_scale=None, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None,
-              diff_step=None):
+              diff_step=None, f0=None, callback=None):
     """Trust Region Reflective from Python: ``fun(x, *args)`` returns the m residuals.
 
     Parameters
@@ -152,6 +109,13 @@ def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="l
     bounds, loss, f_scale, x_scale, ftol, xtol, gtol, max_nfev, diff_step
         As scipy's ``least_squares``; see :func:`trf_options`.
     args : tuple
+    f0 : array_like, optional
+        The residuals at x0 moved strictly inside the bounds, where the caller has them
+        (not evaluated again).
+    callback : callable, optional
+        ``callback(intermediate_result)`` after each iteration, as scipy's trf calls it
+        (an ``OptimizeResult`` with ``x, fun, nit, nfev, cost``); returning True stops
+        the run with status -2 (the front door turns scipy's ``StopIteration`` into it).
 
     Returns
     -------
@@ -170,72 +134,73 @@ def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="l
     ub = fopts[_trf.DIFF_STEP + 1 + n:_trf.DIFF_STEP + 1 + 2 * n]
     x1 = x0.copy()
     if np.any(np.isfinite(lb)) or np.any(np.isfinite(ub)):
-        x1 = _strictly_feasible(x0, lb, ub)
-    r0 = np.asarray(fun(x1.copy(), *args), dtype=np.float64).ravel()
+        x1 = strictly_feasible(x0, lb, ub)
+    r0 = np.asarray(fun(x1.copy(), *args) if f0 is None else f0, dtype=np.float64).ravel()
     m = r0.size
-    ws, iws = _sizes(n, m)
-    _init(ws, iws, x0, m, fopts, iopts)
-    first = True
-    while iws[W.TASK] != W.DONE:
-        xo = iws[W.X]
-        x = ws[xo:xo + n].copy()
-        if iws[W.TASK] == _trf.JACOBIAN:
-            J = np.asarray(jac(x, *args), dtype=np.float64)
-            if J.shape != (m, n):
-                raise ValueError(f"jac returned shape {J.shape}, expected {(m, n)}")
-            jo = iws[_trf.JAC]
-            ws[jo:jo + m * n].reshape(n, m)[...] = J.T
-        else:
-            go = iws[W.G]
-            ws[go:go + m] = r0 if first else np.asarray(fun(x, *args),
-                                                        dtype=np.float64).ravel()
-        first = False
-        _step(ws, iws)
+    hook = None if callback is None else _iteration_hook(callback, n, m)
+    ws, iws = run_python(TRF, fun, jac, x0, m, fopts, iopts, args, _trf.sizes(n, m), r0,
+                         on_iteration=hook)
     return _result(ws, iws, n, m)
 
 
-def _strictly_feasible(x0, lb, ub):
-    """scipy's ``make_strictly_feasible(x0, lb, ub)`` (``rstep=1e-10``), as init does."""
+def _iteration_hook(callback, n, m):
+    """``on_iteration`` for :func:`._drive.run_python`: scipy's intermediate result of
+    the iteration just completed, and the end of the run (status -2) on request."""
+    from .._result import OptimizeResult
+
+    def hook(ws, iws):
+        o = _trf.LAYOUT.offsets(n, m)
+        res = OptimizeResult(x=ws[o.x:o.x + n].copy(), fun=ws[o.ftrue:o.ftrue + m].copy(),
+                             nit=int(iws[W.NIT]), nfev=int(iws[W.NFEV]))
+        res["cost"] = float(ws[_trf.COST])
+        if callback(res):
+            _stop(ws, iws)
+            return True
+        return False
+    return hook
+
+
+@njit(**OPTIONS)
+def _stop(ws, iws):
+    """End the run as scipy's trf does when the callback stops it: status -2, the active
+    constraints found at the current x."""
+    iws[_trf.STATUS] = -2
+    _trf.finish(ws, iws)
+
+
+def strictly_feasible(x0, lb, ub):
+    """scipy's ``makestrictly_feasible(x0, lb, ub)`` (``rstep=1e-10``), as init does."""
     x = x0.copy()
     _feasible(x, lb.copy(), ub.copy())
     return x
 
 
-@njit(**_OPTIONS)
+@njit(**OPTIONS)
 def _feasible(x, lb, ub):
     _trf._make_strictly_feasible(x, lb, ub, 1e-10)
 
 
-_loops = BoundedCache("_fit._drive_trf.loops", maxsize=32)
-
-
-def _compiled_loop(args_type, key=None):
-    """The loop's dispatcher for ``args`` of this numba type and its entry point."""
-    key = args_type if key is None else key
-    entry = _loops.get(key)
-    if entry is None:
-        fn_type = types.FunctionType(types.none(float64[::1], float64[::1], args_type))
-        disp = njit(**_OPTIONS)(_loop)
-        sig = (fn_type, fn_type, float64[::1], types.int64[::1], float64[::1], types.int64,
-               float64[::1], types.int64[::1], args_type)
-        entry = _loops[key] = (disp, entry_point(disp, sig))
-    return entry
+_loops = BoundedCache("_fit._drive_trf.loops", maxsize=32)   # keyed on args' numba type
 
 
 def solve_trf_compiled(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(),
                        loss="linear", f_scale=1.0, x_scale=None, ftol=1e-8, xtol=1e-8,
-                       gtol=1e-8, max_nfev=None, diff_step=None):
+                       gtol=1e-8, max_nfev=None, diff_step=None, f0=None, stamp=None, m=None):
     """:func:`solve_trf` with the whole loop compiled: ``fun`` (and a callable ``jac``)
-    are numba ``@njit`` functions ``fun(x, *args) -> r``, ``jac(x, *args) -> J``.
-    Same returns as :func:`solve_trf`."""
+    are numba ``@njit`` functions ``fun(x, *args) -> r``, ``jac(x, *args) -> J``;
+    ``f0``, ``stamp`` and ``m`` as for :func:`._drive_lm.solve_lm_compiled`. Same
+    returns as :func:`solve_trf`."""
     x0 = np.array(x0, dtype=np.float64).ravel()
     n = x0.size
     args = tuple(args)
-    m = np.asarray(fun(x0.copy(), *args)).size
+    if m is None:
+        m = np.asarray(fun(x0.copy(), *args) if f0 is None else f0).size
     fopts, iopts = trf_options(n, jac, bounds, loss, f_scale, x_scale, ftol, xtol, gtol,
                                max_nfev, diff_step)
-    key, args_type = _args_type(args)
-    res, jacf = _adapt(fun, jac if callable(jac) else None, args_type, key)
-    ws, iws = _sizes(n, m)
-    _compiled_loop(args_type, key)[1](res, jacf, ws, iws, x0, m, fopts, iopts, args)
+    key, args_type = args_type_of(args)
+    res, jacf = adapters(fun, jac if callable(jac) else None, args_type, key, stamp)
+    nw, niw = _trf.sizes(n, m)
+    ws, iws = np.zeros(nw), np.zeros(niw, dtype=np.int64)
+    compiled_loop(_loops, TRF.loop, args_type, key)[1](res, jacf, ws, iws, x0, m, fopts,
+                                                       iopts, args)
     return _result(ws, iws, n, m)

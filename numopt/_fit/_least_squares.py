@@ -18,7 +18,7 @@ from scipy.optimize import Bounds
 
 from .._minimize._objective import Objective, is_compiled
 from .._result import OptimizeResult
-from . import _drive_lm
+from . import _drive_lm, _drive_trf
 
 __all__ = ["least_squares", "check_bounds", "check_x_scale", "check_tolerances",
            "IMPLEMENTED_LOSSES", "TERMINATION_MESSAGES"]
@@ -152,9 +152,34 @@ def complex_step_jacobian(fun, diff_step):
         for j in range(x.size):
             xc = x.astype(np.complex128)
             xc[j] += h[j] * 1j
-            cols.append(np.asarray(fun(xc, *args)).imag / h[j])
+            cols.append(np.atleast_1d(np.asarray(fun(xc, *args))).ravel().imag / h[j])
         return np.stack(cols, axis=1)
     return jac
+
+
+def _wrap_callback(callback):
+    """scipy's calling conventions for a trf callback, as ``hook(res) -> stop``: a
+    function of one argument named ``intermediate_result`` receives the
+    ``OptimizeResult``, any other a copy of x; raising ``StopIteration`` stops."""
+    if callback is None:
+        return None
+    import inspect
+    try:
+        params = set(inspect.signature(callback).parameters)
+    except (TypeError, ValueError):
+        params = set()
+    by_result = params == {"intermediate_result"}
+
+    def hook(res):
+        try:
+            if by_result:
+                callback(intermediate_result=res)
+            else:
+                callback(np.copy(res.x))
+        except StopIteration:
+            return True
+        return False
+    return hook
 
 
 # -- the front door -----------------------------------------------------------------------------
@@ -273,8 +298,14 @@ def least_squares(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), method="trf"
         raise ValueError("Initial guess is outside of provided bounds")
     x_scale = check_x_scale(x_scale, n, method)
     ftol, xtol, gtol = check_tolerances(ftol, xtol, gtol, method)
+    if method == "trf" and bounded:   # scipy starts trf strictly inside the bounds
+        x0 = _drive_trf.strictly_feasible(x0, lb, ub)
     if diff_step is not None:
-        diff_step = np.broadcast_to(np.asarray(diff_step, dtype=np.float64), (n,)).copy()
+        step = np.broadcast_to(np.asarray(diff_step, dtype=np.float64), (n,))
+        if not np.all(step == step[0]):
+            raise _unsupported("a diff_step that differs between variables",
+                               "give one relative step")
+        diff_step = float(step[0])
 
     problem = _Problem(fun, jac, args, kwargs, diff_step)
     f0 = problem.first_residuals(x0)
@@ -345,7 +376,7 @@ class _Problem:
 
     def first_residuals(self, x0):
         """r(x0), checked as scipy checks it (1-D, finite)."""
-        f0 = np.asarray(self.fun(x0.copy(), *self.args))
+        f0 = np.atleast_1d(np.asarray(self.fun(x0.copy(), *self.args)))
         if f0.ndim != 1:
             raise ValueError(f"`fun` must return at most 1-d array_like. f0.shape: "
                              f"{f0.shape}")
@@ -386,12 +417,8 @@ class _Problem:
         self.jac = memo
 
     def solve_lm(self, x0, f0, **options):
-        step = None if self.diff_step is None else self.diff_step
-        if step is not None and self.kind in ("2-point", "3-point"):
-            options["diff_step"] = float(step[0]) if np.all(step == step[0]) else None
-            if options["diff_step"] is None:
-                raise _unsupported("a diff_step that differs between variables with "
-                                   "method='lm'")
+        if self.kind in ("2-point", "3-point"):
+            options["diff_step"] = self.diff_step
         solve = _drive_lm.solve_lm_compiled if self.compiled else _drive_lm.solve_lm
         res = solve(self.fun, x0, jac=self._jac_option(), args=self.args, f0=f0, **options)
         self.reraise(res)
@@ -400,12 +427,18 @@ class _Problem:
         return res
 
     def solve_trf(self, x0, f0, lb, ub, callback=None, **options):
-        from . import _drive_trf
-        solve = _drive_trf.solve_trf_compiled if self.compiled and callback is None \
-            else _drive_trf.solve_trf
-        extra = {} if callback is None else {"callback": callback}
-        res = solve(self.fun, x0, jac=self._jac_option(), bounds=(lb, ub), args=self.args,
-                    diff_step=self.diff_step, **options, **extra)
+        # the compiled loop makes no Python call per iteration: a callback needs the
+        # Python loop (around the same compiled steps, so the same iterates)
+        if self.compiled and callback is None:
+            res = _drive_trf.solve_trf_compiled(self.fun, x0, jac=self._jac_option(),
+                                                bounds=(lb, ub), args=self.args,
+                                                diff_step=self.diff_step, m=f0.size,
+                                                **options)
+        else:
+            res = _drive_trf.solve_trf(self.fun, x0, jac=self._jac_option(),
+                                       bounds=(lb, ub), args=self.args,
+                                       diff_step=self.diff_step, f0=f0,
+                                       callback=_wrap_callback(callback), **options)
         self.reraise(res)
         if self.kind == "cs":
             res["njev"] = None

@@ -46,7 +46,7 @@ With ``FINAL_JAC`` set, the run ends by evaluating the Jacobian at the solution 
 
 Termination reasons: ``iws[W.REASON]`` is ``REASON_BASE + info``, with the table
 :data:`REASONS` (scipy's ``least_squares`` status and message per MINPACK ``info``; to
-be merged into :mod:`numopt._minimize._reasons` when the front door is wired). Counters:
+in :mod:`numopt._minimize._reasons` with every method's). Counters:
 ``iws[W.NFEV]`` is MINPACK's ``nfev``, ``iws[NJEV]`` its ``njev`` (Jacobians used by the
 iterations, whatever their source), ``iws[W.NIT]`` the accepted steps.
 
@@ -67,7 +67,7 @@ import math
 
 from .._minimize import _workspace as W
 from .._minimize._layout import Layout
-from .._minimize._reasons import Reason
+from .._minimize import _reasons
 from .._minimize._standalone import jitable
 from ._minpack_linalg import EPSMCH, enorm, lmpar, qrfac
 
@@ -108,25 +108,7 @@ _SQRT_EPS = EPSMCH ** 0.5   # scipy's relative step for "2-point" (2**-26 exactl
 _CBRT_EPS = EPSMCH ** (1 / 3)   # and for "3-point", as numpy computes it
 
 REASON_BASE = 40
-REASONS = (
-    # code, name, scipy least_squares status, success, message (scipy's where it has one)
-    Reason(41, "LM_FTOL", 2, True, "`ftol` termination condition is satisfied."),
-    Reason(42, "LM_XTOL", 3, True, "`xtol` termination condition is satisfied."),
-    Reason(43, "LM_FTOL_XTOL", 4, True,
-           "Both `ftol` and `xtol` termination conditions are satisfied."),
-    Reason(44, "LM_GTOL", 1, True, "`gtol` termination condition is satisfied."),
-    Reason(45, "LM_MAXFEV", 0, False,
-           "The maximum number of function evaluations is exceeded."),
-    # 6-8: ftol, xtol or gtol below machine precision, which scipy's checks exclude
-    # (it has no status for them); numopt reports the condition they refine, and success
-    # as scipy's status > 0 would.
-    Reason(46, "LM_FTOL_EPS", 2, True, "`ftol` is too small: no further reduction in "
-           "the sum of squares is possible."),
-    Reason(47, "LM_XTOL_EPS", 3, True, "`xtol` is too small: no further improvement in "
-           "the approximate solution x is possible."),
-    Reason(48, "LM_GTOL_EPS", 1, True, "`gtol` is too small: the residuals are "
-           "orthogonal to the Jacobian to machine precision."),
-)
+REASONS = _reasons.group("LM_")   # 40 + MINPACK's info
 
 
 def sizes(n, m):

@@ -38,12 +38,13 @@ def forward_substitution(L, b):
 def python_residuals(f, jac, xdata, ydata, transform):
     """``(fun(p), jac(p))`` for a Python model; ``transform`` None, the weights (scalar
     or (m,)), or the lower Cholesky factor (m, m) of sigma. ``jac`` None stays None."""
+    # no cast to float64: jac="cs" calls these with complex parameters
     if transform is None:
         def fun(p):
-            return np.asarray(f(xdata, *p), dtype=np.float64).ravel() - ydata
+            return np.asarray(f(xdata, *p)).ravel() - ydata
     elif transform.ndim <= 1:
         def fun(p):
-            return transform * (np.asarray(f(xdata, *p), dtype=np.float64).ravel() - ydata)
+            return transform * (np.asarray(f(xdata, *p)).ravel() - ydata)
     else:
         def fun(p):
             return solve_triangular(transform, np.asarray(f(xdata, *p)).ravel() - ydata,
@@ -52,7 +53,7 @@ def python_residuals(f, jac, xdata, ydata, transform):
         return fun, None
     if transform is None:
         def jfun(p):
-            return np.asarray(jac(xdata, *p), dtype=np.float64)
+            return np.asarray(jac(xdata, *p))
     elif transform.ndim <= 1:
         def jfun(p):
             return np.atleast_1d(transform)[:, None] * np.asarray(jac(xdata, *p))

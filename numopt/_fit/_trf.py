@@ -47,7 +47,7 @@ import numpy as np
 
 from .._minimize import _workspace as W
 from .._minimize._layout import Layout
-from .._minimize._reasons import Reason
+from .._minimize import _reasons
 from .._minimize._standalone import jitable, standalone
 from ._losses import LINEAR, loss_cost, loss_rho, pairwise_sum, scale_for_loss
 
@@ -101,16 +101,7 @@ _NONE = -1      # no termination status yet
 _ASKED, _OUTER, _INNER, _END = 0, 1, 2, 3
 
 REASON_BASE = 50
-REASONS = (
-    # code, name, scipy least_squares status, success, scipy's message
-    Reason(50, "TRF_MAXFEV", 0, False,
-           "The maximum number of function evaluations is exceeded."),
-    Reason(51, "TRF_GTOL", 1, True, "`gtol` termination condition is satisfied."),
-    Reason(52, "TRF_FTOL", 2, True, "`ftol` termination condition is satisfied."),
-    Reason(53, "TRF_XTOL", 3, True, "`xtol` termination condition is satisfied."),
-    Reason(54, "TRF_FTOL_XTOL", 4, True,
-           "Both `ftol` and `xtol` termination conditions are satisfied."),
-)
+REASONS = _reasons.group("TRF_")   # 50 + scipy's status; a callback's stop
 
 
 def sizes(n, m):
@@ -713,7 +704,7 @@ def _outer(ws, iws):
     if g_norm < ws[_F.gtol]:
         iws[_I.status] = 1
     if iws[_I.status] != _NONE or iws[W.NFEV] == iws[_I.maxfev]:
-        _finish(ws, iws)
+        finish(ws, iws)
         return _ASKED
     d = _vec(ws, o.d, n)
     diag_h = _vec(ws, o.diag_h, n)
@@ -883,7 +874,7 @@ def _end_outer(ws, iws):
 
 
 @jitable
-def _finish(ws, iws):
+def finish(ws, iws):
     n, m = iws[W.N], iws[M]
     o = _offsets(n, m)
     io = _int_offsets(n, m)
@@ -898,4 +889,4 @@ def _finish(ws, iws):
     else:
         for j in range(n):
             iws[io.active + j] = 0
-    W.finish(iws, REASON_BASE + status)
+    W.finish(iws, REASON_BASE + status if status >= 0 else _reasons.TRF_CALLBACK_STOP)

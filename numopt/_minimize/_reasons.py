@@ -42,9 +42,43 @@ TABLE = (
            "Maximum number of iterations (max_iter) has been exceeded."),
     Reason(33, "LBFGS_MAX_EVAL", 1, False,
            "Maximum number of function evaluations (max_eval) has been exceeded."),
+    # least squares, with scipy's least_squares status. Levenberg-Marquardt: 40 + MINPACK's
+    # info (numopt._fit._lm).
+    Reason(41, "LM_FTOL", 2, True, "`ftol` termination condition is satisfied."),
+    Reason(42, "LM_XTOL", 3, True, "`xtol` termination condition is satisfied."),
+    Reason(43, "LM_FTOL_XTOL", 4, True,
+           "Both `ftol` and `xtol` termination conditions are satisfied."),
+    Reason(44, "LM_GTOL", 1, True, "`gtol` termination condition is satisfied."),
+    Reason(45, "LM_MAXFEV", 0, False,
+           "The maximum number of function evaluations is exceeded."),
+    # info 6-8: ftol, xtol or gtol below machine precision, which scipy's checks exclude
+    # (it has no status for them); numopt reports the condition they refine, and success
+    # as scipy's status > 0 would.
+    Reason(46, "LM_FTOL_EPS", 2, True, "`ftol` is too small: no further reduction in "
+           "the sum of squares is possible."),
+    Reason(47, "LM_XTOL_EPS", 3, True, "`xtol` is too small: no further improvement in "
+           "the approximate solution x is possible."),
+    Reason(48, "LM_GTOL_EPS", 1, True, "`gtol` is too small: the residuals are "
+           "orthogonal to the Jacobian to machine precision."),
+    # Trust Region Reflective: 50 + scipy's status (numopt._fit._trf)
+    Reason(50, "TRF_MAXFEV", 0, False,
+           "The maximum number of function evaluations is exceeded."),
+    Reason(51, "TRF_GTOL", 1, True, "`gtol` termination condition is satisfied."),
+    Reason(52, "TRF_FTOL", 2, True, "`ftol` termination condition is satisfied."),
+    Reason(53, "TRF_XTOL", 3, True, "`xtol` termination condition is satisfied."),
+    Reason(54, "TRF_FTOL_XTOL", 4, True,
+           "Both `ftol` and `xtol` termination conditions are satisfied."),
+    Reason(55, "TRF_CALLBACK_STOP", -2, False,
+           "Stopped because `callback` function raised `StopIteration` or returned `True`"),
 )
 
 BY_CODE = {r.code: r for r in TABLE}
+
+
+def group(prefix):
+    """The reasons whose names start with ``prefix`` (one method's)."""
+    return tuple(r for r in TABLE if r.name.startswith(prefix))
+
 
 CONVERGED = 0
 MAXITER = 1
@@ -65,3 +99,4 @@ LBFGS_TOLERANCE_GRAD = 30
 LBFGS_TOLERANCE_CHANGE = 31
 LBFGS_MAX_ITER = 32
 LBFGS_MAX_EVAL = 33
+TRF_CALLBACK_STOP = 55

@@ -251,3 +251,19 @@ def test_python_and_compiled_models_give_no_warning_on_a_good_fit():
         warnings.simplefilter("error")
         numopt.curve_fit(decay, X, Y, p0=[1, 1, 0])
         numopt.curve_fit(decay_c, X, Y, p0=[1, 1, 0])
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("sigma", ["none", "1-d"])
+def test_bounded_fit_is_trf_as_scipy(sigma, compiled):
+    f = decay_c if compiled else decay
+    s = _sigma(sigma, X.size)
+    bounds = ([0.0, 1.4, 0.0], [10.0, 5.0, 1.0])   # the rate's bound is active
+    ps, cs, info_s, mesg_s, ier_s = so.curve_fit(f, X, Y, p0=[1, 2, 0.1], sigma=s,
+                                                  bounds=bounds, full_output=True)
+    po, co, info_o, mesg_o, ier_o = numopt.curve_fit(f, X, Y, p0=[1, 2, 0.1], sigma=s,
+                                                      bounds=bounds, full_output=True)
+    _close(po, ps, 1e-9)
+    _close(co, cs, 1e-6)
+    assert (info_o["nfev"], mesg_o, ier_o) == (info_s["nfev"], mesg_s, ier_s)
+    assert po[1] == pytest.approx(1.4, abs=1e-6)

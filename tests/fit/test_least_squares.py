@@ -24,7 +24,7 @@ def _same(ours, ref, rtol=1e-10):
                                    err_msg=k)
     np.testing.assert_allclose(ours.jac, ref.jac, rtol=1e-7,
                                atol=1e-7 * max(1.0, np.abs(ref.jac).max()))
-    assert ours.cost == pytest.approx(ref.cost, rel=1e-9, abs=1e-300)
+    assert ours.cost == pytest.approx(ref.cost, rel=1e-9, abs=1e-20)
     assert ours.optimality == pytest.approx(ref.optimality, rel=1e-6, abs=1e-12)
     for k in ("nfev", "njev", "status", "message", "success"):
         assert ours[k] == ref[k], k
@@ -206,3 +206,70 @@ def test_verbose_prints_the_report(capsys):
     numopt.least_squares(_trivial, 2.0, method="lm", verbose=1)
     out = capsys.readouterr().out
     assert "Function evaluations" in out and "first-order optimality" in out
+
+
+# -- method="trf" through the front door -------------------------------------------------
+def _bounded(prob):
+    """Bounds around x0 that the solution presses on (scipy's solution with them is the
+    reference), wide enough for a start strictly inside."""
+    x0 = np.asarray(prob.x0, float)
+    return x0 - 0.5 * (1 + np.abs(x0)), x0 + 0.25 * (1 + np.abs(x0))
+
+
+@pytest.mark.parametrize("bounds", ["none", "box"])
+@pytest.mark.parametrize("prob", REGULAR[:8], ids=[p.name for p in REGULAR[:8]])
+def test_trf_matches_scipy(prob, bounds):
+    b = (-np.inf, np.inf) if bounds == "none" else _bounded(prob)
+    for jac in ("2-point", prob.jac):
+        ref = so.least_squares(prob.fun, prob.x0, jac=jac, bounds=b)
+        ours = numopt.least_squares(prob.fun, prob.x0, jac=jac, bounds=b)
+        _same(ours, ref, rtol=1e-8)
+
+
+@pytest.mark.parametrize("loss", ["soft_l1", "huber", "cauchy", "arctan"])
+def test_trf_losses_match_scipy(loss):
+    """Robust losses with an analytic Jacobian (with differences, numba's and numpy's
+    last-digit differences in the loss functions grow, see test_trf.py)."""
+    y = _Y.copy()
+    y[::9] += 2.0   # outliers
+    kw = dict(jac=_decay_jac, loss=loss, f_scale=0.1, args=(_T, y))
+    ref = so.least_squares(_decay, [1.0, 1.0, 0.0], **kw)
+    ours = numopt.least_squares(_decay, [1.0, 1.0, 0.0], **kw)
+    _same(ours, ref, rtol=1e-9)
+
+
+@pytest.mark.parametrize("jac", ["2-point", "callable"])
+def test_trf_compiled_equals_python(jac):
+    j = _decay_jac if jac == "callable" else jac
+    kw = dict(bounds=([0.0, 1.4, -1.0], [10.0, 5.0, 1.0]), args=(_T, _Y))
+    compiled = numopt.least_squares(_decay, [1.0, 2.0, 0.0], jac=j, **kw)
+    py = numopt.least_squares(lambda p, t, y: _decay(p, t, y), [1.0, 2.0, 0.0],
+                              jac=(lambda p, t, y: _decay_jac(p, t, y)) if jac == "callable"
+                              else jac, **kw)
+    for k in ("x", "fun", "jac", "active_mask"):
+        np.testing.assert_array_equal(compiled[k], py[k])
+    assert compiled.active_mask[1] == -1   # the rate presses on its lower bound
+    _same(compiled, so.least_squares(_decay, [1.0, 2.0, 0.0], jac=j, **kw))
+
+
+def test_trf_callback_sees_each_iteration_and_can_stop():
+    seen, ref_seen = [], []
+    kw = dict(args=(_T, _Y))
+    res = numopt.least_squares(_decay, [1.0, 1.0, 0.0],
+                               callback=lambda intermediate_result: seen.append(
+                                   intermediate_result), **kw)
+    ref = so.least_squares(_decay, [1.0, 1.0, 0.0],
+                           callback=lambda intermediate_result: ref_seen.append(
+                               intermediate_result), **kw)
+    assert [r.nit for r in seen] == [r.nit for r in ref_seen]
+    for a, b in zip(seen, ref_seen):
+        np.testing.assert_allclose(a.x, b.x, rtol=1e-10)
+        assert a.cost == pytest.approx(b.cost, rel=1e-10) and a.nfev == b.nfev
+    np.testing.assert_array_equal(seen[-1].x, res.x)
+
+    def stop(x):
+        raise StopIteration
+    res = numopt.least_squares(_decay, [1.0, 1.0, 0.0], callback=stop, **kw)
+    assert res.status == -2 and not res.success and res.nit == 1
+    assert res.message == so.least_squares(_decay, [1.0, 1.0, 0.0], callback=stop,
+                                           **kw).message

@@ -280,10 +280,10 @@ def _other_r(x, t, y):
 
 
 def test_compiled_loop_is_compiled_once_for_every_model():
-    from numopt._fit import _drive_lm
+    from numopt._fit import _drive, _drive_lm
 
     a = solve_lm_compiled(_model_r, [1.0, 1.0, 0.1, 2.5], args=(_T, _Y))
-    loop = _drive_lm._compiled_loop(*_drive_lm._args_type((_T, _Y))[::-1])[0]
+    loop = _drive_lm._compiled_loop(*_drive.args_type_of((_T, _Y))[::-1])[0]
     before = len(loop.signatures)
     b = solve_lm_compiled(_other_r, [1.0, 1.0], args=(_T, _Y))
     assert len(loop.signatures) == before == 1

@@ -359,15 +359,16 @@ def test_compiled_driver_equals_python_driver(case, jac):
 def test_a_second_model_adds_no_compilation():
     """The compiled loop takes the model as first-class functions: one overload per
     type of ``args``, whatever the model."""
-    from numopt._fit._drive_trf import _args_type, _compiled_loop
+    from numopt._fit._drive import args_type_of, compiled_loop
+    from numopt._fit._drive_trf import TRF, _loops
 
     @njit
     def other(x, t, y):
         return x[0] * np.exp(-x[1] * t) - y + x[2] * t
 
     solve_trf_compiled(_decay, [1.0, 1.0, 0.0], args=(_T, _Y))
-    key, args_type = _args_type((_T, _Y))
-    disp = _compiled_loop(args_type, key)[0]
+    key, args_type = args_type_of((_T, _Y))
+    disp = compiled_loop(_loops, TRF.loop, args_type, key)[0]
     before = len(disp.overloads)
     out = solve_trf_compiled(other, [1.0, 1.0, 0.0], args=(_T, _Y))
     assert len(disp.overloads) == before == 1
@@ -408,7 +409,8 @@ def test_shares_lm_header_slots():
 def test_requests_and_counts_through_the_state_machine():
     """Driven by hand: the first request is r(x0), then a Jacobian (JACOBIAN for a
     callable); DONE leaves x, r and J at the header's offsets."""
-    from numopt._fit._drive_trf import _init, _step, trf_options
+    from numopt._fit._drive_trf import TRF, trf_options
+    _init, _step = TRF.init, TRF.step
 
     prob = BY_NAME["box_3d"]
     n, m = 3, 10
