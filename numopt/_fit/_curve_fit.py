@@ -16,8 +16,8 @@ from scipy.linalg import LinAlgError, cholesky
 from scipy.optimize import OptimizeWarning
 
 from . import _drive_lm
-from ._covariance import lm_cov, scale_cov, svd_cov
-from ._least_squares import check_bounds, dispatcher_of, least_squares
+from ._covariance import scale_cov, svd_cov
+from ._least_squares import check_bounds, dispatcher_of, is_unbounded, least_squares
 from ._models import compiled_residuals, python_residuals
 
 __all__ = ["curve_fit"]
@@ -192,7 +192,7 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     lb, ub = check_bounds(bounds, n)
     if p0 is None:
         p0 = _initial_feasible(lb, ub)
-    bounded = bool(np.any((lb > -np.inf) | (ub < np.inf)))
+    bounded = not is_unbounded(bounds) and bool(np.any((lb > -np.inf) | (ub < np.inf)))
     if method is None:
         method = "trf" if bounded else "lm"
     if method == "lm" and bounded:
@@ -297,8 +297,8 @@ def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp, absolute_sigma)
     else:   # col_deriv's transposed Jacobian is a Python wrapper: the Python loop drives it
         if jfun is not None and o["col_deriv"]:
             options["jac"] = _transposed(jfun)
-        res = _drive_lm.solve_lm(fun, p0, args=args, final_jac=False, **options)
-        res["fjac"] = res["jac"].T      # MINPACK's fjac as leastsq returns it, (n, m)
+        res = _drive_lm.fit_lm(fun, p0, args=args, absolute_sigma=absolute_sigma,
+                               **options)
     if res["raised_at"] is not None:   # a compiled model raised: raise it again here
         fun(res["raised_at"], *args)
         if jfun is not None:
@@ -315,12 +315,7 @@ def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp, absolute_sigma)
                 "ipvt": res["ipvt"].astype(np.int32), "qtf": res["qtf"]}
     if jfun is not None:
         infodict["njev"] = res["njev"]
-    if "cov" in res:
-        return res["x"], res["cov"], infodict, mesg, info, res["cov_failed"]
-    pcov = lm_cov(res["fjac"], res["ipvt"])
-    fvec = res["fun"]
-    return res["x"], pcov, infodict, mesg, info, scale_cov(pcov, float(fvec @ fvec),
-                                                            fvec.size, absolute_sigma)
+    return res["x"], res["cov"], infodict, mesg, info, res["cov_failed"]
 
 
 def _transposed(jfun):

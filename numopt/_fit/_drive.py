@@ -95,24 +95,26 @@ def run_python(mach, fun, jac, x0, m, fopts, iopts, args, sizes, r0, on_iteratio
     iws = np.zeros(sizes[1], dtype=np.int64)
     step = mach.step
     mach.init(ws, iws, x0, m, fopts, iopts)
-    first = True
-    while iws[W.TASK] != W.DONE:
-        xo = iws[W.X]
+    head = memoryview(iws)   # reads Python ints, several times faster than numpy scalars
+    r = r0
+    while head[W.TASK] != W.DONE:
+        xo = head[W.X]
         x = ws[xo:xo + n].copy()
-        if iws[W.TASK] == JACOBIAN:
+        if head[W.TASK] == JACOBIAN:
             J = np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64))
             if J.shape != (m, n):
                 raise ValueError(f"jac returned shape {J.shape}, expected {(m, n)}")
-            jo = iws[JAC]
+            jo = head[JAC]
             ws[jo:jo + m * n].reshape(n, m)[...] = J.T
         else:
-            go = iws[W.G]
-            ws[go:go + m] = r0 if first else np.asarray(fun(x, *args),
-                                                        dtype=np.float64).ravel()
-        first = False
-        nit = iws[W.NIT]
+            go = head[W.G]
+            if r is None:
+                r = fun(x, *args)
+            ws[go:go + m] = r   # (numpy's assignment checks the size and converts)
+            r = None
+        nit = head[W.NIT]
         step(ws, iws)
-        if on_iteration is not None and iws[W.NIT] != nit and on_iteration(ws, iws):
+        if on_iteration is not None and head[W.NIT] != nit and on_iteration(ws, iws):
             break
     return ws, iws
 

@@ -9,50 +9,61 @@ options and returns what its result holds; it is the back end the public
 state machine needs).
 """
 import numpy as np
-from numba import float64, types
+from numba import float64, njit, types
 
 from .._cache import BoundedCache
 from .._fingerprint import source_fingerprint
 from .._minimize import _workspace as W
 from . import _lm
 from ._covariance import lm_covariance, scale_covariance
-from ._drive import adapters, args_type_of, compiled_loop, machine, raised_at, run_python
+from .._minimize._standalone import jitable
+from ._drive import OPTIONS as _OPTIONS, adapters, args_type_of, compiled_loop, machine, raised_at, run_python
 
-__all__ = ["solve_lm", "solve_lm_compiled", "fit_lm_compiled", "lm_options"]
+__all__ = ["solve_lm", "solve_lm_compiled", "fit_lm", "fit_lm_compiled", "lm_options"]
 
 _BY_CODE = {r.code: r for r in _lm.REASONS}
 LM = machine(_lm, "lm")
 _run = LM.run
 
 
+@jitable
+def _covariance_of(ws, iws, m, ipvt_at, cov, absolute):
+    """leastsq's covariance from the run's last QR (FINAL_JAC off) and curve_fit's
+    scaling of it, into ``cov``; True where it could not be estimated."""
+    n = cov.shape[0]
+    info = iws[_lm.INFO]
+    if 1 <= info <= 4 and iws[W.REASON] != W.RAISED_REASON:
+        jo = iws[_lm.JAC]
+        lm_covariance(ws[jo:jo + m * n].reshape((n, m)), iws[ipvt_at:ipvt_at + n], cov)
+    else:
+        cov[:, :] = np.nan
+    fo = iws[W.GR]
+    cost = 0.0
+    for i in range(m):
+        cost += ws[fo + i] * ws[fo + i]
+    return scale_covariance(cov, cost, m, absolute)
+
+
 def _make_fit():
-    """curve_fit's fit: the loop, then leastsq's covariance from the last QR (FINAL_JAC
-    off) and curve_fit's scaling of it; True where it could not be estimated. A closure
+    """curve_fit's fit in one compiled function: the loop, then the covariance
+    (:func:`_covariance_of`); and the covariance alone after a Python loop. Closures
     over the sources' fingerprint, as the loop (see :func:`._drive.machine`)."""
     fp = source_fingerprint("_fit", "_minimize")
 
     def fit(res, jacf, ws, iws, x0, m, fopts, iopts, args, ipvt_at, cov, absolute):
         fp  # noqa: B018 -- part of the cache key
         _run(res, jacf, ws, iws, x0, m, fopts, iopts, args)
-        n = x0.size
-        info = iws[_lm.INFO]
-        if 1 <= info <= 4 and iws[W.REASON] != W.RAISED_REASON:
-            jo = iws[_lm.JAC]
-            lm_covariance(ws[jo:jo + m * n].reshape((n, m)), iws[ipvt_at:ipvt_at + n],
-                          cov)
-        else:
-            cov[:, :] = np.nan
-        fo = iws[W.GR]
-        cost = 0.0
-        for i in range(m):
-            cost += ws[fo + i] * ws[fo + i]
-        return scale_covariance(cov, cost, m, absolute)
+        return _covariance_of(ws, iws, m, ipvt_at, cov, absolute)
 
-    fit.__qualname__ = "lm_fit"
-    return fit
+    def covariance(ws, iws, m, ipvt_at, cov, absolute):
+        fp  # noqa: B018
+        return _covariance_of(ws, iws, m, ipvt_at, cov, absolute)
+
+    fit.__qualname__, covariance.__qualname__ = "lm_fit", "lm_covariance"
+    return fit, njit(**_OPTIONS)(covariance)
 
 
-_fit = _make_fit()
+_fit, _covariance = _make_fit()
 
 
 def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None,
@@ -131,7 +142,7 @@ def _result(ws, iws, n, m, user_jac):
         "ipvt": iws[io.ipvt:io.ipvt + n].copy(), "qtf": ws[qo:qo + n].copy(),
         "raised_at": raised_at(ws, iws, n),
         "x": x, "fun": f, "jac": J, "cost": 0.5 * float(f @ f), "grad": g,
-        "optimality": float(np.linalg.norm(g, ord=np.inf)),
+        "optimality": float(np.abs(g).max()) if n else 0.0,
         "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]) if user_jac else None,
         "nit": int(iws[W.NIT]), "info": int(iws[_lm.INFO]),
         "status": -1 if reason is None else reason.status,
@@ -231,11 +242,29 @@ def fit_lm_compiled(fun, x0, jac, args, m, absolute_sigma, stamp=None, **options
     ipvt_at = _lm.LAYOUT.int_offsets(n, m).ipvt
     failed = _compiled_loop(args_type, key, fit=True)[1](
         res, jacf, ws, iws, x0, m, fopts, iopts, args, ipvt_at, cov, bool(absolute_sigma))
+    return _fit_result(ws, iws, n, m, ipvt_at, cov, failed)
+
+
+def fit_lm(fun, x0, jac, args, absolute_sigma, f0=None, **options):
+    """:func:`fit_lm_compiled` for a Python model: the Python loop, then the same
+    compiled covariance; the same returns."""
+    x0 = np.array(x0, dtype=np.float64).ravel()
+    n = x0.size
+    r0 = np.asarray(fun(x0.copy(), *args) if f0 is None else f0, dtype=np.float64).ravel()
+    m = r0.size
+    fopts, iopts = lm_options(n, jac, final_jac=False, **options)
+    ws, iws = run_python(LM, fun, jac, x0, m, fopts, iopts, args, _lm.sizes(n, m), r0)
+    cov = np.empty((n, n))
+    ipvt_at = _lm.LAYOUT.int_offsets(n, m).ipvt
+    failed = _covariance(ws, iws, m, ipvt_at, cov, bool(absolute_sigma))
+    return _fit_result(ws, iws, n, m, ipvt_at, cov, failed)
+
+
+def _fit_result(ws, iws, n, m, ipvt_at, cov, failed):
     xo, fo, jo = iws[W.XR], iws[W.GR], iws[_lm.JAC]
     qo = _lm.LAYOUT.offsets(n, m).qtf
     return {"x": ws[xo:xo + n].copy(), "fun": ws[fo:fo + m].copy(),
             "fjac": ws[jo:jo + m * n].reshape(n, m).copy(),
             "ipvt": iws[ipvt_at:ipvt_at + n].copy(), "qtf": ws[qo:qo + n].copy(),
             "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]), "info": int(iws[_lm.INFO]),
-            "raised_at": raised_at(ws, iws, n),
-            "cov": cov, "cov_failed": bool(failed)}
+            "raised_at": raised_at(ws, iws, n), "cov": cov, "cov_failed": bool(failed)}

@@ -20,7 +20,7 @@ from .._minimize._objective import Objective, is_compiled
 from .._result import OptimizeResult
 from . import _drive_lm, _drive_trf
 
-__all__ = ["least_squares", "check_bounds", "check_x_scale", "check_tolerances",
+__all__ = ["least_squares", "check_bounds", "is_unbounded", "check_x_scale", "check_tolerances",
            "IMPLEMENTED_LOSSES", "TERMINATION_MESSAGES"]
 
 EPS = np.finfo(np.float64).eps
@@ -42,6 +42,21 @@ def _unsupported(what, instead=""):
                                + (f"; {instead}" if instead else ""))
 
 
+_NO_BOUNDS = (-np.inf, np.inf)
+
+
+def is_unbounded(bounds):
+    """Whether ``bounds`` is the default ``(-inf, inf)``, written as two numbers (the
+    common case, tested without making arrays)."""
+    if bounds is _NO_BOUNDS:
+        return True
+    if type(bounds) is not tuple or len(bounds) != 2:
+        return False
+    lo, hi = bounds
+    return (type(lo) in (float, int) and type(hi) in (float, int)
+            and lo == -np.inf and hi == np.inf)
+
+
 # -- checks shared with curve_fit ------------------------------------------------------------
 def check_bounds(bounds, n):
     """scipy's ``bounds`` (a :class:`scipy.optimize.Bounds` or a pair of scalars or
@@ -53,6 +68,8 @@ def check_bounds(bounds, n):
         Not two elements, shapes inconsistent with ``n``, or a lower bound not below
         its upper bound.
     """
+    if is_unbounded(bounds):
+        return np.full(n, -np.inf), np.full(n, np.inf)   # the default, quickly
     if isinstance(bounds, Bounds):
         lb, ub = bounds.lb, bounds.ub
     elif len(bounds) == 2:
@@ -183,7 +200,7 @@ def _wrap_callback(callback):
 
 
 # -- the front door -----------------------------------------------------------------------------
-def least_squares(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), method="trf",
+def least_squares(fun, x0, jac="2-point", bounds=_NO_BOUNDS, method="trf",
                   ftol=1e-8, xtol=1e-8, gtol=1e-8, x_scale=None, loss="linear",
                   f_scale=1.0, diff_step=None, tr_solver=None, tr_options=None,
                   jac_sparsity=None, max_nfev=None, verbose=0, args=(), kwargs=None,

@@ -41,10 +41,10 @@ def python_residuals(f, jac, xdata, ydata, transform):
     # no cast to float64: jac="cs" calls these with complex parameters
     if transform is None:
         def fun(p):
-            return np.asarray(f(xdata, *p)).ravel() - ydata
+            return (f(xdata, *p) - ydata).ravel()
     elif transform.ndim <= 1:
         def fun(p):
-            return transform * (np.asarray(f(xdata, *p)).ravel() - ydata)
+            return (transform * (f(xdata, *p) - ydata)).ravel()
     else:
         def fun(p):
             return solve_triangular(transform, np.asarray(f(xdata, *p)).ravel() - ydata,
