@@ -18,7 +18,7 @@ from scipy.optimize import OptimizeWarning
 from . import _drive_lm
 from ._covariance import scale_cov, svd_cov
 from ._least_squares import check_bounds, dispatcher_of, is_unbounded, least_squares
-from ._models import compiled_residuals, python_residuals
+from ._models import CHOLESKY, POISSON, WEIGHTS, compiled_residuals, python_residuals
 
 __all__ = ["curve_fit"]
 
@@ -126,7 +126,8 @@ def _transform(sigma, m):
 
 def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
               check_finite=None, bounds=(-np.inf, np.inf), method=None, jac=None, *,
-              full_output=False, nan_policy=None, **kwargs):
+              full_output=False, nan_policy=None, estimator="least_squares", fixed=None,
+              **kwargs):
     """Use non-linear least squares to fit a function ``f`` to data, as
     :func:`scipy.optimize.curve_fit` (scipy 1.17's arguments and returns).
 
@@ -160,6 +161,16 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
         Also return ``infodict, mesg, ier``.
     nan_policy : {None, "raise", "omit"}
         What to do with NaN in the data when ``check_finite`` is False.
+    estimator : {"least_squares", "poisson"}
+        numopt's: ``"poisson"`` fits counts by maximum likelihood (minimising the Poisson
+        deviance ``2 sum(f - y - y log(f / y))``, Gpufit's MLE estimator), ``pcov`` then
+        the inverse Fisher information (the Cramer-Rao bound), in absolute units; the
+        model must stay positive, ``ydata`` be counts (non-negative) and ``sigma`` None.
+    fixed : array_like of bool or of int, optional
+        numopt's: parameters held at their ``p0`` values (a mask of n booleans, or
+        their indices), as Gpufit's ``parameters_to_fit`` and lmfit's ``vary=False``;
+        ``popt`` holds them, their rows and columns of ``pcov`` are 0, and ``infodict``
+        (``fjac``, ``ipvt``, ``qtf``) is about the free parameters.
     **kwargs
         Passed to scipy's ``leastsq`` equivalents (``ftol, xtol, gtol, maxfev, epsfcn,
         factor, diag, col_deriv``) for ``"lm"``, to :func:`numopt.least_squares`
@@ -184,6 +195,8 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     RuntimeError
         The fit did not converge ("Optimal parameters not found: ...").
     """
+    if estimator not in ("least_squares", "poisson"):
+        raise ValueError(f"estimator must be 'least_squares' or 'poisson', got {estimator!r}")
     if p0 is None:
         n = _n_params(f)
     else:
@@ -220,48 +233,134 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     if "args" in kwargs:
         raise ValueError("'args' is not a supported keyword argument.")
 
+    kind = POISSON if estimator == "poisson" else (
+        CHOLESKY if transform is not None and transform.ndim == 2 else WEIGHTS)
+    if kind == POISSON:
+        if sigma is not None:
+            raise ValueError("sigma has no meaning for estimator='poisson': the counts' "
+                             "variances are the model's values")
+        if jac == "cs":
+            raise NotImplementedError("numopt.curve_fit does not support jac='cs' with "
+                                      "estimator='poisson'")
+        if np.any(ydata < 0):
+            raise ValueError("estimator='poisson' needs counts: ydata has negative values")
+    p0 = np.asarray(p0, dtype=np.float64)
+    free = _free_parameters(fixed, n)
+    if free is not None:
+        lb, ub = lb[free], ub[free]
+        if free.size == 0:
+            raise ValueError("every parameter is fixed: there is nothing to fit")
+    n_free = n if free is None else free.size
+
     model, model_jac = dispatcher_of(f), dispatcher_of(jac) if callable(jac) else None
     compiled = (model is not None and isinstance(xdata, np.ndarray)
                 and (not callable(jac) or model_jac is not None))
     if compiled:
-        full = transform is not None and transform.ndim == 2
-        if transform is None:
-            w = np.ones(m)
-        elif full:
+        if kind == CHOLESKY:
             w = np.ascontiguousarray(transform)
+        elif transform is None:
+            w = np.ones(m)
         else:
             w = np.ascontiguousarray(np.broadcast_to(transform, (m,)), dtype=np.float64)
-        fun, jfun, stamp = compiled_residuals(model, model_jac, n, full)
-        args = (np.ascontiguousarray(xdata), np.ascontiguousarray(ydata), w)
+        fun, jfun, stamp = compiled_residuals(model, model_jac, n, kind, free is not None)
+        args = (np.ascontiguousarray(xdata), np.ascontiguousarray(ydata), w, p0.copy(),
+                np.arange(n) if free is None else free)
         _check_model_size(model, args[0], p0, m)
     else:
         fun, jfun = python_residuals(f, jac if callable(jac) else None, xdata, ydata,
-                                     transform)
+                                     transform, kind, p0, free)
         args = ()
         stamp = None
+    q0 = p0 if free is None else p0[free]
 
     if method == "lm":
         popt, pcov, infodict, mesg, ier, failed = _leastsq(
-            fun, jfun, p0, args, m, n, kwargs, compiled, stamp, bool(absolute_sigma))
+            fun, jfun, q0, args, m, n_free, kwargs, compiled, stamp,
+            bool(absolute_sigma) or kind == POISSON)
     else:
         if "max_nfev" not in kwargs:
             kwargs["max_nfev"] = kwargs.pop("maxfev", None)
         jac_arg = jfun if jfun is not None else ("2-point" if jac is None else jac)
-        res = least_squares(fun, p0, jac=jac_arg, bounds=(lb, ub), method=method,
+        res = least_squares(fun, q0, jac=jac_arg, bounds=(lb, ub), method=method,
                             args=args, **kwargs)
         if not res.success:
             raise RuntimeError("Optimal parameters not found: " + res.message)
         infodict = dict(nfev=res.nfev, fvec=res.fun)
         ier, mesg = res.status, res.message
         popt = res.x
-        pcov = svd_cov(res.jac)
-        failed = scale_cov(pcov, 2 * res.cost, res.fun.size, bool(absolute_sigma))
+        if kind != POISSON:
+            pcov = svd_cov(res.jac)
+            failed = scale_cov(pcov, 2 * res.cost, res.fun.size, bool(absolute_sigma))
+    if kind == POISSON:   # the Fisher information of the counts, not the deviance's J
+        pcov, failed = _poisson_covariance(f, jac, xdata, p0, popt, free)
+    if free is not None:
+        popt, pcov = _with_fixed(p0, popt, pcov, free)
     if failed:
         warnings.warn("Covariance of the parameters could not be estimated",
                       category=OptimizeWarning, stacklevel=2)
     if full_output:
         return popt, pcov, infodict, mesg, ier
     return popt, pcov
+
+
+def _free_parameters(fixed, n):
+    """The indices of the parameters the solver varies, or None where none is fixed."""
+    if fixed is None:
+        return None
+    fixed = np.asarray(fixed)
+    if fixed.dtype == bool:
+        if fixed.shape != (n,):
+            raise ValueError(f"fixed must be {n} booleans (one per parameter) or indices, "
+                             f"got shape {fixed.shape}")
+        mask = fixed
+    else:
+        idx = fixed.astype(np.int64).ravel()
+        if np.any(idx < -n) or np.any(idx >= n) or not np.array_equal(idx, fixed.ravel()):
+            raise ValueError(f"fixed indices must be integers in [-{n}, {n}), got {fixed!r}")
+        mask = np.zeros(n, dtype=bool)
+        mask[idx] = True
+    if not mask.any():
+        return None
+    return np.flatnonzero(~mask).astype(np.int64)
+
+
+def _with_fixed(p0, popt, pcov, free):
+    """popt and pcov over every parameter: the fixed ones at p0, with zero variance."""
+    full = p0.astype(np.float64).copy()
+    full[free] = popt
+    cov = np.zeros((p0.size, p0.size))
+    cov[np.ix_(free, free)] = pcov
+    return full, cov
+
+
+def _poisson_covariance(f, jac, xdata, p0, popt, free):
+    """The inverse Fisher information of Poisson counts at popt (free parameters):
+    ``(sum_i grad f_i grad f_i^T / f_i)^-1``, from ``jac`` or central differences of
+    the model; ``(pcov, failed)``."""
+    q = p0.astype(np.float64).copy()
+    idx = np.arange(p0.size) if free is None else free
+    q[idx] = popt
+
+    def model(p):
+        return np.asarray(f(xdata, *p), dtype=np.float64).ravel()
+    fm = model(q)
+    if callable(jac):
+        J = np.asarray(jac(xdata, *q), dtype=np.float64)[:, idx]
+    else:   # scipy's "3-point" steps
+        J = np.empty((fm.size, idx.size))
+        for k, j in enumerate(idx):
+            h = _CBRT_EPS * (1.0 if q[j] >= 0 else -1.0) * max(1.0, abs(q[j]))
+            up, down = q.copy(), q.copy()
+            up[j] += h
+            down[j] -= h
+            J[:, k] = (model(up) - model(down)) / (up[j] - down[j])
+    if not np.all(fm > 0) or not np.all(np.isfinite(J)):
+        return np.full((idx.size, idx.size), np.inf), True
+    pcov = svd_cov(J / np.sqrt(fm)[:, None])
+    return pcov, False
+
+
+_CBRT_EPS = np.finfo(np.float64).eps ** (1 / 3)
 
 
 def _check_model_size(model, xdata, p0, m):
