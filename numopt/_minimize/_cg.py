@@ -60,11 +60,11 @@ where the first one ended) is not evaluated again, here either. ``nfev`` is ther
 scipy's; ``njev`` equals ``nfev`` (every evaluation gives f and g), where scipy's is smaller
 when its second search evaluated f alone.
 
-Dot products are summed as OpenBLAS's ``ddot`` (behind ``np.dot``) sums them on x86-64
-with AVX-512 (:func:`_dot`), with fused multiply-adds (:func:`._wolfe2.fma`), so that the
-iterates agree with scipy's bit for bit where numpy uses that kernel (on every MGH problem
-here: same x, nit and nfev). With another BLAS kernel only the last bits of the sums
-differ. A ``norm`` other than +-inf sums ``|g|^norm`` in order, where numpy sums pairwise.
+Dot products on the CPU are ``np.dot``'s own (:func:`_dot`: numba calls the BLAS
+``ddot`` that scipy ships, whose kernel OpenBLAS picks for the CPU as numpy's does), so
+that the iterates agree with scipy's bit for bit whatever the CPU (on every MGH problem
+here: same x, nit and nfev). A GPU has no BLAS: there the sums follow OpenBLAS's AVX-512
+kernel (:func:`_dot_model`), and only their last bits can differ from the CPU's. A ``norm`` other than +-inf sums ``|g|^norm`` in order, where numpy sums pairwise.
 
 References
 ----------
@@ -75,7 +75,7 @@ import math
 import sys
 
 import numpy as np
-from numba.extending import register_jitable
+from numba.extending import overload, register_jitable
 
 from . import _quasi_newton as Q
 from . import _reasons as R
@@ -130,16 +130,36 @@ def _dot_lane(ws, a, b, j, n16, n32):
     return acc
 
 
-@register_jitable
 def _dot(ws, a, b, n):
-    """``np.dot(ws[a:a+n], ws[b:b+n])`` in the order OpenBLAS's ``ddot`` sums it.
+    """``np.dot(ws[a:a+n], ws[b:b+n])``. On the CPU, numpy's own (through numba's BLAS
+    ``ddot``: summed in the order of the kernel OpenBLAS picks for this CPU, which no
+    model of one kernel matches on every CPU); elsewhere (CUDA device code)
+    :func:`_dot_model`. This body runs on numba's CUDA simulator."""
+    return float(np.dot(ws[a:a + n], ws[b:b + n]))
 
-    OpenBLAS's SkylakeX kernel (``ddot_microk_skylakex-2.c``, single-threaded below
-    10000 elements) runs over the first ``n & -16`` elements with fused multiply-adds into
-    32 lanes (4 AVX-512 accumulators, 32 elements per round), folds them into 16 lanes,
-    adds one more 16-element round if there is one, and reduces; the rest is a sequential
-    fused multiply-add (so for n < 16 the whole sum is). Each lane is an independent
-    chain, computed here one after the other.
+
+@overload(_dot, target="cpu", jit_options={"no_cpython_wrapper": True})
+def _dot_cpu(ws, a, b, n):
+    def impl(ws, a, b, n):
+        return np.dot(ws[a:a + n], ws[b:b + n])
+    return impl
+
+
+@overload(_dot, target="generic")
+def _dot_generic(ws, a, b, n):
+    return _dot_model
+
+
+@register_jitable
+def _dot_model(ws, a, b, n):
+    """``np.dot(ws[a:a+n], ws[b:b+n])`` in the order OpenBLAS's SkylakeX ``ddot`` sums it.
+
+    That kernel (``ddot_microk_skylakex-2.c``, single-threaded below 10000 elements) runs
+    over the first ``n & -16`` elements with fused multiply-adds into 32 lanes (4 AVX-512
+    accumulators, 32 elements per round), folds them into 16 lanes, adds one more
+    16-element round if there is one, and reduces; the rest is a sequential fused
+    multiply-add (so for n < 16 the whole sum is). Each lane is an independent chain,
+    computed here one after the other.
     """
     n16 = n & -16
     n32 = n16 & -32

@@ -90,35 +90,22 @@ def test_cg_total_nfev_within_10_percent_of_scipy():
     assert ours <= 1.1 * theirs, (ours, theirs)
 
 
-# (label, options) -> (nit, nfev, status, scipy's second line search calls, of which succeeded)
-PINNED = {
-    ("rosenbrock", ()): (36, 78, 0, 1, 1),
-    ("beale", ()): (17, 41, 0, 0, 0),
-    ("helical_valley", ()): (47, 88, 0, 0, 0),
-    ("watson_n6", ()): (522, 998, 0, 0, 0),
-    ("bard", ()): (11, 31, 0, 1, 1),
-    ("bard", (("gtol", 1e-10),)): (26, 104, 2, 2, 1),
-    ("freudenstein_roth", (("gtol", 1e-10),)): (14, 75, 2, 1, 0),
-    ("meyer", ()): (518, 1796, 2, 3, 2),
-    ("osborne_1", (("gtol", 1e-10),)): (1000, 2379, 1, 2, 2),
-    ("penalty_2_n4", (("gtol", 1e-10),)): (376, 925, 0, 8, 8),
-    ("variably_dimensioned_n10", ()): (2, 23, 2, 1, 0),
-    ("extended_rosenbrock_n100", ()): (34, 75, 0, 0, 0),
-    ("extended_powell_singular_n100", (("gtol", 1e-10),)): (187, 393, 0, 1, 1),
-}
+# Runs that go through scipy's second line search (line_search_wolfe2) on the machine the
+# suite was written on (OpenBLAS's SkylakeX kernels): (label, options). Which runs reach
+# it, and their counts, depend on the BLAS kernel numpy's np.dot uses on the CPU, so the
+# counts are compared with scipy's run here, not pinned.
+SECOND_SEARCH = (
+    ("rosenbrock", ()), ("beale", ()), ("helical_valley", ()), ("watson_n6", ()),
+    ("bard", ()), ("bard", (("gtol", 1e-10),)), ("freudenstein_roth", (("gtol", 1e-10),)),
+    ("meyer", ()), ("osborne_1", (("gtol", 1e-10),)), ("penalty_2_n4", (("gtol", 1e-10),)),
+    ("variably_dimensioned_n10", ()), ("extended_rosenbrock_n100", ()),
+    ("extended_powell_singular_n100", (("gtol", 1e-10),)),
+)
 
 
-@pytest.mark.parametrize("key", PINNED, ids=[f"{k[0]}{dict(k[1])}" for k in PINNED])
-def test_pinned_counts(key, monkeypatch):
-    """scipy's counts, pinned; most of these runs go through the second line search."""
-    label, options = key
-    nit, nfev, status, calls, succeeded = PINNED[key]
-    prob = P.get(label)
-    if not blas_modelled(prob.n):
-        pytest.skip("np.dot does not sum in the modelled order on this machine")
-    res = cg(prob.f, prob.x0, jac=prob.jac, options=dict(options))
-    assert (res.nit, res.nfev, res.status) == (nit, nfev, status)
-
+def test_counts_equal_scipys_through_the_second_line_search(monkeypatch):
+    """The same nit, nfev and status as scipy's on runs where scipy's CG falls back to
+    its second line search; several of them do on any CPU."""
     seen = []
     wolfe2 = scipy_optimize.line_search_wolfe2
 
@@ -128,9 +115,12 @@ def test_pinned_counts(key, monkeypatch):
         return ret
 
     monkeypatch.setattr(scipy_optimize, "line_search_wolfe2", counting)
-    ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, options=dict(options))
-    assert (ref.nit, ref.nfev, ref.status) == (nit, nfev, status)
-    assert (len(seen), sum(seen)) == (calls, succeeded)
+    for label, options in SECOND_SEARCH:
+        prob = P.get(label)
+        ref = scipy_cg(prob.f, prob.x0, jac=prob.jac, options=dict(options))
+        res = cg(prob.f, prob.x0, jac=prob.jac, options=dict(options))
+        assert (res.nit, res.nfev, res.status) == (ref.nit, ref.nfev, ref.status), label
+    assert len(seen) >= 5 and sum(seen) >= 3   # the fallback ran, and found steps
 
 
 def test_second_search_out_of_iterations_takes_its_last_step_like_scipy():

@@ -98,9 +98,10 @@ def test_finite_differences_compiled_and_python_agree(jac):
     np.testing.assert_allclose(py.x, 1.0, atol=1e-4)
     np.testing.assert_allclose(comp.x, py.x, rtol=1e-6)
     # The same gradients as scipy's (tests/minimize/test_finite_diff.py), so the same
-    # path to rounding; with jac=None scipy's last line search ends in "precision loss"
-    # one iteration before numopt's converges.
-    assert abs(py.nit - ref.nit) <= 1
+    # path to rounding; at the end, where the BLAS kernel numpy picks for the CPU sets the
+    # last bits, scipy's last line search can end in "precision loss" a few iterations
+    # before numopt's converges (1 on AVX-512 SkylakeX, 4 on another CPU).
+    assert abs(py.nit - ref.nit) <= 5
 
 
 def test_compiled_jac_callable_and_tuple():
