@@ -241,7 +241,7 @@ def _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes):
     B, n = X0.shape
     WS = np.zeros((B, sizes[0]))
     IWS = np.zeros((B, sizes[1]), dtype=np.int64)
-    _init_rows(spec.module.init)(WS, IWS, X0, FOPTS, IOPTS)
+    _init_rows(spec.init)(WS, IWS, X0, FOPTS, IOPTS)
     step_rows = _row_stepper(spec.step_for(IOPTS))
     cols = np.arange(n)
     while True:
@@ -330,7 +330,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         WS, IWS = run_cuda(spec, fun, jac, kind, fd, X0, FOPTS, IOPTS, args, mask, sizes)
     elif compiled:
         fg = _batch_fg(fun, jac, kind, fd, args, mask)
-        solve = _compiled_batch_solver(spec.name, spec.module.init, spec.step_for(IOPTS),
+        solve = _compiled_batch_solver(spec.name, spec.init, spec.step_for(IOPTS),
                                        fg.signature().args[2])  # the adapter's args type
         WS = np.empty((B, sizes[0]))
         IWS = np.empty((B, sizes[1]), dtype=np.int64)
@@ -439,9 +439,9 @@ def _row_sizes(spec, n, FOPTS, IOPTS):
     """Workspace lengths that fit every problem: per-problem bounds can make the rows'
     options, and so their sizes (L-BFGS-B without bounds needs less), differ."""
     if (IOPTS == IOPTS[0]).all():
-        return spec.module.sizes(n, FOPTS[0], IOPTS[0])
+        return spec.sizes(n, FOPTS[0], IOPTS[0])
     _, first = np.unique(IOPTS, axis=0, return_index=True)
-    rows = [spec.module.sizes(n, FOPTS[i], IOPTS[i]) for i in first]
+    rows = [spec.sizes(n, FOPTS[i], IOPTS[i]) for i in first]
     return max(r[0] for r in rows), max(r[1] for r in rows)
 
 

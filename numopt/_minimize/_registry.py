@@ -115,10 +115,12 @@ class Method:
         ``run``) reads. ``lower``/``upper`` are the bounds (float64 arrays, -inf/inf
         where a variable is unbounded) or None.
     module : module
-        The method's module (the compiled loops' disk cache and the batch drivers find
-        its functions there).
+        The module that defines the record, for the tests and the docs (its ``LAYOUT``).
+        No driver reads it: ``minimize``, ``minimize_batch`` and the CUDA kernel call the
+        fields below, so the record alone says what a method provides
+        (tests/minimize/test_registry.py checks that nothing probes the module).
     sizes : callable, optional
-        ``sizes(n, fopts, iopts) -> (len(ws), len(iws))``.
+        ``sizes(n, fopts, iopts) -> (len(ws), len(iws))`` (with ``init`` and ``step``).
     init : callable, optional
         ``init(ws, iws, x0, fopts, iopts)``, jitable.
     step : callable, optional
