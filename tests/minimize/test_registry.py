@@ -417,3 +417,31 @@ def test_the_probe_check_finds_probes():
            "fn = builder.module.declare_intrinsic('llvm.fma')\n"  # llvmlite's: allowed
            "name = getattr(func, '__name__', 'objective')\n")     # not a record: allowed
     assert sorted(line for line, _ in _module_probes(src)) == [1, 1, 2, 4]
+
+
+# The front doors may name a method only as scipy's default choice of one.
+_DEFAULT_CHOICES = {"_minimize.py": ["BFGS", "L-BFGS-B"], "_batch.py": ["L-BFGS-B"]}
+
+
+@pytest.mark.parametrize("name", ["_minimize.py", "_prepare.py", "_batch.py",
+                                  "_batch_cuda.py", "_drivers.py", "_firstorder_batch.py"])
+def test_front_doors_name_no_method(name):
+    # What is particular to a method is a field of its record (reporting, removes_fixed,
+    # keeps_dtype...), so that a new method is one record, not an edit of the front doors.
+    names = {m.name.lower() for m in METHODS}
+    tree = ast.parse((Path(numopt.__file__).parent / "_minimize" / name).read_text())
+    found = sorted(node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                   and isinstance(node.value, str) and node.value.lower() in names)
+    assert found == _DEFAULT_CHOICES.get(name, [])
+
+
+def test_the_records_say_what_the_front_door_does_for_a_method():
+    def having(field):
+        return {m.name for m in METHODS if getattr(m, field)}
+
+    assert having("reporting") == {"BFGS", "CG", "Nelder-Mead"}
+    assert having("removes_fixed") == {"L-BFGS-B"}
+    assert having("keeps_dtype") == {"Nelder-Mead"}
+    nm = _registry.get("Nelder-Mead").reporting
+    assert nm.warning is RuntimeWarning and not nm.counts_on_failure
+    assert _registry.get("BFGS").reporting.warning is OptimizeWarning
