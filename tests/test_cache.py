@@ -283,3 +283,99 @@ def test_churn_detects_compiled_objectives_held_by_the_adapter_cache(monkeypatch
         _objective._adapters.clear()  # let the objectives held strongly go
     assert alive == count
     assert growth >= NJIT_GROWTH * (count - 3), growth
+
+
+# -- churn through minimize_batch ------------------------------------------------------------
+def _vectorised_objective(i):
+    c = 1.0 + (i % 5)
+
+    def f(X):
+        return (X[:, 0] - c) ** 2 + (X[:, 1] + 1.0) ** 2
+
+    return f
+
+
+_BATCH_OPTIONS = {"adam": {"lr": 0.1, "maxiter": 400}}
+
+
+def _batch_churn(make, count, method, warm=2):
+    """Create, ``minimize_batch`` and drop ``count`` objectives made by ``make(i)``.
+
+    Returns
+    -------
+    alive : int
+        How many of the objectives are still alive afterwards.
+    grown : dict
+        The caches with more entries at the end than after the first ``warm``
+        objectives (which fill the caches of compiled loops): ``{name: (then, now)}``.
+    """
+    refs = []
+    sizes = None
+    for i in range(count):
+        if i == warm:
+            gc.collect()
+            sizes = {name: len(c) for name, c in _cache.caches().items()}
+        fun = make(i)
+        res = numopt.minimize_batch(fun, np.zeros((3, 2)), method=method,
+                                    options=_BATCH_OPTIONS.get(method))
+        assert np.allclose(res.x, [1.0 + (i % 5), -1.0], atol=1e-3), (method, res.x)
+        refs.append(weakref.ref(fun))
+        del fun, res
+    gc.collect()
+    alive = sum(r() is not None for r in refs)
+    grown = {name: (sizes.get(name, 0), len(c)) for name, c in _cache.caches().items()
+             if len(c) > sizes.get(name, 0)}
+    return alive, grown
+
+
+# The prange loop over problems, and the first-order methods' loop over chunks of rows.
+BATCH_METHODS = ("BFGS", "L-BFGS-B", "adam")
+
+
+@pytest.mark.parametrize("method", BATCH_METHODS)
+def test_compiled_objectives_used_with_minimize_batch_are_freed(method):
+    alive, grown = _batch_churn(_njit_objective, 5, method)
+    assert alive == 0
+    assert grown == {}  # the per-objective entries went with their objectives
+
+
+@pytest.mark.parametrize("method", BATCH_METHODS)
+def test_vectorised_objectives_used_with_minimize_batch_are_freed(method):
+    alive, grown = _batch_churn(_vectorised_objective, 200, method)
+    assert alive == 0
+    assert grown == {}
+
+
+def test_batch_churn_detects_an_adapter_that_keeps_its_objective(monkeypatch):
+    # The check above fails where the cached compiled code keeps the objective: here
+    # the adapters' globals, which name it, are not released after compiling.
+    from numopt._minimize import _batch, _firstorder_batch
+
+    for module in (_batch, _firstorder_batch):
+        monkeypatch.setattr(module, "release_batch_source", lambda fg: None)
+    try:
+        alive, grown = _batch_churn(_njit_objective, 4, "BFGS")
+    finally:
+        _batch._batch_adapters.clear()
+    assert alive == 4
+    assert grown == {"minimize.batch_adapters": (2, 4)}
+
+
+def test_batch_modules_hold_no_unbounded_cache():
+    # Every cache of the batch drivers is a BoundedCache (an ObjectCache for entries of
+    # a user's objective): no module-level dict or list to grow.
+    from numopt._minimize import _batch, _batch_cuda, _firstorder_batch
+
+    for module in (_batch, _batch_cuda, _firstorder_batch):
+        plain = [name for name, value in vars(module).items()
+                 if type(value) in (dict, list, set) and not name.isupper()
+                 and not name.startswith("__")]
+        assert plain == [], module.__name__
+    listed = _cache.caches()
+    for name in ("minimize.batch_adapters", "minimize.batch_solvers",
+                 "minimize.row_steppers", "minimize.firstorder_row_loops",
+                 "minimize.firstorder_drivers", "minimize.firstorder_cuda_kernels",
+                 "minimize.cuda_kernels"):
+        assert listed[name].maxsize <= 256, name
+    assert isinstance(listed["minimize.batch_adapters"], ObjectCache)
+    assert isinstance(listed["minimize.firstorder_row_loops"], ObjectCache)

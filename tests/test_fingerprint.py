@@ -134,3 +134,40 @@ def test_fingerprints_are_memoised_and_stable():
     _fingerprint._keys.clear()
     assert code_fingerprint(*funcs) == first
     assert len(first) == 64 and int(first, 16) >= 0
+
+
+def test_the_batch_loops_key_on_the_code_they_compile(monkeypatch):
+    # minimize_batch's prange loop, its lockstep row loops and the first-order chunk loop
+    # key on their own files and the method's, not on every file of _minimize: an edit
+    # of L-BFGS-B (or a docstring of _minimize.py) recompiles no BFGS batch loop.
+    from numopt._minimize import _batch, _firstorder_batch
+
+    init, step = _solver_functions("BFGS")
+    seen = {}
+    fingerprint = _drivers.fingerprint
+
+    def recording(*funcs):
+        seen[funcs[-1].__name__] = compiled_sources(*funcs)
+        return fingerprint(*funcs)
+
+    for module in (_batch, _firstorder_batch):
+        monkeypatch.setattr(module, "fingerprint", recording)
+    for module, name in ((_batch, "_batch_solvers"), (_batch, "_row_steppers"),
+                         (_firstorder_batch, "_drivers")):
+        monkeypatch.setattr(module, name, BoundedCache(f"test.{name}.{id(seen)}"))
+    _batch._compiled_batch_solver("BFGS", init, step, numba.typeof(()))
+    _batch._row_stepper(step)
+    _batch._init_rows(init)
+    _firstorder_batch._chunk_driver(numba.typeof(()))
+    assert set(seen) == {"solve_batch", "step_rows", "init_rows", "eval_rows"}
+    for loop in ("solve_batch", "step_rows", "init_rows"):
+        assert {"_minimize/_bfgs.py", "_minimize/_batch.py"} <= set(seen[loop]), loop
+    assert "_minimize/_firstorder_batch.py" in seen["eval_rows"]
+    assert "_minimize/_bfgs.py" not in seen["eval_rows"]
+    for files in seen.values():
+        assert "_minimize/_lbfgsb.py" not in files and "_minimize/_minimize.py" not in files
+
+
+def test_a_loop_key_needs_the_functions_it_compiles():
+    with pytest.raises(TypeError, match="needs the functions"):
+        _drivers.fingerprint()

@@ -18,6 +18,7 @@ row of a 2-D workspace, so a batch is a loop over rows:
 import numpy as np
 from numba import float64, int64, njit, prange, types
 
+from .._cache import BoundedCache, ObjectCache
 from .._result import BatchResult
 from . import _finite_diff
 from . import _prepare as prep
@@ -26,8 +27,8 @@ from . import _workspace as W
 from ._drivers import entry_point, fingerprint, first_class
 from ._executor import run_chunks
 from ._firstorder_batch import evaluator
-from ._objective import (Objective, adapter, args_type, compile_clearly, gradient_into,
-                         is_compiled, reraise)
+from ._objective import (args_type, batch_fg_source, compile_clearly, dispatchers,
+                         gradient_into, is_compiled, release_batch_source, reraise)
 from ._prepare import slice_args
 from ._standalone import jitable
 
@@ -37,60 +38,38 @@ _OPTIONS = dict(cache=True, error_model="numpy")
 
 
 # -- compiled objective: the batch adapter fg(x, g, args, i) ----------------------------------
-_batch_adapters = {}
+# An objective's batch adapters, by its dispatcher: dropped with the objective, as they
+# hold its compiled code only (the source's globals are released once it is compiled).
+_batch_adapters = ObjectCache("minimize.batch_adapters", maxsize=256)
+# Keyed on a method's own init/step functions and an args type: a few per method.
+_batch_solvers = BoundedCache("minimize.batch_solvers", maxsize=256)
 
 
 def _batch_fg(fun, jac, kind, fd, args, mask):
-    """Compile ``fg(x, g, args, i)`` (:func:`batch_fg_source`) for the args' types, as a
-    first-class function (adapters are compiled per objective and never cached on disk)."""
+    """Compile ``fg(x, g, args, i)`` (:func:`._objective.batch_fg_source`) for the args'
+    types, as a first-class function (adapters are compiled per objective and never
+    cached on disk)."""
     atype = args_type(args)
+    disp, jdisp = dispatchers(fun, jac, kind)
+    rest = (jdisp, kind, fd, mask, atype)
+    wap = _batch_adapters.lookup(disp, *rest)
+    if wap is not None:
+        return wap
     py_fg = batch_fg_source(fun, jac, kind, fd, mask)
-    key = (py_fg, atype)
-    if key in _batch_adapters:
-        return _batch_adapters[key]
     wap = compile_clearly(
         lambda: first_class(py_fg, float64(float64[::1], float64[::1], atype, int64)),
         fun, jac, kind, slice_args(args, mask, 0))
-    _batch_adapters[key] = wap
-    return wap
-
-
-_batch_sources = {}
-
-
-def batch_fg_source(fun, jac, kind, fd, mask):
-    """The Python function ``fg(x, g, args, i)``: the single-problem adapter of
-    :func:`numopt.minimize` (:func:`._objective.adapter`) called with row ``i`` of each
-    per-problem arg, generated for the args' arity and ``mask``.
-
-    With finite differences (``kind == "fd"``) the last of ``args`` is the step and
-    bound array of :mod:`._finite_diff` (``mask``'s last entry: one per problem or
-    shared), which the objective does not see.
-    """
-    disp = fun.dispatcher if isinstance(fun, Objective) else fun
-    jdisp = jac.dispatcher if isinstance(jac, Objective) else jac
-    key = (disp, jdisp if kind == "jac" else None, kind, fd, mask)
-    if key in _batch_sources:
-        return _batch_sources[key]
-    # The row's arguments: (args[0][i], args[1]) for a per-problem first argument.
-    row = "".join(f"args[{k}][i], " if m else f"args[{k}], " for k, m in enumerate(mask))
-    namespace = {"single": jitable(adapter(disp, jdisp, kind, fd, len(mask)))}
-    src = f"def fg(x, g, args, i):\n    return single(x, g, ({row}))\n"
-    exec(src, namespace)  # noqa: S102 -- generated from the arity only, no user text
-    _batch_sources[key] = namespace["fg"]
-    return namespace["fg"]
-
-
-_batch_solvers = {}
+    release_batch_source(py_fg)
+    return _batch_adapters.store(disp, *rest, value=wap)
 
 
 def _compiled_batch_solver(name, init, step, args_type):
     key = (init, step, args_type)
-    if key in _batch_solvers:
-        return _batch_solvers[key]
+    entry = _batch_solvers.get(key)
+    if entry is not None:
+        return entry
     init_i = jitable(init)
     step_i = jitable(step)
-    fp = fingerprint()
     raised, finish, reason = W.raised, W.finish, W.RAISED_REASON
 
     def solve_batch(fg, WS, IWS, X0, FOPTS, IOPTS, args):
@@ -113,52 +92,57 @@ def _compiled_batch_solver(name, init, step, args_type):
                 else:
                     step_i(ws, iws, f)
 
+    # The source compiled into this loop (the method's files, this one, the workspace
+    # header...): an edit elsewhere recompiles nothing.
+    fp = fingerprint(init, step, solve_batch)  # read by numba when it compiles solve_batch
     solve_batch.__qualname__ = f"solve_batch_{name}"
     dispatcher = njit(parallel=True, **_OPTIONS)(solve_batch)
     fg_type = types.FunctionType(float64(float64[::1], float64[::1], args_type, int64))
     sig = (fg_type, float64[:, ::1], int64[:, ::1], float64[:, ::1], float64[:, ::1],
            int64[:, ::1], args_type)
-    entry = entry_point(dispatcher, sig)
-    _batch_solvers[key] = entry
+    entry = _batch_solvers[key] = entry_point(dispatcher, sig)
     return entry
 
 
 # -- vectorised Python objective: lockstep rounds ---------------------------------------------
-_row_steppers = {}
+# Keyed on a method's own step (or ("init", init)): a few per method.
+_row_steppers = BoundedCache("minimize.row_steppers", maxsize=64)
 
 
 def _row_stepper(step):
     """Compiled ``step`` of the given rows, with their objective values."""
-    if step in _row_steppers:
-        return _row_steppers[step]
+    compiled = _row_steppers.get(step)
+    if compiled is not None:
+        return compiled
     step_i = jitable(step)
-    fp = fingerprint()
 
     def step_rows(WS, IWS, rows, F):
         fp  # noqa: B018 -- part of the cache key
         for k in prange(rows.size):
             step_i(WS[rows[k]], IWS[rows[k]], F[k])
 
+    fp = fingerprint(step, step_rows)  # read by numba when it compiles step_rows
     step_rows.__qualname__ = f"step_rows_{step.__module__.rsplit('.', 1)[-1]}_{step.__name__}"
-    _row_steppers[step] = njit(parallel=True, **_OPTIONS)(step_rows)
-    return _row_steppers[step]
+    compiled = _row_steppers[step] = njit(parallel=True, **_OPTIONS)(step_rows)
+    return compiled
 
 
 def _init_rows(init):
     key = ("init", init)
-    if key in _row_steppers:
-        return _row_steppers[key]
+    compiled = _row_steppers.get(key)
+    if compiled is not None:
+        return compiled
     init_i = jitable(init)
-    fp = fingerprint()
 
     def init_rows(WS, IWS, X0, FOPTS, IOPTS):
         fp  # noqa: B018 -- part of the cache key
         for b in prange(X0.shape[0]):
             init_i(WS[b], IWS[b], X0[b], FOPTS[b], IOPTS[b])
 
+    fp = fingerprint(init, init_rows)  # read by numba when it compiles init_rows
     init_rows.__qualname__ = f"init_rows_{init.__module__.rsplit('.', 1)[-1]}"
-    _row_steppers[key] = njit(parallel=True, **_OPTIONS)(init_rows)
-    return _row_steppers[key]
+    compiled = _row_steppers[key] = njit(parallel=True, **_OPTIONS)(init_rows)
+    return compiled
 
 
 def _vectorised_fg(fun, jac, kind, fd, n):
@@ -241,7 +225,7 @@ def _run_lockstep(spec, fgv, X0, FOPTS, IOPTS, args, mask, sizes):
     B, n = X0.shape
     WS = np.zeros((B, sizes[0]))
     IWS = np.zeros((B, sizes[1]), dtype=np.int64)
-    _init_rows(spec.module.init)(WS, IWS, X0, FOPTS, IOPTS)
+    _init_rows(spec.init)(WS, IWS, X0, FOPTS, IOPTS)
     step_rows = _row_stepper(spec.step_for(IOPTS))
     cols = np.arange(n)
     while True:
@@ -330,7 +314,7 @@ def minimize_batch(fun, x0, args=(), method="L-BFGS-B", jac=None, bounds=None, t
         WS, IWS = run_cuda(spec, fun, jac, kind, fd, X0, FOPTS, IOPTS, args, mask, sizes)
     elif compiled:
         fg = _batch_fg(fun, jac, kind, fd, args, mask)
-        solve = _compiled_batch_solver(spec.name, spec.module.init, spec.step_for(IOPTS),
+        solve = _compiled_batch_solver(spec.name, spec.init, spec.step_for(IOPTS),
                                        fg.signature().args[2])  # the adapter's args type
         WS = np.empty((B, sizes[0]))
         IWS = np.empty((B, sizes[1]), dtype=np.int64)
@@ -357,9 +341,8 @@ def _first_order_batch(spec, opts, fun, jac, bounds, X0, args, mask, device, out
         from ._batch_cuda import check_cuda_objective
 
         check_cuda_objective(fun)
-    fg = batch_fg_source(fun, jac, kind, fd, mask) if compiled else None
     fgv = None if compiled else _vectorised_fg(fun, jac, kind, fd, n)
-    evaluate = evaluator(fun, kind, fd, args, mask, compiled, device, fg=fg, fgv=fgv)
+    evaluate = evaluator(fun, jac, kind, fd, args, mask, compiled, device, fgv=fgv)
     XR, GR, FR, NIT, NFEV, REASON = spec.batch(hyper, control, X0, evaluate, device)
     _reraise_rows(REASON, lambda b: XR[b], fun, jac, kind, fd, args, mask)
     fev = prep.evaluations(fd, n)
@@ -439,9 +422,9 @@ def _row_sizes(spec, n, FOPTS, IOPTS):
     """Workspace lengths that fit every problem: per-problem bounds can make the rows'
     options, and so their sizes (L-BFGS-B without bounds needs less), differ."""
     if (IOPTS == IOPTS[0]).all():
-        return spec.module.sizes(n, FOPTS[0], IOPTS[0])
+        return spec.sizes(n, FOPTS[0], IOPTS[0])
     _, first = np.unique(IOPTS, axis=0, return_index=True)
-    rows = [spec.module.sizes(n, FOPTS[i], IOPTS[i]) for i in first]
+    rows = [spec.sizes(n, FOPTS[i], IOPTS[i]) for i in first]
     return max(r[0] for r in rows), max(r[1] for r in rows)
 
 

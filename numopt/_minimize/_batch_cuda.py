@@ -83,7 +83,7 @@ def _kernel(spec, step, fun, kind, fd, mask):
     if kernel is not None:
         return kernel
     namespace, extra, row = device_objective(fun, kind, fd, mask)
-    namespace.update(init_d=_device(spec.module.init), step_d=_device(step), W=W)
+    namespace.update(init_d=_device(spec.init), step_d=_device(step), W=W)
     src = (f"def kernel(WS, IWS, X0, FOPTS, IOPTS{extra}):\n"
            "    b = cuda.grid(1)\n"
            "    if b < X0.shape[0]:\n"

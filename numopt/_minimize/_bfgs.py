@@ -34,6 +34,7 @@ import math
 import sys
 
 import numpy as np
+from scipy.optimize import OptimizeWarning
 
 from . import _quasi_newton as Q
 from . import _reasons as R
@@ -42,7 +43,7 @@ from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
 from ._finite_diff import SQRT_EPS
 from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
-                        count_option, real_option)
+                        Reporting, count_option, real_option)
 from ._standalone import jitable, standalone
 from ._wolfe2 import W2_SIZE, has_step, wolfe2_step
 
@@ -324,5 +325,5 @@ METHOD = Method(
         WORKERS,
     ),
     pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
-    extras=extras, fd_options=True,
+    extras=extras, fd_options=True, reporting=Reporting(warning=OptimizeWarning),
 )

@@ -76,6 +76,7 @@ import sys
 
 import numpy as np
 from numba.extending import overload, register_jitable
+from scipy.optimize import OptimizeWarning
 
 from . import _quasi_newton as Q
 from . import _reasons as R
@@ -84,7 +85,7 @@ from ._vector import vecnorm
 from ._linesearch import CONVERGENCE, FG, LS_SIZE, dcsrch_step
 from ._finite_diff import SQRT_EPS
 from ._registry import (DISP, FINITE_DIFF_REL_STEP, RETURN_ALL, WORKERS, Method, Option,
-                        count_option, real_option)
+                        Reporting, count_option, real_option)
 from ._wolfe2 import CHECK, W2_SIZE, fma, has_step, wolfe2_check, wolfe2_step
 
 # Option arrays given to init (copied into the workspace).
@@ -314,5 +315,5 @@ METHOD = Method(
         DISP, RETURN_ALL, FINITE_DIFF_REL_STEP, WORKERS,
     ),
     pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
-    fd_options=True,
+    fd_options=True, reporting=Reporting(warning=OptimizeWarning),
 )

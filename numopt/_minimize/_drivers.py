@@ -17,7 +17,7 @@ import numpy as np
 from numba import float64, int64, njit, types
 
 from .._cache import BoundedCache
-from .._fingerprint import code_fingerprint, source_fingerprint
+from .._fingerprint import code_fingerprint
 from .._numba import CompileResultWAP
 from . import _reasons
 from . import _workspace as W
@@ -30,11 +30,19 @@ _solvers = BoundedCache("minimize.solvers", maxsize=256)
 
 
 def fingerprint(*funcs):
-    """Closed over by every cached loop here: the fingerprint of the source compiled into
-    ``funcs`` (see :func:`numopt._fingerprint.code_fingerprint`), or with no functions of
-    every file of ``_minimize`` (the coarse key: an edit to any of them recompiles)."""
+    """Closed over by every cached loop of ``_minimize``: the fingerprint of the source
+    compiled into ``funcs`` (see :func:`numopt._fingerprint.code_fingerprint`), the loop
+    itself among them, so that an edit to a file none of them compiles recompiles
+    nothing.
+
+    Raises
+    ------
+    TypeError
+        No function given (a key of every file would recompile every loop for a
+        docstring edit anywhere).
+    """
     if not funcs:
-        return source_fingerprint("_minimize")
+        raise TypeError("fingerprint() needs the functions compiled into the loop")
     return code_fingerprint(*funcs)
 
 

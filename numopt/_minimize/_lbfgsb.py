@@ -1653,5 +1653,5 @@ METHOD = Method(
         FINITE_DIFF_REL_STEP, WORKERS,
     ),
     pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
-    choose_step=step_for, extras=extras, bounds=True, fd_options=True,
+    choose_step=step_for, extras=extras, bounds=True, fd_options=True, removes_fixed=True,
 )

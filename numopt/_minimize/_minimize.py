@@ -4,7 +4,6 @@ import inspect
 import warnings
 
 import numpy as np
-from scipy.optimize import OptimizeWarning
 
 from .._cache import BoundedCache
 from .._result import OptimizeResult, describe
@@ -107,11 +106,12 @@ def _bounds(spec, bounds, n):
 
 def _packed(spec, options, tol, n, lower, upper, dtype):
     """``(opts, fopts, iopts, sizes, step)``: the merged options, the method's option
-    arrays, workspace sizes and ``step``. Nelder-Mead reads the dtype
-    (``opts["_float32"]``: a float32 ``x0`` keeps float32 vertices, as scipy's)."""
+    arrays, workspace sizes and ``step``. A method with ``keeps_dtype`` reads the dtype
+    (``opts[FLOAT32_OPTION]``: a float32 ``x0`` keeps float32 vertices in Nelder-Mead, as
+    scipy's)."""
     opts = P.merged_options(spec, options, tol, stacklevel=4)
-    if not spec.uses_gradient:
-        opts["_float32"] = np.dtype(dtype) == np.float32
+    if spec.keeps_dtype:
+        opts[_registry.FLOAT32_OPTION] = np.dtype(dtype) == np.float32
     fopts, iopts = spec.pack(opts, n, lower, upper)
     return opts, fopts, iopts, spec.sizes(n, fopts, iopts), spec.step_for(iopts)
 
@@ -195,7 +195,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
                 if a is not None:
                     a.setflags(write=False)
             _PREPARED[key] = (lower, upper, fixed, opts, fopts, iopts, sizes, method_step)
-    fun, jac = _as_scipy_calls(fun, jac, kind, dtype if not spec.uses_gradient else None)
+    fun, jac = _as_scipy_calls(fun, jac, kind, dtype if spec.keeps_dtype else None)
     if spec.check is not None:
         spec.check(x0, opts, lower, upper)  # method-specific warnings before the run
     fd = None
@@ -226,29 +226,26 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
 
 
 # -- front-door features that run minimize again on a prepared problem -------------------
-# Methods whose scipy versions honour return_all (allvecs) and disp (a message).
-_REPORTING = ("BFGS", "CG", "Nelder-Mead")
-
-
 def _front_door(spec, fun, x0, args, jac, kind, lower, upper, fixed, callback, options, tol):
     """What scipy's ``minimize`` does around the method itself, where it applies:
     ``special(method) -> OptimizeResult`` running it, else None.
 
-    - L-BFGS-B with every variable fixed by equal bounds: no run (scipy's result).
-    - L-BFGS-B with some variables fixed and a finite-difference gradient: scipy removes
+    - A method with ``removes_fixed`` (L-BFGS-B) and every variable fixed by equal
+      bounds: no run (scipy's result).
+    - The same with some variables fixed and a finite-difference gradient: scipy removes
       them from the problem (a difference cannot step within lb == ub) and puts them
       back in the result, with NaN in ``jac``.
     - ``return_all`` (``allvecs``) and ``disp`` (scipy's message, warning or print) of
-      BFGS, CG and Nelder-Mead.
+      a method with ``reporting`` (BFGS, CG and Nelder-Mead).
     """
-    if spec.name == "L-BFGS-B" and fixed is not None:  # some lower == upper
+    if spec.removes_fixed and fixed is not None:  # some lower == upper
         if fixed.all():
             return lambda method: _all_fixed(fun, kind, lower, args, x0.dtype)
         if kind == "fd":
             return lambda method: _without_fixed(fun, x0, args, method, jac, lower, upper,
                                                  fixed, callback, options, tol)
     opts = options or {}
-    if spec.name in _REPORTING and (opts.get("return_all") or opts.get("disp")):
+    if spec.reporting is not None and (opts.get("return_all") or opts.get("disp")):
         return lambda method: _reporting(spec, fun, x0, args, method, jac, lower, upper,
                                          callback, options, tol)
     return None
@@ -282,9 +279,9 @@ _ALL_FIXED = 9  # the reason of numopt._result.REASONS
 
 
 def _without_fixed(fun, x0, args, method, jac, lower, upper, fixed, callback, options, tol):
-    """L-BFGS-B over the free variables only (scipy's ``_Remove_From_Func``), the fixed
-    ones put back into ``x`` (their ``jac`` NaN, ``hess_inv`` None, as scipy). A
-    compiled objective is called from Python here."""
+    """The method (L-BFGS-B) over the free variables only (scipy's ``_Remove_From_Func``),
+    the fixed ones put back into ``x`` (their ``jac`` NaN, ``hess_inv`` None, as scipy).
+    A compiled objective is called from Python here."""
     free = ~fixed
     values = lower[fixed]
 
@@ -325,12 +322,11 @@ def _reporting(spec, fun, x0, args, method, jac, lower, upper, callback, options
     allvecs = None
     cb = callback
     if return_all:
-        first = x0.copy()
-        sim = options.get("initial_simplex")
-        if spec.name == "Nelder-Mead" and sim is not None:
-            first = np.array(np.atleast_2d(sim)[0], dtype=x0.dtype)
-        elif lower is not None:
-            first = np.clip(x0, lower, upper).astype(x0.dtype)
+        first = None
+        if spec.reporting.first_iterate is not None:
+            first = spec.reporting.first_iterate(x0, options)
+        if first is None:
+            first = x0.copy() if lower is None else np.clip(x0, lower, upper).astype(x0.dtype)
         allvecs = [first]
         call = None if callback is None else _caller(callback)
 
@@ -354,13 +350,12 @@ def _bounds_object(lower, upper):
 
 
 def _display(spec, res):
-    """scipy's ``disp=True``: a warning if the run failed, else the message printed;
-    then the counts."""
+    """scipy's ``disp=True``: a warning if the run failed (``spec.reporting.warning``),
+    else the message printed; then the counts (after a failure only where
+    ``spec.reporting.counts_on_failure``)."""
     if not res.success:
-        # Nelder-Mead warns with RuntimeWarning, the gradient methods OptimizeWarning.
-        kind = RuntimeWarning if spec.name == "Nelder-Mead" else OptimizeWarning
-        warnings.warn(res.message, kind, stacklevel=5)
-        if spec.name == "Nelder-Mead":
+        warnings.warn(res.message, spec.reporting.warning, stacklevel=5)
+        if not spec.reporting.counts_on_failure:
             return
     else:
         print(res.message)

@@ -45,7 +45,8 @@ from scipy.optimize import OptimizeWarning
 from . import _reasons as R
 from . import _workspace as W
 from ._layout import Layout
-from ._registry import DISP, RETURN_ALL, UNLIMITED, Method, Option, count_option, real_option
+from ._registry import (DISP, FLOAT32_OPTION, RETURN_ALL, UNLIMITED, Method, Option,
+                        Reporting, count_option, real_option)
 from ._standalone import jitable
 
 # Option arrays given to init. fopts: the six scalars below, then the bounds (lower and
@@ -502,8 +503,8 @@ def _pack(o, n, lower, upper):
     if simplex:
         parts.append(initial_simplex(o["initial_simplex"], n).ravel())
     fopts = np.concatenate(parts).astype(np.float64)
-    iopts = np.array([maxiter, maxfev, int(bounded), int(simplex), int(bool(o.get("_float32")))],
-                     dtype=np.int64)
+    float32 = int(bool(o.get(FLOAT32_OPTION)))  # set by minimize for a float32 x0
+    iopts = np.array([maxiter, maxfev, int(bounded), int(simplex), float32], dtype=np.int64)
     return fopts, iopts
 
 
@@ -514,6 +515,16 @@ def check(x0, options, lower, upper):
     if lower is not None and (np.any(lower > x0) or np.any(x0 > upper)):
         warnings.warn("Initial guess is not within the specified bounds", OptimizeWarning,
                       stacklevel=3)
+
+
+def first_iterate(x0, options):
+    """The first entry of ``allvecs`` (``return_all``): scipy's is its first simplex's
+    first vertex, the given ``initial_simplex``'s where there is one (else None: ``x0``,
+    clipped into the bounds)."""
+    sim = options.get("initial_simplex")
+    if sim is None:
+        return None
+    return np.array(np.atleast_2d(sim)[0], dtype=x0.dtype)
 
 
 def extras(ws, iws, n, dtype):
@@ -545,5 +556,7 @@ METHOD = Method(
     ),
     pack=_pack, module=sys.modules[__name__], sizes=sizes, init=init, step=step,
     choose_step=step_for, extras=extras, check=check, uses_gradient=False, bounds=True,
-    nan_bound_is_none=False,
+    nan_bound_is_none=False, keeps_dtype=True,
+    reporting=Reporting(warning=RuntimeWarning, counts_on_failure=False,
+                        first_iterate=first_iterate),
 )

@@ -435,17 +435,23 @@ def _disk_stamp(*dispatchers):
     return "|".join(parts)
 
 
-def adapter(disp, jdisp, kind, fd, nargs, stamp=None):
-    """The plain function ``fg(x, g, args)`` of a compiled objective's adapter, for
-    ``nargs`` arguments (with finite differences the last is the step and bound array):
-    compiled alone for :func:`numopt.minimize`, and inside ``minimize_batch``'s
-    per-row adapter. ``stamp`` keys its disk cache (see :func:`_guard`); an exception
-    of the objective makes it return ``W.RAISED``."""
+def _unguarded(disp, jdisp, kind, fd, nargs):
+    """The compiled adapter ``fg(x, g, args)`` without the guard: an exception of the
+    objective propagates (see :func:`adapter`)."""
     if kind == "fd":
         inner = _fd_fg(disp, fd, nargs, as_float="scalar")
     else:
         inner = _bind(_TEMPLATES[kind], disp=disp, jdisp=jdisp)
-    inner = njit(error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)(inner)
+    return njit(error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)(inner)
+
+
+def adapter(disp, jdisp, kind, fd, nargs, stamp=None):
+    """The plain function ``fg(x, g, args)`` of a compiled objective's adapter, for
+    ``nargs`` arguments (with finite differences the last is the step and bound array),
+    compiled for :func:`numopt.minimize`. ``stamp`` keys its disk cache (see
+    :func:`_guard`); an exception of the objective makes it return ``W.RAISED``.
+    ``minimize_batch``'s adapters make the same call (see :func:`batch_fg_source`)."""
+    inner = _unguarded(disp, jdisp, kind, fd, nargs)
     return _bind(_guard(f"{kind}|{stamp}"), inner=inner, catching=catching)
 
 
@@ -574,3 +580,64 @@ def _release(fg):
         if name in scope:
             scope[name] = None
     fg.__globals__["inner"] = None
+
+
+def dispatchers(fun, jac, kind):
+    """``(disp, jdisp)``: the numba dispatcher of a compiled objective and, with
+    ``kind == "jac"``, of its ``jac`` (else None); what a batch adapter is compiled from
+    and cached by (see :func:`batch_fg_source`)."""
+    disp = fun.dispatcher if isinstance(fun, Objective) else fun
+    if kind != "jac":
+        return disp, None
+    return disp, jac.dispatcher if isinstance(jac, Objective) else jac
+
+
+def batch_fg_source(fun, jac, kind, fd, mask, rows=False):
+    """A Python function of ``minimize_batch`` that evaluates the objective of row ``i``:
+    :func:`adapter`'s guarded call with row ``i`` of each per-problem arg, generated for
+    the args' arity and ``mask``.
+
+    Parameters
+    ----------
+    fun, jac, kind, fd
+        The compiled objective, as :func:`make_fg` takes it. With finite differences
+        (``kind == "fd"``) the last of ``args`` is the step and bound array of
+        :mod:`._finite_diff` (``mask``'s last entry: one per problem or shared), which
+        the objective does not see.
+    mask : tuple of bool
+        Which args are per problem (sliced by row).
+    rows : bool
+        False: ``fg(x, g, args, i) -> f`` (the ``prange`` loop's adapter). True:
+        ``fg_rows(X, G, F, ACTIVE, args, lo)``, setting ``F[k]`` for the active rows
+        ``k`` of a chunk starting at row ``lo`` (the first-order methods' row loop).
+
+    Notes
+    -----
+    The call sits in the generated function itself, not in a helper registered with
+    numba (``register_jitable``): numba keeps such a helper, and the typed code of what
+    it calls, for the life of the process, and with it the objective. A new function
+    each call, whose globals name the objective: its caller compiles it, caches the
+    compiled code (keyed on :func:`dispatchers`) and then drops those names with
+    :func:`release_batch_source`.
+    """
+    disp, jdisp = dispatchers(fun, jac, kind)
+    # The row's arguments: (args[0][i], args[1]) for a per-problem first argument.
+    row = "".join(f"args[{k}][i], " if m else f"args[{k}], " for k, m in enumerate(mask))
+    scope = {"inner": _unguarded(disp, jdisp, kind, fd, len(mask)), "catching": catching}
+    if rows:
+        src = ("def fg_rows(X, G, F, ACTIVE, args, lo):\n"
+               "    for k in range(X.shape[0]):\n"
+               "        if ACTIVE[k]:\n"
+               "            i = lo + k\n"
+               f"            F[k] = catching(inner, X[k], G[k], ({row}))\n")
+    else:
+        src = f"def fg(x, g, args, i):\n    return catching(inner, x, g, ({row}))\n"
+    exec(src, scope)  # noqa: S102 -- generated from the arity only, no user text
+    return scope["fg_rows" if rows else "fg"]
+
+
+def release_batch_source(py_fg):
+    """:func:`_release` for a :func:`batch_fg_source` function, once compiled: the
+    compiled code keeps its globals, so the names that lead to the objective go."""
+    if py_fg.__globals__.get("inner") is not None:
+        _release(py_fg)

@@ -94,6 +94,36 @@ FINITE_DIFF_REL_STEP = Option(
 WORKERS = ignored("workers")
 
 
+# The hidden option through which ``minimize`` tells the ``pack`` of a method with
+# ``keeps_dtype`` that ``x0`` is float32 (never one of the user's: a leading underscore).
+FLOAT32_OPTION = "_float32"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reporting:
+    """How ``minimize``'s front door gives scipy's ``return_all`` and ``disp`` for a
+    method whose scipy version honours them; the method's state machine knows nothing
+    of either (the front door runs it with a callback and prints after it).
+
+    Attributes
+    ----------
+    warning : type
+        The warning that ``disp=True`` gives when the run fails (scipy's gradient
+        methods: ``OptimizeWarning``; its Nelder-Mead: ``RuntimeWarning``).
+    counts_on_failure : bool
+        Whether the counts are printed after that warning too (scipy's gradient
+        methods), or only after a success (its Nelder-Mead).
+    first_iterate : callable, optional
+        ``first_iterate(x0, options) -> array or None``: the first entry of ``allvecs``
+        where it is not ``x0`` (clipped into the bounds, where there are bounds), as
+        Nelder-Mead's first vertex of a given ``initial_simplex``.
+    """
+
+    warning: type
+    counts_on_failure: bool = True
+    first_iterate: object = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Method:
     """A ``minimize`` method: its options, what it can use, and its drivers.
@@ -115,10 +145,12 @@ class Method:
         ``run``) reads. ``lower``/``upper`` are the bounds (float64 arrays, -inf/inf
         where a variable is unbounded) or None.
     module : module
-        The method's module (the compiled loops' disk cache and the batch drivers find
-        its functions there).
+        The module that defines the record, for the tests and the docs (its ``LAYOUT``).
+        No driver reads it: ``minimize``, ``minimize_batch`` and the CUDA kernel call the
+        fields below, so the record alone says what a method provides
+        (tests/minimize/test_registry.py checks that nothing probes the module).
     sizes : callable, optional
-        ``sizes(n, fopts, iopts) -> (len(ws), len(iws))``.
+        ``sizes(n, fopts, iopts) -> (len(ws), len(iws))`` (with ``init`` and ``step``).
     init : callable, optional
         ``init(ws, iws, x0, fopts, iopts)``, jitable.
     step : callable, optional
@@ -154,6 +186,20 @@ class Method:
     nan_bound_is_none : bool
         With ``bounds``: whether a NaN bound is no bound (scipy's L-BFGS-B, which only
         tests ``isinf``) or an error (scipy's Nelder-Mead clips its points to NaN).
+    removes_fixed : bool
+        With ``bounds``: whether ``minimize`` treats variables fixed by equal bounds
+        (``lower == upper``) as scipy's ``minimize`` does for L-BFGS-B: every variable
+        fixed, no run (one evaluation at the bounds); some fixed and a finite-difference
+        gradient, the method runs on the others (a difference cannot step within
+        ``lower == upper``) and they are put back into the result, ``jac`` NaN there.
+    keeps_dtype : bool
+        Whether the method keeps the dtype of a float32 (or other non-float64) ``x0``, as
+        scipy's Nelder-Mead keeps its vertices: a Python objective gets ``x`` of that
+        dtype, and ``pack`` reads the hidden option :data:`FLOAT32_OPTION` (True for a
+        float32 ``x0``, set by ``minimize``; ``minimize_batch`` computes in float64).
+    reporting : Reporting, optional
+        Where scipy's version honours ``return_all`` and ``disp``, how the front door
+        gives them (``None``: the method's options handle them, or it has neither).
     reference : str
         What it follows, for the docs: scipy's function (``"scipy.optimize._optimize.
         _minimize_bfgs"``), whose signature's defaults the tests compare with, or torch's
@@ -178,6 +224,9 @@ class Method:
     hess: bool = False
     fd_options: bool = False
     nan_bound_is_none: bool = True
+    removes_fixed: bool = False
+    keeps_dtype: bool = False
+    reporting: Reporting = None
     reference: str = ""
     # Derived in __post_init__: read on every minimize call, so computed once.
     _defaults: MappingProxyType = field(init=False, repr=False, compare=False)

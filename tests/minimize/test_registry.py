@@ -5,12 +5,14 @@ methods' ``pack`` functions and the ``numopt.optim`` classes), the defaults of t
 installed scipy's ``_minimize_<method>`` signatures or of the ``numopt.optim`` class
 (torch 2.13's), and to what ``minimize`` does with ``tol``, ignored and unknown options.
 """
+import ast
 import importlib
 import inspect
 import math
 import numbers
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -374,3 +376,72 @@ def test_scipy_warns_the_same_for_an_unknown_option():
     with pytest.warns(OptimizeWarning, match="^Unknown solver options: bogus, zzz$"):
         so.minimize(so.rosen, np.array([-1.2, 1.0]), method="BFGS",
                     options={"bogus": None, "zzz": 1})
+
+
+# -- (e) the record is the one source of a method's hooks ---------------------------------
+# The drivers call the record's fields (spec.init, spec.sizes, spec.check, spec.extras...);
+# none reads a method's module, with getattr/hasattr or directly: a hook found there and not
+# in the record would be one that the registry, show_options and the tests do not know.
+_SOURCES = sorted((Path(numopt.__file__).parent / "_minimize").glob("*.py"))
+_HOOK_HOLDERS = {"module", "spec", "method", "record", "namespace"}
+
+
+def _module_probes(source):
+    """``(line, what)`` of each probe of a method's module in ``source``: an attribute
+    ``<x>.module`` (llvmlite's ``builder.module`` aside), or ``getattr``/``hasattr`` on
+    an expression that names a record or a module."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Attribute) and node.attr == "module"
+                and not (isinstance(node.value, ast.Name) and node.value.id == "builder")):
+            found.append((node.lineno, f"reads {ast.unparse(node)}"))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("getattr", "hasattr") and node.args):
+            target = node.args[0]
+            names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            names |= {n.attr for n in ast.walk(target) if isinstance(n, ast.Attribute)}
+            if names & _HOOK_HOLDERS:
+                found.append((node.lineno, f"probes {ast.unparse(node)}"))
+    return found
+
+
+@pytest.mark.parametrize("path", _SOURCES, ids=[p.name for p in _SOURCES])
+def test_no_driver_probes_a_methods_module(path):
+    assert _module_probes(path.read_text()) == []
+
+
+def test_the_probe_check_finds_probes():
+    src = ("check = getattr(spec.module, 'check', None)\n"
+           "if hasattr(spec, 'extras'):\n    pass\n"
+           "sizes = spec.module.sizes(n, f, i)\n"
+           "fn = builder.module.declare_intrinsic('llvm.fma')\n"  # llvmlite's: allowed
+           "name = getattr(func, '__name__', 'objective')\n")     # not a record: allowed
+    assert sorted(line for line, _ in _module_probes(src)) == [1, 1, 2, 4]
+
+
+# The front doors may name a method only as scipy's default choice of one.
+_DEFAULT_CHOICES = {"_minimize.py": ["BFGS", "L-BFGS-B"], "_batch.py": ["L-BFGS-B"]}
+
+
+@pytest.mark.parametrize("name", ["_minimize.py", "_prepare.py", "_batch.py",
+                                  "_batch_cuda.py", "_drivers.py", "_firstorder_batch.py"])
+def test_front_doors_name_no_method(name):
+    # What is particular to a method is a field of its record (reporting, removes_fixed,
+    # keeps_dtype...), so that a new method is one record, not an edit of the front doors.
+    names = {m.name.lower() for m in METHODS}
+    tree = ast.parse((Path(numopt.__file__).parent / "_minimize" / name).read_text())
+    found = sorted(node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                   and isinstance(node.value, str) and node.value.lower() in names)
+    assert found == _DEFAULT_CHOICES.get(name, [])
+
+
+def test_the_records_say_what_the_front_door_does_for_a_method():
+    def having(field):
+        return {m.name for m in METHODS if getattr(m, field)}
+
+    assert having("reporting") == {"BFGS", "CG", "Nelder-Mead"}
+    assert having("removes_fixed") == {"L-BFGS-B"}
+    assert having("keeps_dtype") == {"Nelder-Mead"}
+    nm = _registry.get("Nelder-Mead").reporting
+    assert nm.warning is RuntimeWarning and not nm.counts_on_failure
+    assert _registry.get("BFGS").reporting.warning is OptimizeWarning
