@@ -267,3 +267,106 @@ def test_bounded_fit_is_trf_as_scipy(sigma, compiled):
     _close(co, cs, 1e-6)
     assert (info_o["nfev"], mesg_o, ier_o) == (info_s["nfev"], mesg_s, ier_s)
     assert po[1] == pytest.approx(1.4, abs=1e-6)
+
+
+# -- numopt's additions: the Poisson estimator and fixed parameters ------------------------
+_RC = np.random.default_rng(11)
+XC = np.linspace(0, 5, 60)
+COUNTS = _RC.poisson(decay(XC, 40.0, 0.9, 3.0)).astype(float)   # some bins are 0
+
+
+def _decay_grad(x, a, b, c):
+    e = np.exp(-b * x)
+    return np.stack([e, -a * x * e, np.ones_like(x)], axis=1)
+
+
+def _poisson_mle_reference(p0):
+    """Direct maximisation of the Poisson likelihood: sum(f - y log f) by scipy's BFGS
+    with the analytic gradient, to a tight gradient tolerance."""
+    def nll(p):
+        f = decay(XC, *p)
+        if np.any(f <= 0):
+            return np.inf, np.zeros(3)
+        return np.sum(f - COUNTS * np.log(f)), _decay_grad(XC, *p).T @ (1 - COUNTS / f)
+    res = so.minimize(nll, p0, jac=True, method="BFGS", options={"gtol": 1e-10})
+    assert res.success or np.abs(res.jac).max() < 1e-7
+    return res.x
+
+
+def _fisher_inverse(p):
+    J, f = _decay_grad(XC, *p), decay(XC, *p)
+    return np.linalg.inv((J / f[:, None]).T @ J)
+
+
+@pytest.mark.parametrize("method", ["lm", "trf"])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_poisson_estimator_is_the_maximum_likelihood(compiled, method):
+    f = decay_c if compiled else decay
+    p0 = [30.0, 1.0, 1.0]
+    tight = dict(xtol=1e-12, ftol=1e-12) if method == "lm" else \
+        dict(xtol=1e-12, ftol=1e-12, gtol=1e-12)
+    popt, pcov = numopt.curve_fit(f, XC, COUNTS, p0=p0, estimator="poisson", method=method,
+                                  **tight)
+    ref = _poisson_mle_reference(p0)
+    np.testing.assert_allclose(popt, ref, rtol=1e-6)
+    np.testing.assert_allclose(pcov, _fisher_inverse(popt), rtol=1e-5)
+    # with the default tolerances, as close as they ask: far inside the standard errors
+    loose, _ = numopt.curve_fit(f, XC, COUNTS, p0=p0, estimator="poisson", method=method)
+    assert np.all(np.abs(loose - ref) < 1e-3 * np.sqrt(np.diag(pcov)))
+    # least squares gives another answer on these counts: the estimator did something
+    lsq, _ = numopt.curve_fit(f, XC, COUNTS, p0=p0, method=method)
+    assert np.abs(lsq - popt).max() > 1e-3
+
+
+def test_poisson_estimator_with_an_analytic_jacobian():
+    def jac(x, a, b, c):
+        return _decay_grad(x, a, b, c)
+    popt, pcov = numopt.curve_fit(decay, XC, COUNTS, p0=[30.0, 1.0, 1.0], jac=jac,
+                                  estimator="poisson", xtol=1e-12, ftol=1e-12)
+    np.testing.assert_allclose(popt, _poisson_mle_reference([30.0, 1.0, 1.0]), rtol=1e-6)
+    np.testing.assert_allclose(pcov, _fisher_inverse(popt), rtol=1e-8)
+
+
+def test_poisson_estimator_refuses_what_it_cannot_mean():
+    with pytest.raises(ValueError, match="sigma has no meaning"):
+        numopt.curve_fit(decay, XC, COUNTS, p0=[30, 1, 1], sigma=np.ones(XC.size),
+                         estimator="poisson")
+    with pytest.raises(ValueError, match="needs counts"):
+        numopt.curve_fit(decay, XC, COUNTS - 10, p0=[30, 1, 1], estimator="poisson")
+    with pytest.raises(ValueError, match="estimator must be"):
+        numopt.curve_fit(decay, XC, COUNTS, p0=[30, 1, 1], estimator="gaussian")
+
+
+@pytest.mark.parametrize("method", ["lm", "trf"])
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("fixed", [[False, False, True], [2], [-1]])
+def test_fixed_parameters_equal_the_model_without_them(fixed, compiled, method):
+    """Holding c at p0's 0.5 fits what scipy fits with c = 0.5 written into the model."""
+    f = decay_c if compiled else decay
+    popt, pcov, info, _, _ = numopt.curve_fit(f, X, Y, p0=[1.0, 1.0, 0.5], fixed=fixed,
+                                              method=method, sigma=SIG, full_output=True)
+    ref, ref_cov = so.curve_fit(lambda x, a, b: decay(x, a, b, 0.5), X, Y, p0=[1.0, 1.0],
+                                method=method, sigma=SIG)
+    assert popt[2] == 0.5
+    _close(popt[:2], ref, 1e-9)
+    _close(pcov[:2, :2], ref_cov, 1e-6)
+    assert np.all(pcov[2] == 0) and np.all(pcov[:, 2] == 0)
+    assert info["fvec"].size == X.size
+
+
+def test_fixed_parameters_with_an_analytic_jacobian():
+    popt, pcov = numopt.curve_fit(decay, X, Y, p0=[1.0, 1.0, 0.5], jac=decay_jac,
+                                  fixed=[2])
+    ref, ref_cov = so.curve_fit(lambda x, a, b: decay(x, a, b, 0.5), X, Y, p0=[1.0, 1.0],
+                                jac=lambda x, a, b: decay_jac(x, a, b, 0.5)[:, :2])
+    _close(popt[:2], ref, 1e-12)
+    _close(pcov[:2, :2], ref_cov, 1e-9)
+
+
+def test_bad_fixed_specifications():
+    with pytest.raises(ValueError, match="3 booleans"):
+        numopt.curve_fit(decay, X, Y, p0=[1, 1, 0], fixed=[True, False])
+    with pytest.raises(ValueError, match="integers in"):
+        numopt.curve_fit(decay, X, Y, p0=[1, 1, 0], fixed=[5])
+    with pytest.raises(ValueError, match="nothing to fit"):
+        numopt.curve_fit(decay, X, Y, p0=[1, 1, 0], fixed=[True, True, True])
