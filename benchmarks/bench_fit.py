@@ -50,6 +50,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import _common  # noqa: E402  (standard library only: safe before the BLAS settings)
+from bench_fit_startup import revision  # noqa: E402  (standard library only)
 
 IMPLS = ("scipy", "py", "njit")
 LSQ_PROBLEMS = ("rosenbrock", "freudenstein_roth", "bard", "kowalik_osborne", "osborne1")
@@ -194,6 +195,7 @@ def main(argv=None):
     vers = _common.versions("numpy", "scipy", "numba", "numopt")
     print(f"# {info['cpu_model']}, {info['cpu_count']} CPUs; python {info['python']}")
     print("# " + ", ".join(f"{k} {v}" for k, v in vers.items()))
+    print(f"# numopt from {REPO}, revision {revision()}")
     print(f"# {args.repeat} rounds x {args.inner} fits per implementation and case, medians; "
           f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'default')}")
     sys.stdout.flush()
@@ -263,7 +265,8 @@ def main(argv=None):
         print(f"\nother processes took {100 * share.others:.0f}% of the CPU while timing")
     if args.json:
         _common.write_json(args.json, dict(
-            benchmark="fit", machine=info, versions=vers, repeat=args.repeat,
+            benchmark="fit", machine=info, versions=vers, revision=revision(),
+            repeat=args.repeat,
             inner=args.inner, blas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
             cases=results, median_ratios=summary, others_cpu_share=share.others))
         print(f"wrote {args.json}")

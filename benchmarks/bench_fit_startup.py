@@ -90,9 +90,26 @@ CASES = {
 }
 
 
+def revision():
+    """``git describe`` of the tree measured, ``-dirty`` when numopt/ has uncommitted
+    changes (numba's cache is keyed on the source files: an edit between a cold and a
+    warm run makes the warm run compile again)."""
+    import subprocess
+    try:
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "numopt"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + ("-dirty" if dirty else "")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3, help="repetitions per case (default 3)")
+    ap.add_argument("--cases", default=",".join(CASES),
+                    help=f"comma-separated cases (default all: {', '.join(CASES)})")
     ap.add_argument("--python", default=sys.executable,
                     help="interpreter to run the children with (default: this one)")
     ap.add_argument("--blas-threads", type=int, default=1,
@@ -100,6 +117,10 @@ def main(argv=None):
                          "bench_fit.py; 0 leaves the environment alone)")
     ap.add_argument("--json", metavar="PATH", help="write results, machine and versions here")
     args = ap.parse_args(argv)
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        ap.error(f"unknown cases {unknown}; choose from {list(CASES)}")
     if args.blas_threads > 0:
         for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
             os.environ[var] = str(args.blas_threads)
@@ -109,6 +130,7 @@ def main(argv=None):
     vers = _common.versions("numpy", "scipy", "numba", "numopt")
     print(f"# {info['cpu_model']}, {info['cpu_count']} CPUs; python {info['python']} "
           f"({args.python})")
+    print(f"# numopt from {REPO}, revision {revision()}")
     print("# " + ", ".join(f"{k} {v}" for k, v in vers.items()))
     print(f"# {args.repeat} repetitions per case, medians; each run is a new process; "
           f"exponential decay, 100 points, 3 parameters; BLAS threads: "
@@ -149,7 +171,7 @@ def main(argv=None):
         run_child(args.python, child("scipy lm", d), d)
         for r in range(args.repeat):
             attempt("python", _CHILD_PASS, fresh())
-            for case in CASES:
+            for case in cases:
                 d = fresh()
                 code = child(case, d)
                 if case.startswith("scipy"):
@@ -195,7 +217,8 @@ def main(argv=None):
         keys = ("wall_s", "import_s", "first_fit_s", "second_fit_s")
         _common.write_json(args.json, {
             "benchmark": "fit_startup", "machine": info, "versions": vers,
-            "config": {"repeat": args.repeat, "python": args.python,
+            "config": {"repeat": args.repeat, "python": args.python, "cases": cases,
+                       "revision": revision(),
                        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")},
             "median": {c: {k: med(c, k) for k in keys} for c in samples},
             "samples": samples,
