@@ -29,6 +29,13 @@ Run from the repository root (a few minutes: each cold run compiles numopt's fit
 
     PYTHONPATH=. python benchmarks/bench_fit_startup.py
     PYTHONPATH=. python benchmarks/bench_fit_startup.py --repeat 1     # a smoke test
+
+numba's cache is keyed on the source files: while someone edits ``numopt/`` (the header
+then says ``-dirty``), a warm run finds its entries stale and compiles again. Measure an
+export of a commit instead::
+
+    git archive HEAD | tar -x -C /tmp/numopt_head && cd /tmp/numopt_head
+    PYTHONPATH=. python benchmarks/bench_fit_startup.py
 """
 import argparse
 import os
