@@ -25,6 +25,8 @@ _LAZY = {
     "show_options": "._show_options",
     "least_squares": "._fit._least_squares",
     "curve_fit": "._fit._curve_fit",
+    "pointwise": "._fit._pointwise",
+    "PointwiseModel": "._fit._pointwise",
 }
 
 
@@ -44,4 +46,4 @@ def __dir__():
 
 __all__ = ["Parameter", "optim", "config", "minimize", "minimize_batch", "objective", "Objective",
            "OptimizeResult", "BatchResult", "show_options", "least_squares", "curve_fit",
-           "__version__"]
+           "pointwise", "PointwiseModel", "__version__"]

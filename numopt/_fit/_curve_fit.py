@@ -18,6 +18,7 @@ from scipy.optimize import OptimizeWarning
 from . import _drive_lm
 from ._covariance import scale_cov, svd_cov
 from ._least_squares import check_bounds, dispatcher_of, is_unbounded, least_squares
+from ._pointwise import PointwiseModel
 from ._models import CHOLESKY, POISSON, WEIGHTS, compiled_residuals, python_residuals
 
 __all__ = ["curve_fit"]
@@ -252,7 +253,18 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
             raise ValueError("every parameter is fixed: there is nothing to fit")
     n_free = n if free is None else free.size
 
-    model, model_jac = dispatcher_of(f), dispatcher_of(jac) if callable(jac) else None
+    pointwise_ndim = 0
+    if isinstance(f, PointwiseModel):   # compiled point by point, its partials as jac
+        model, model_jac = f.dispatcher, f.partials
+        if jac is None and f.partials is not None:
+            jac = f.jacobian
+        elif jac is not None:
+            raise ValueError("a pointwise model brings its own partials: jac must be None")
+        if not (isinstance(xdata, np.ndarray) and xdata.ndim in (1, 2)):
+            raise ValueError("a pointwise model takes xdata of shape (m,) or (k, m)")
+        pointwise_ndim = xdata.ndim
+    else:
+        model, model_jac = dispatcher_of(f), dispatcher_of(jac) if callable(jac) else None
     compiled = (model is not None and isinstance(xdata, np.ndarray)
                 and (not callable(jac) or model_jac is not None))
     if compiled:
@@ -262,10 +274,11 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
             w = np.ones(m)
         else:
             w = np.ascontiguousarray(np.broadcast_to(transform, (m,)), dtype=np.float64)
-        fun, jfun, stamp = compiled_residuals(model, model_jac, n, kind, free is not None)
+        fun, jfun, stamp = compiled_residuals(model, model_jac, n, kind, free is not None,
+                                              pointwise_ndim)
         args = (np.ascontiguousarray(xdata), np.ascontiguousarray(ydata), w, p0.copy(),
                 np.arange(n) if free is None else free)
-        _check_model_size(model, args[0], p0, m)
+        _check_model_size(f if pointwise_ndim else model, args[0], p0, m)
     else:
         fun, jfun = python_residuals(f, jac if callable(jac) else None, xdata, ydata,
                                      transform, kind, p0, free)

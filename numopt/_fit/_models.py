@@ -192,30 +192,81 @@ def jacobian(p, xdata, ydata, w, base, free):
 """
 _KIND_CODES = {WEIGHTS: 0, CHOLESKY: 1, POISSON: 2}
 
+# A pointwise model (numopt.pointwise) is called point by point: ``{xi}`` is
+# ``xdata[i]`` or, for k variables, the column ``xdata[:, i]``.
+_POINTWISE_RESIDUALS = """
+def residuals(p, xdata, ydata, w, base, free):
+{parameters}
+    m = ydata.size
+    out = np.empty(m)
+    for i in range(m):
+        out[i] = model({xi}, {params})
+    if {kind} == 1:
+        return forward_substitution(w, out - ydata)
+    for i in range(m):
+        if {kind} == 2:
+            out[i] = deviance_residual(out[i], ydata[i])
+        else:
+            out[i] = w[i] * (out[i] - ydata[i])
+    return out
+"""
 
-def compiled_residuals(model, model_jac, n, kind, fixed):
+_POINTWISE_JACOBIAN = """
+def jacobian(p, xdata, ydata, w, base, free):
+{parameters}
+    m = ydata.size
+    n = q.size
+    J = np.empty((m, n))
+    for i in range(m):
+        model_jac({xi}, {params}, J[i])
+    if {kind} == 1:
+        J = forward_substitution(w, J)
+    else:
+        for i in range(m):
+            s = w[i]
+            if {kind} == 2:
+                s = deviance_slope(model({xi}, {params}), ydata[i])
+            for j in range(n):
+                J[i, j] *= s
+    if not {fixed}:
+        return J
+    Jp = np.empty((m, free.size))
+    for k in range(free.size):
+        for i in range(m):
+            Jp[i, k] = J[i, free[k]]
+    return Jp
+"""
+
+
+def compiled_residuals(model, model_jac, n, kind, fixed, pointwise_ndim=0):
     """Compiled ``residuals(p, xdata, ydata, w, base, free)`` and (for a compiled
     ``model_jac``, else None) ``jacobian(...)`` for a model of n parameters, and a
     stamp naming their code and version for the disk cache of the fit's adapters (None
     where the model is not cached on disk, see :func:`._drive.adapters`). ``w``: the
     weights (m,) (ones without sigma: ``1 * r`` is ``r`` exactly), or the lower Cholesky
     factor (m, m) of sigma, unused for :data:`POISSON`; ``base`` (n,) and ``free``
-    (int64) the parameters and the indices varied where ``fixed``."""
-    hit = _generated.lookup(model, model_jac, n, kind, fixed)
+    (int64) the parameters and the indices varied where ``fixed``. ``pointwise_ndim``:
+    for a model of one point (``numopt.pointwise``: ``model`` and ``model_jac`` its
+    function and partials), the number of dimensions of xdata (1 or 2)."""
+    key = (n, kind, fixed, pointwise_ndim)
+    hit = _generated.lookup(model, model_jac, *key)
     if hit is not None:
         return hit
     fmt = dict(params=", ".join(f"q[{j}]" for j in range(n)), kind=_KIND_CODES[kind],
-               fixed=bool(fixed), parameters=_PARAMETERS.format(fixed=bool(fixed)))
+               fixed=bool(fixed), parameters=_PARAMETERS.format(fixed=bool(fixed)),
+               xi="xdata[i]" if pointwise_ndim == 1 else "xdata[:, i]")
+    templates = (_POINTWISE_RESIDUALS, _POINTWISE_JACOBIAN) if pointwise_ndim else \
+        (_RESIDUALS, _JACOBIAN)
     scope = {"np": np, "model": model, "model_jac": model_jac,
              "forward_substitution": forward_substitution,
              "deviance_residual": deviance_residual, "deviance_slope": deviance_slope}
-    exec(_RESIDUALS.format(**fmt), scope)
+    exec(templates[0].format(**fmt), scope)
     res = njit(error_model="numpy")(scope["residuals"])
     jacf = None
     if model_jac is not None:
-        exec(_JACOBIAN.format(**fmt), scope)
+        exec(templates[1].format(**fmt), scope)
         jacf = njit(error_model="numpy")(scope["jacobian"])
     disk = _disk_stamp(model) if model_jac is None else _disk_stamp(model, model_jac)
     stamp = None if disk is None else \
-        f"curve_fit|{n}|{kind}|{bool(fixed)}|{source_fingerprint('_fit')}|{disk}"
-    return _generated.store(model, model_jac, n, kind, fixed, value=(res, jacf, stamp))
+        f"curve_fit|{key}|{source_fingerprint('_fit')}|{disk}"
+    return _generated.store(model, model_jac, *key, value=(res, jacf, stamp))

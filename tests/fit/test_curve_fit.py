@@ -370,3 +370,80 @@ def test_bad_fixed_specifications():
         numopt.curve_fit(decay, X, Y, p0=[1, 1, 0], fixed=[5])
     with pytest.raises(ValueError, match="nothing to fit"):
         numopt.curve_fit(decay, X, Y, p0=[1, 1, 0], fixed=[True, True, True])
+
+
+# -- pointwise models (numopt.pointwise) ------------------------------------------------------
+import math  # noqa: E402
+
+
+def _decay_point(t, a, k, c):
+    return a * math.exp(-k * t) + c
+
+
+def _decay_point_partials(t, a, k, c, out):
+    e = math.exp(-k * t)
+    out[0] = e
+    out[1] = -a * t * e
+    out[2] = 1.0
+
+
+def _gauss2d_point(xy, a, x0, y0, s):
+    return a * math.exp(-((xy[0] - x0) ** 2 + (xy[1] - y0) ** 2) / (2 * s * s))
+
+
+PW_DECAY = numopt.pointwise(_decay_point)
+PW_DECAY_J = numopt.pointwise(_decay_point, partials=_decay_point_partials, cache=True)
+PW_GAUSS = numopt.pointwise(_gauss2d_point)
+
+
+def test_pointwise_model_evaluates_and_differentiates_every_point():
+    np.testing.assert_allclose(PW_DECAY(X, 2.0, 1.1, 0.3), decay(X, 2.0, 1.1, 0.3),
+                               rtol=1e-15)
+    np.testing.assert_allclose(PW_DECAY_J.jacobian(X, 2.0, 1.1, 0.3),
+                               decay_jac(X, 2.0, 1.1, 0.3), rtol=1e-14)
+    np.testing.assert_allclose(PW_GAUSS(XY, 5.0, 0.3, -0.2, 0.8),
+                               plane_gauss(XY, 5.0, 0.3, -0.2, 0.8), rtol=1e-14)
+    assert PW_DECAY.n_params == 3 and "3 parameters" in repr(PW_DECAY)
+
+
+@pytest.mark.parametrize("method", ["lm", "trf"])
+@pytest.mark.parametrize("model,x,y,p0", [
+    (PW_DECAY, X, Y, [1.0, 1.0, 0.0]), (PW_DECAY_J, X, Y, [1.0, 1.0, 0.0]),
+    (PW_GAUSS, XY, YG, [4.0, 0.0, 0.0, 1.0])], ids=["decay", "decay-partials", "2d-gauss"])
+def test_pointwise_fit_equals_scipy_with_the_same_model(model, x, y, p0, method):
+    """scipy's curve_fit calls the model on every point (model(xdata, *p)); numopt's
+    compiled fit calls it point by point: the same values, so the same run (lm: bit for
+    bit; trf: to rounding, its steps summed in numpy's order where it can be modelled)."""
+    jac = model.jacobian if model.partials is not None else None
+    ps, cs, info_s, _, _ = so.curve_fit(model, x, y, p0=p0, jac=jac, sigma=None,
+                                         method=method, full_output=True)
+    po, co, info_o, _, _ = numopt.curve_fit(model, x, y, p0=p0, method=method,
+                                             full_output=True)
+    if method == "lm":
+        np.testing.assert_array_equal(po, ps)
+        _close(co, cs, 1e-9)
+    else:
+        _close(po, ps, 1e-9)
+        _close(co, cs, 1e-6)   # from the differenced Jacobian: its rounding, magnified
+    assert info_o["nfev"] == info_s["nfev"]
+
+
+def test_pointwise_with_weights_poisson_and_fixed():
+    po, co = numopt.curve_fit(PW_DECAY_J, X, Y, p0=[1.0, 1.0, 0.5], sigma=SIG, fixed=[2])
+    ref, ref_cov = so.curve_fit(lambda x, a, b: decay(x, a, b, 0.5), X, Y, p0=[1.0, 1.0],
+                                sigma=SIG)
+    _close(po[:2], ref, 1e-8)
+    _close(co[:2, :2], ref_cov, 1e-6)
+    popt, pcov = numopt.curve_fit(PW_DECAY_J, XC, COUNTS, p0=[30.0, 1.0, 1.0],
+                                  estimator="poisson", xtol=1e-12, ftol=1e-12)
+    np.testing.assert_allclose(popt, _poisson_mle_reference([30.0, 1.0, 1.0]), rtol=1e-6)
+    np.testing.assert_allclose(pcov, _fisher_inverse(popt), rtol=1e-6)
+
+
+def test_pointwise_errors():
+    with pytest.raises(TypeError, match="parameters named"):
+        numopt.pointwise(lambda x, *p: x)
+    with pytest.raises(ValueError, match="brings its own partials"):
+        numopt.curve_fit(PW_DECAY_J, X, Y, p0=[1, 1, 0], jac=decay_jac)
+    with pytest.raises(TypeError, match="has no partials"):
+        PW_DECAY.jacobian(X, 1.0, 1.0, 0.0)
