@@ -19,12 +19,22 @@ from .._minimize._drivers import entry_point, first_class
 from .._minimize._objective import _bind as bind, _disk_stamp, catching
 from .._minimize._standalone import jitable
 
-__all__ = ["JACOBIAN", "JAC", "machine", "run_python", "compiled_loop", "adapters",
+__all__ = ["JACOBIAN", "JAC", "relative_steps", "machine", "run_python", "compiled_loop", "adapters",
            "args_type_of", "raised_at"]
 
 OPTIONS = dict(cache=True, error_model="numpy")
 JACOBIAN = 2    # the task asking for the Jacobian, in both machines
 JAC = W.HEADER_INTS + 1   # iws slot of its offset (each Layout's "jac", after "m")
+
+
+def relative_steps(dtype=np.float64):
+    """scipy's relative steps of ``"2-point"`` and ``"3-point"`` differences for residuals
+    of this dtype: the square and cube roots of the machine epsilon of float64, or of the
+    residuals' narrower float type (``approx_derivative``'s ``_eps_for_method``: steps of
+    float64's size are lost in float32 residuals), computed in that type as numpy does."""
+    dtype = np.dtype(dtype)
+    eps = np.finfo(dtype if dtype.kind == "f" and dtype.itemsize < 8 else np.float64).eps
+    return float(eps ** 0.5), float(eps ** (1 / 3))
 
 
 class Machine:

@@ -17,7 +17,8 @@ from .._minimize import _workspace as W
 from . import _lm
 from ._covariance import lm_covariance, scale_covariance
 from .._minimize._standalone import jitable
-from ._drive import OPTIONS as _OPTIONS, adapters, args_type_of, compiled_loop, machine, raised_at, run_python
+from ._drive import (OPTIONS as _OPTIONS, adapters, args_type_of, compiled_loop, machine,
+                     raised_at, relative_steps, run_python)
 
 __all__ = ["solve_lm", "solve_lm_compiled", "fit_lm", "fit_lm_compiled", "lm_options"]
 
@@ -67,7 +68,8 @@ _fit, _covariance = _make_fit()
 
 
 def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None,
-               diff_step=None, epsfcn=None, factor=100.0, final_jac=True, diag=None):
+               diff_step=None, epsfcn=None, factor=100.0, final_jac=True, diag=None,
+               dtype=np.float64):
     """The ``fopts``/``iopts`` arrays of :func:`._lm.init`, with scipy's defaults.
 
     Parameters
@@ -94,6 +96,8 @@ def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=N
         Evaluate the Jacobian at the solution at the end (scipy's result ``jac``).
     diag : array_like, optional
         MINPACK's ``diag`` itself (``leastsq``'s), instead of ``x_scale``.
+    dtype : numpy dtype
+        The residuals' (see :func:`._drive.relative_steps`).
     """
     if callable(jac):
         jac_mode = _lm.USER
@@ -120,7 +124,8 @@ def lm_options(n, jac, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=N
     fopts = np.concatenate([
         np.array([ftol, xtol, gtol, factor,
                   np.finfo(np.float64).eps if epsfcn is None else epsfcn,
-                  np.nan if diff_step is None else diff_step], dtype=np.float64),
+                  np.nan if diff_step is None else diff_step, *relative_steps(dtype)],
+                 dtype=np.float64),
         diag])
     iopts = np.array([max_nfev, mode, jac_mode, int(bool(final_jac))], dtype=np.int64)
     return fopts, iopts

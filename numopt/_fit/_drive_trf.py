@@ -14,7 +14,7 @@ from .._cache import BoundedCache
 from .._minimize import _workspace as W
 from . import _trf
 from ._drive import (OPTIONS, adapters, args_type_of, compiled_loop, machine, raised_at,
-                     run_python)
+                     relative_steps, run_python)
 from ._losses import LOSSES
 
 __all__ = ["solve_trf", "solve_trf_compiled", "trf_options", "strictly_feasible"]
@@ -25,7 +25,7 @@ TRF = machine(_trf, "trf")
 
 def trf_options(n, jac="2-point", bounds=(-np.inf, np.inf), loss="linear", f_scale=1.0,
                 x_scale=None, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None,
-                diff_step=None):
+                diff_step=None, dtype=np.float64):
     """The ``fopts``/``iopts`` arrays of :func:`._trf.init`, with scipy 1.17's defaults.
 
     Parameters
@@ -47,6 +47,8 @@ def trf_options(n, jac="2-point", bounds=(-np.inf, np.inf), loss="linear", f_sca
         Default ``100 * n``.
     diff_step : float, optional
         Relative step of the differences (scipy's ``diff_step``).
+    dtype : numpy dtype
+        The residuals' (see :func:`._drive.relative_steps`).
     """
     if callable(jac):
         jac_mode = _trf.USER
@@ -68,7 +70,8 @@ def trf_options(n, jac="2-point", bounds=(-np.inf, np.inf), loss="linear", f_sca
         max_nfev = 100 * n
     tol = [0.0 if t is None else float(t) for t in (ftol, xtol, gtol)]
     fopts = np.concatenate([
-        np.array(tol + [float(f_scale), np.nan if diff_step is None else diff_step]),
+        np.array(tol + [float(f_scale), np.nan if diff_step is None else diff_step,
+                        *relative_steps(dtype)]),
         lb, ub, scale])
     iopts = np.array([max_nfev, jac_mode, LOSSES[loss], int(jac_scale)], dtype=np.int64)
     return fopts, iopts
@@ -96,7 +99,7 @@ def _result(ws, iws, n, m):
 
 def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="linear",
               f_scale=1.0, x_scale=None, ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfev=None,
-              diff_step=None, f0=None, callback=None):
+              diff_step=None, f0=None, callback=None, dtype=np.float64):
     """Trust Region Reflective from Python: ``fun(x, *args)`` returns the m residuals.
 
     Parameters
@@ -112,6 +115,8 @@ def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="l
     f0 : array_like, optional
         The residuals at x0 moved strictly inside the bounds, where the caller has them
         (not evaluated again).
+    dtype : numpy dtype
+        The residuals' (float32 residuals take float32's difference steps).
     callback : callable, optional
         ``callback(intermediate_result)`` after each iteration, as scipy's trf calls it
         (an ``OptimizeResult`` with ``x, fun, nit, nfev, cost``); returning True stops
@@ -127,11 +132,11 @@ def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="l
     x0 = np.array(x0, dtype=np.float64).ravel()
     n = x0.size
     fopts, iopts = trf_options(n, jac, bounds, loss, f_scale, x_scale, ftol, xtol, gtol,
-                               max_nfev, diff_step)
+                               max_nfev, diff_step, dtype)
     # r(x0) sizes the workspace; init moves x0 inside the bounds first and asks for r
     # there, so it is evaluated at that point (once, as scipy does).
-    lb = fopts[_trf.DIFF_STEP + 1:_trf.DIFF_STEP + 1 + n]
-    ub = fopts[_trf.DIFF_STEP + 1 + n:_trf.DIFF_STEP + 1 + 2 * n]
+    lb = fopts[_trf.ARRAYS:_trf.ARRAYS + n]
+    ub = fopts[_trf.ARRAYS + n:_trf.ARRAYS + 2 * n]
     x1 = x0.copy()
     if np.any(np.isfinite(lb)) or np.any(np.isfinite(ub)):
         x1 = strictly_feasible(x0, lb, ub)
@@ -185,7 +190,8 @@ _loops = BoundedCache("_fit._drive_trf.loops", maxsize=32)   # keyed on args' nu
 
 def solve_trf_compiled(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(),
                        loss="linear", f_scale=1.0, x_scale=None, ftol=1e-8, xtol=1e-8,
-                       gtol=1e-8, max_nfev=None, diff_step=None, f0=None, stamp=None, m=None):
+                       gtol=1e-8, max_nfev=None, diff_step=None, f0=None, stamp=None, m=None,
+                       dtype=np.float64):
     """:func:`solve_trf` with the whole loop compiled: ``fun`` (and a callable ``jac``)
     are numba ``@njit`` functions ``fun(x, *args) -> r``, ``jac(x, *args) -> J``;
     ``f0``, ``stamp`` and ``m`` as for :func:`._drive_lm.solve_lm_compiled`. Same
@@ -196,7 +202,7 @@ def solve_trf_compiled(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=()
     if m is None:
         m = np.asarray(fun(x0.copy(), *args) if f0 is None else f0).size
     fopts, iopts = trf_options(n, jac, bounds, loss, f_scale, x_scale, ftol, xtol, gtol,
-                               max_nfev, diff_step)
+                               max_nfev, diff_step, dtype)
     key, args_type = args_type_of(args)
     res, jacf = adapters(fun, jac if callable(jac) else None, args_type, key, stamp)
     nw, niw = _trf.sizes(n, m)

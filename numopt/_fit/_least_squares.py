@@ -399,6 +399,7 @@ class _Problem:
                              f"{f0.shape}")
         if not np.all(np.isfinite(f0)):
             raise ValueError("Residuals are not finite in the initial point.")
+        self.dtype = f0.dtype if f0.dtype.kind == "f" else np.dtype(np.float64)
         return f0.astype(np.float64)
 
     def _jac_option(self):
@@ -437,7 +438,8 @@ class _Problem:
         if self.kind in ("2-point", "3-point"):
             options["diff_step"] = self.diff_step
         solve = _drive_lm.solve_lm_compiled if self.compiled else _drive_lm.solve_lm
-        res = solve(self.fun, x0, jac=self._jac_option(), args=self.args, f0=f0, **options)
+        res = solve(self.fun, x0, jac=self._jac_option(), args=self.args, f0=f0,
+                    dtype=self.dtype, **options)
         self.reraise(res)
         if self.kind == "cs":
             res["njev"] = None   # scipy counts no Jacobian evaluations for differences
@@ -450,11 +452,11 @@ class _Problem:
             res = _drive_trf.solve_trf_compiled(self.fun, x0, jac=self._jac_option(),
                                                 bounds=(lb, ub), args=self.args,
                                                 diff_step=self.diff_step, m=f0.size,
-                                                **options)
+                                                dtype=self.dtype, **options)
         else:
             res = _drive_trf.solve_trf(self.fun, x0, jac=self._jac_option(),
                                        bounds=(lb, ub), args=self.args,
-                                       diff_step=self.diff_step, f0=f0,
+                                       diff_step=self.diff_step, f0=f0, dtype=self.dtype,
                                        callback=_wrap_callback(callback), **options)
         self.reraise(res)
         if self.kind == "cs":

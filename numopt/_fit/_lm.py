@@ -85,13 +85,17 @@ USER, TWO_POINT, FDJAC2, THREE_POINT = 0, 1, 2, 3
 
 # Option arrays given to init. fopts: then, with MODE = 2, diag (n values).
 FTOL, XTOL, GTOL, FACTOR, EPSFCN, DIFF_STEP = range(6)   # DIFF_STEP NaN: scipy's None
+# scipy's relative steps of "2-point" and "3-point" (sqrt and cbrt of the machine epsilon
+# of the residuals' dtype, see numopt._fit._drive.relative_steps); then diag
+REL2, REL3, ARRAYS = 6, 7, 8
 MAXFEV, MODE, JAC_MODE, FINAL_JAC = range(4)             # iopts
 
 LAYOUT = Layout(
     "lm", params=("n", "m"),
     ints=("m", "jac", "phase", "mode", "maxfev", "jac_mode", "final_jac", "iter", "col",
           "half", "info", "njev"),
-    floats=("ftol", "xtol", "gtol", "factor", "epsfcn", "diff_step", "fnorm", "fnorm1",
+    floats=("ftol", "xtol", "gtol", "factor", "epsfcn", "diff_step", "rel2", "rel3",
+            "fnorm", "fnorm1",
             "par", "delta", "xnorm", "gnorm", "pnorm", "actred", "prered", "ratio", "dx"),
     arrays=(("x", "n"), ("fvec", "m"), ("fjac", "m * n"), ("diag", "n"), ("qtf", "n"),
             ("wa1", "n"), ("wa2", "n"), ("wa3", "n"), ("wa4", "m"), ("xe", "n"),
@@ -104,8 +108,6 @@ M, JAC, INFO, NJEV = _I.m, _I.jac, _I.info, _I.njev
 # phases: what the pending request is for
 _INITIAL, _JAC, _TRIAL, _FINAL = 0, 1, 2, 3
 
-_SQRT_EPS = EPSMCH ** 0.5   # scipy's relative step for "2-point" (2**-26 exactly)
-_CBRT_EPS = EPSMCH ** (1 / 3)   # and for "3-point", as numpy computes it
 
 REASON_BASE = 40
 REASONS = _reasons.group("LM_")   # 40 + MINPACK's info
@@ -149,11 +151,13 @@ def init(ws, iws, x0, m, fopts, iopts):
     ws[_F.factor] = fopts[FACTOR]
     ws[_F.epsfcn] = fopts[EPSFCN]
     ws[_F.diff_step] = fopts[DIFF_STEP]
+    ws[_F.rel2] = fopts[REL2]
+    ws[_F.rel3] = fopts[REL3]
     for j in range(n):
         ws[o.x + j] = x0[j]
         iws[io.ipvt + j] = j
         if iopts[MODE] == 2:
-            ws[o.diag + j] = fopts[DIFF_STEP + 1 + j]
+            ws[o.diag + j] = fopts[ARRAYS + j]
     # MINPACK's checks of its input (info 0): the front door raises before this.
     bad = not (n > 0 and m >= n and fopts[FTOL] >= 0.0 and fopts[XTOL] >= 0.0
                and fopts[GTOL] >= 0.0 and iopts[MAXFEV] > 0 and fopts[FACTOR] > 0.0)
@@ -184,7 +188,7 @@ def _fd_step(ws, iws, xj):
         h = eps * abs(xj)
         return eps if h == 0.0 else h
     sign = 1.0 if xj >= 0.0 else -1.0   # scipy's sign, 1 at 0
-    eps = _CBRT_EPS if iws[_I.jac_mode] == THREE_POINT else _SQRT_EPS
+    eps = ws[_F.rel3] if iws[_I.jac_mode] == THREE_POINT else ws[_F.rel2]
     rel = ws[_F.diff_step]
     if rel == rel:
         h = rel * sign * abs(xj)

@@ -63,6 +63,9 @@ USER, TWO_POINT, THREE_POINT = 0, 1, 3     # as _lm's codes
 
 # fopts: then lb (n), ub (n), x_scale (n). iopts as below.
 FTOL, XTOL, GTOL, F_SCALE, DIFF_STEP = range(5)      # DIFF_STEP NaN: scipy's None
+# scipy's relative steps of "2-point" and "3-point" (see numopt._fit._drive.relative_steps);
+# then lb, ub and x_scale (n values each)
+REL2, REL3, ARRAYS = 5, 6, 7
 MAXFEV, JAC_MODE, LOSS, JAC_SCALE = range(4)
 
 LAYOUT = Layout(
@@ -70,7 +73,7 @@ LAYOUT = Layout(
     # "m" and "jac" first: the same slots as _lm's M and JAC
     ints=("m", "jac", "njev", "phase", "jac_mode", "bounded", "loss", "jac_scale",
           "maxfev", "col", "half", "status", "k"),
-    floats=("ftol", "xtol", "gtol", "f_scale", "diff_step", "cost", "cost_new", "delta",
+    floats=("ftol", "xtol", "gtol", "f_scale", "diff_step", "rel2", "rel3", "cost", "cost_new", "delta",
             "alpha", "g_norm", "theta", "pred", "step_h_norm", "actual", "dx", "half"),
     arrays=(("x", "n"), ("f", "m"), ("ftrue", "m"), ("fjac", "m * n"), ("jh", "m * n"),
             ("lb", "n"), ("ub", "n"), ("scale", "n"), ("scale_inv", "n"), ("g", "n"),
@@ -94,8 +97,6 @@ def active_offset(n, m):
 _INITIAL, _JAC0, _JAC, _TRIAL = 0, 1, 2, 3
 
 _EPS = float(np.finfo(np.float64).eps)
-_SQRT_EPS = _EPS ** 0.5
-_CBRT_EPS = _EPS ** (1 / 3)
 _NONE = -1      # no termination status yet
 # what comes next within a step: a request has been made, or a part of the loops
 _ASKED, _OUTER, _INNER, _END = 0, 1, 2, 3
@@ -159,14 +160,16 @@ def init(ws, iws, x0, m, fopts, iopts):
     ws[_F.gtol] = fopts[GTOL]
     ws[_F.f_scale] = fopts[F_SCALE]
     ws[_F.diff_step] = fopts[DIFF_STEP]
+    ws[_F.rel2] = fopts[REL2]
+    ws[_F.rel3] = fopts[REL3]
     ws[_F.half] = 0.5   # an exponent LLVM cannot see (see _solve_lsq_trust_region)
     bounded = 0
     for j in range(n):
-        lb = fopts[DIFF_STEP + 1 + j]
-        ub = fopts[DIFF_STEP + 1 + n + j]
+        lb = fopts[ARRAYS + j]
+        ub = fopts[ARRAYS + n + j]
         ws[o.lb + j] = lb
         ws[o.ub + j] = ub
-        ws[o.scale + j] = fopts[DIFF_STEP + 1 + 2 * n + j]
+        ws[o.scale + j] = fopts[ARRAYS + 2 * n + j]
         if lb != -np.inf or ub != np.inf:
             bounded = 1
     iws[_I.bounded] = bounded
@@ -456,7 +459,7 @@ def _fd_steps(ws, iws, o, n):
     ``_compute_absolute_step`` and ``_adjust_scheme_to_bounds``."""
     io = _int_offsets(n, iws[M])
     three = iws[_I.jac_mode] == THREE_POINT
-    eps = _CBRT_EPS if three else _SQRT_EPS
+    eps = ws[_F.rel3] if three else ws[_F.rel2]
     rel = ws[_F.diff_step]
     for j in range(n):
         xj = ws[o.x + j]

@@ -273,3 +273,22 @@ def test_trf_callback_sees_each_iteration_and_can_stop():
     assert res.status == -2 and not res.success and res.nit == 1
     assert res.message == so.least_squares(_decay, [1.0, 1.0, 0.0], callback=stop,
                                            **kw).message
+
+
+@pytest.mark.parametrize("method", ["lm", "trf"])
+@pytest.mark.parametrize("jac", ["2-point", "3-point"])
+def test_float32_residuals_take_float32_difference_steps(method, jac):
+    """scipy steps by float32's epsilon where fun returns float32 (gh-12991), so the
+    Jacobians agree (with float64's steps the differences would be zero). numopt takes
+    the differences of the float32 residuals in float64, scipy in float32: the last
+    iterates can meet a different test first (status 3 or 4)."""
+    t = np.linspace(0, 1, 50, dtype=np.float32)
+    y = (1.5 - 0.7 * t).astype(np.float32)
+
+    def fun(p):
+        return (p[0] + p[1] * t - y).astype(np.float32)
+    ref = so.least_squares(fun, [-1.0, -1.0], jac=jac, method=method)
+    ours = numopt.least_squares(fun, [-1.0, -1.0], jac=jac, method=method)
+    assert ours.nfev == ref.nfev > 2 and ours.success and ref.success
+    np.testing.assert_allclose(ours.x, ref.x, rtol=1e-6)
+    np.testing.assert_allclose(ours.x, [1.5, -0.7], atol=1e-3)

@@ -12,7 +12,7 @@ from scipy.optimize import least_squares, leastsq
 from scipy.optimize._numdiff import approx_derivative
 
 from numopt._fit import _lm
-from numopt._fit._drive_lm import solve_lm, solve_lm_compiled
+from numopt._fit._drive_lm import lm_options, solve_lm, solve_lm_compiled
 from numopt._minimize import _workspace as W
 
 from .lsq_problems import BIGGS_DEGENERATE_X0, PROBLEMS
@@ -199,8 +199,8 @@ def test_workspace_layout_has_no_overlaps():
 def test_improper_input_stops_before_evaluating():
     ws = np.zeros(_lm.sizes(3, 2)[0])
     iws = np.zeros(_lm.sizes(3, 2)[1], dtype=np.int64)
-    fopts = np.array([1e-8, 1e-8, 1e-8, 100.0, 0.0, np.nan])
-    iopts = np.array([100, 1, _lm.USER, 1])
+    fopts, iopts = lm_options(3, lambda x: x)   # a callable jac: USER
+    iopts[_lm.MAXFEV] = 100
     _lm.init(ws, iws, np.zeros(3), 2, fopts, iopts)   # m < n: MINPACK's info 0
     assert iws[W.TASK] == W.DONE and iws[_lm.INFO] == 0
 

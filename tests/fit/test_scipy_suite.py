@@ -72,12 +72,7 @@ LSQ_OUT = {
     "TestTRF::test_workers": _WORKERS,
     "TestLM::test_workers": _WORKERS,
 }
-LSQ_DELIBERATE = {
-    # scipy's differences take float32's epsilon for their steps when fun returns
-    # float32; numopt's machines step with float64's, too small for float32 residuals.
-    "test_fp32_gh12991": "finite-difference steps for float32 residuals (numopt uses "
-                         "float64's epsilon; docs/fitting.md says so)",
-}
+LSQ_DELIBERATE = {}
 
 # -- test_minpack.py ------------------------------------------------------------------------
 _CURVE_FIT = (
