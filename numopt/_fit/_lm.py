@@ -69,6 +69,7 @@ from .._minimize import _workspace as W
 from .._minimize._layout import Layout
 from .._minimize import _reasons
 from .._minimize._standalone import jitable
+from ._differences import scipy_step
 from ._minpack_linalg import EPSMCH, enorm, lmpar, qrfac
 
 __all__ = ["LAYOUT", "init", "step", "sizes", "REASONS", "REASON_BASE", "USER",
@@ -187,15 +188,8 @@ def _fd_step(ws, iws, xj):
         eps = math.sqrt(max(ws[_F.epsfcn], EPSMCH))
         h = eps * abs(xj)
         return eps if h == 0.0 else h
-    sign = 1.0 if xj >= 0.0 else -1.0   # scipy's sign, 1 at 0
     eps = ws[_F.rel3] if iws[_I.jac_mode] == THREE_POINT else ws[_F.rel2]
-    rel = ws[_F.diff_step]
-    if rel == rel:
-        h = rel * sign * abs(xj)
-        if (xj + h) - xj == 0.0:
-            h = eps * sign * max(1.0, abs(xj))
-        return h
-    return eps * sign * max(1.0, abs(xj))
+    return scipy_step(xj, ws[_F.diff_step], eps)
 
 
 @jitable

@@ -49,6 +49,7 @@ from .._minimize import _workspace as W
 from .._minimize._layout import Layout
 from .._minimize import _reasons
 from .._minimize._standalone import jitable, standalone
+from ._differences import scipy_step
 from ._losses import LINEAR, loss_cost, loss_rho, pairwise_sum, scale_for_loss
 
 __all__ = ["LAYOUT", "init", "step", "sizes", "REASONS", "REASON_BASE", "USER",
@@ -463,13 +464,7 @@ def _fd_steps(ws, iws, o, n):
     rel = ws[_F.diff_step]
     for j in range(n):
         xj = ws[o.x + j]
-        sign = 1.0 if xj >= 0.0 else -1.0
-        if rel == rel:
-            h = rel * sign * abs(xj)
-            if (xj + h) - xj == 0.0:
-                h = eps * sign * max(1.0, abs(xj))
-        else:
-            h = eps * sign * max(1.0, abs(xj))
+        h = scipy_step(xj, rel, eps)
         one_sided = 0
         if iws[_I.bounded]:
             lower = xj - ws[o.lb + j]
