@@ -34,8 +34,8 @@ numba's cache is keyed on the source files: while someone edits ``numopt/`` (the
 then says ``-dirty``), a warm run finds its entries stale and compiles again. Measure an
 export of a commit instead::
 
-    git archive HEAD | tar -x -C /tmp/numopt_head && cd /tmp/numopt_head
-    PYTHONPATH=. python benchmarks/bench_fit_startup.py
+    mkdir ../numopt_head && git archive HEAD | tar -x -C ../numopt_head
+    cd ../numopt_head && PYTHONPATH=. python benchmarks/bench_fit_startup.py
 """
 import argparse
 import os

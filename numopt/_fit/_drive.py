@@ -44,6 +44,14 @@ class Machine:
 
     def __init__(self, init, step, run, loop):
         self.init, self.step, self.run, self.loop = init, step, run, loop
+        self._step_entry = None
+
+    def step_entry(self):
+        """``step``'s compiled entry point: a Python loop calls it once per evaluation,
+        and the entry point skips the dispatcher's typing of ``(ws, iws)``."""
+        if self._step_entry is None:
+            self._step_entry = entry_point(self.step, (float64[::1], types.int64[::1]))
+        return self._step_entry
 
 
 def machine(module, name):
@@ -103,29 +111,34 @@ def run_python(mach, fun, jac, x0, m, fopts, iopts, args, sizes, r0, on_iteratio
     n = x0.size
     ws = np.zeros(sizes[0])
     iws = np.zeros(sizes[1], dtype=np.int64)
-    step = mach.step
+    step = mach.step_entry()
     mach.init(ws, iws, x0, m, fopts, iopts)
     head = memoryview(iws)   # reads Python ints, several times faster than numpy scalars
     r = r0
-    while head[W.TASK] != W.DONE:
+    task = head[W.TASK]
+    while task != W.DONE:
         xo = head[W.X]
         x = ws[xo:xo + n].copy()
-        if head[W.TASK] == JACOBIAN:
+        if task == JACOBIAN:
             J = np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64))
             if J.shape != (m, n):
                 raise ValueError(f"jac returned shape {J.shape}, expected {(m, n)}")
             jo = head[JAC]
             ws[jo:jo + m * n].reshape(n, m)[...] = J.T
         else:
-            go = head[W.G]
             if r is None:
                 r = fun(x, *args)
+            go = head[W.G]
             ws[go:go + m] = r   # (numpy's assignment checks the size and converts)
             r = None
-        nit = head[W.NIT]
-        step(ws, iws)
-        if on_iteration is not None and head[W.NIT] != nit and on_iteration(ws, iws):
-            break
+        if on_iteration is None:
+            step(ws, iws)
+        else:
+            nit = head[W.NIT]
+            step(ws, iws)
+            if head[W.NIT] != nit and on_iteration(ws, iws):
+                break
+        task = head[W.TASK]
     return ws, iws
 
 
