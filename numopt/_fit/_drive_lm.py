@@ -139,8 +139,8 @@ def _result(ws, iws, n, m, user_jac):
     code = int(iws[W.REASON])
     reason = _BY_CODE.get(code)
     g = J.T @ f
-    io = _lm.LAYOUT.int_offsets(n, m)
-    qo = _lm.LAYOUT.offsets(n, m).qtf
+    o, io = _lm.LAYOUT.offsets_of(n, m)
+    qo = o.qtf
     return {
         # MINPACK's last QR (scipy's leastsq infodict) where FINAL_JAC was not asked for;
         # the point where a compiled model raised (reason RAISED).
@@ -244,7 +244,7 @@ def fit_lm_compiled(fun, x0, jac, args, m, absolute_sigma, stamp=None, **options
     ws = np.zeros(nw)
     iws = np.zeros(niw, dtype=np.int64)
     cov = np.empty((n, n))
-    ipvt_at = _lm.LAYOUT.int_offsets(n, m).ipvt
+    ipvt_at = _lm.LAYOUT.offsets_of(n, m)[1].ipvt
     failed = _compiled_loop(args_type, key, fit=True)[1](
         res, jacf, ws, iws, x0, m, fopts, iopts, args, ipvt_at, cov, bool(absolute_sigma))
     return _fit_result(ws, iws, n, m, ipvt_at, cov, failed)
@@ -260,14 +260,14 @@ def fit_lm(fun, x0, jac, args, absolute_sigma, f0=None, **options):
     fopts, iopts = lm_options(n, jac, final_jac=False, **options)
     ws, iws = run_python(LM, fun, jac, x0, m, fopts, iopts, args, _lm.sizes(n, m), r0)
     cov = np.empty((n, n))
-    ipvt_at = _lm.LAYOUT.int_offsets(n, m).ipvt
+    ipvt_at = _lm.LAYOUT.offsets_of(n, m)[1].ipvt
     failed = _covariance(ws, iws, m, ipvt_at, cov, bool(absolute_sigma))
     return _fit_result(ws, iws, n, m, ipvt_at, cov, failed)
 
 
 def _fit_result(ws, iws, n, m, ipvt_at, cov, failed):
     xo, fo, jo = iws[W.XR], iws[W.GR], iws[_lm.JAC]
-    qo = _lm.LAYOUT.offsets(n, m).qtf
+    qo = _lm.LAYOUT.offsets_of(n, m)[0].qtf
     return {"x": ws[xo:xo + n].copy(), "fun": ws[fo:fo + m].copy(),
             "fjac": ws[jo:jo + m * n].reshape(n, m).copy(),
             "ipvt": iws[ipvt_at:ipvt_at + n].copy(), "qtf": ws[qo:qo + n].copy(),

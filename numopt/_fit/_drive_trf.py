@@ -60,12 +60,12 @@ def trf_options(n, jac="2-point", bounds=(-np.inf, np.inf), loss="linear", f_sca
         raise ValueError(f"jac must be callable, '2-point' or '3-point', got {jac!r}")
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {loss!r}")
-    lb, ub = (np.broadcast_to(np.asarray(b, dtype=np.float64), (n,)) for b in bounds)
+    lb, ub = (_vector(b, n) for b in bounds)
     jac_scale = isinstance(x_scale, str) and x_scale == "jac"
     if x_scale is None or jac_scale:
         scale = np.ones(n)
     else:
-        scale = np.broadcast_to(np.asarray(x_scale, dtype=np.float64), (n,))
+        scale = _vector(x_scale, n)
     if max_nfev is None:
         max_nfev = 100 * n
     tol = [0.0 if t is None else float(t) for t in (ftol, xtol, gtol)]
@@ -77,8 +77,16 @@ def trf_options(n, jac="2-point", bounds=(-np.inf, np.inf), loss="linear", f_sca
     return fopts, iopts
 
 
+def _vector(v, n):
+    """``v`` (a number or n values) as n float64 values; the checked arrays of the front
+    door as they are."""
+    if type(v) is np.ndarray and v.dtype == np.float64 and v.shape == (n,):
+        return v
+    return np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+
+
 def _result(ws, iws, n, m):
-    o = _trf.LAYOUT.offsets(n, m)
+    o = _trf.LAYOUT.offsets_of(n, m)[0]
     xo, fo, jo = iws[W.XR], iws[W.GR], iws[_trf.JAC]
     ao = _trf.active_offset(n, m)
     status = int(iws[_trf.STATUS])
@@ -154,7 +162,7 @@ def _iteration_hook(callback, n, m):
     from .._result import OptimizeResult
 
     def hook(ws, iws):
-        o = _trf.LAYOUT.offsets(n, m)
+        o = _trf.LAYOUT.offsets_of(n, m)[0]
         res = OptimizeResult(x=ws[o.x:o.x + n].copy(), fun=ws[o.ftrue:o.ftrue + m].copy(),
                              nit=int(iws[W.NIT]), nfev=int(iws[W.NFEV]))
         res["cost"] = float(ws[_trf.COST])

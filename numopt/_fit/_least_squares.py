@@ -94,7 +94,7 @@ def check_x_scale(x_scale, n, method):
     if x_scale is None:
         if method == "lm":
             return "jac"
-        x_scale = 1.0
+        return np.ones(n)
     if isinstance(x_scale, str) and x_scale == "jac":
         return x_scale
     try:

@@ -88,6 +88,17 @@ class Layout:
         self.offsets = self._generate("offsets", W.HEADER_FLOATS + len(floats), arrays)
         self.int_offsets = self._generate("int_offsets", W.HEADER_INTS + len(ints),
                                           int_arrays)
+        self._memo = {}
+
+    def offsets_of(self, *params):
+        """``(offsets, int_offsets)`` for these parameter values, remembered: the front
+        doors ask for the same sizes call after call (a few microseconds each to build)."""
+        hit = self._memo.get(params)
+        if hit is None:
+            if len(self._memo) >= 1024:   # bounded: sizes come and go
+                self._memo.clear()
+            hit = self._memo[params] = (self.offsets(*params), self.int_offsets(*params))
+        return hit
 
     def _generate(self, kind, start, arrays):
         # Generated source rather than a loop over the declaration: the compiled function
@@ -107,7 +118,8 @@ class Layout:
 
     def sizes(self, *params):
         """The lengths ``(len(ws), len(iws))`` for these parameter values."""
-        return int(self.offsets(*params).end), int(self.int_offsets(*params).end)
+        o, io = self.offsets_of(*params)
+        return int(o.end), int(io.end)
 
     def spans(self, *params):
         """Every slot of ``ws`` and of ``iws`` as ``(name, start, stop)``, in order,
