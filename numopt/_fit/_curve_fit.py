@@ -17,7 +17,9 @@ from scipy.optimize import OptimizeWarning
 
 from . import _drive_lm
 from ._covariance import scale_cov, svd_cov
-from ._least_squares import check_bounds, dispatcher_of, is_unbounded, least_squares
+from ._drive_trf import strictly_feasible
+from ._least_squares import check_bounds, dispatcher_of, is_unbounded
+from ._least_squares import solve as least_squares_solve
 from ._pointwise import PointwiseModel
 from ._models import CHOLESKY, POISSON, WEIGHTS, compiled_residuals, python_residuals
 
@@ -294,8 +296,13 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
         if "max_nfev" not in kwargs:
             kwargs["max_nfev"] = kwargs.pop("maxfev", None)
         jac_arg = jfun if jfun is not None else ("2-point" if jac is None else jac)
-        res = least_squares(fun, q0, jac=jac_arg, bounds=(lb, ub), method=method,
-                            args=args, **kwargs)
+        f0 = None
+        if compiled and kind != CHOLESKY:   # r(x0) from the cached model, not by compiling
+            q0 = strictly_feasible(q0, lb, ub) if bounded else q0   # where trf starts
+            f0 = python_residuals(f if pointwise_ndim else model, None, args[0], ydata,
+                                  transform, kind, p0, free)[0](q0)
+        res = least_squares_solve(fun, q0, jac=jac_arg, bounds=(lb, ub), method=method,
+                                  args=args, f0=f0, stamp=stamp, **kwargs)
         if not res.success:
             raise RuntimeError("Optimal parameters not found: " + res.message)
         infodict = dict(nfev=res.nfev, fvec=res.fun)

@@ -20,7 +20,7 @@ from .._minimize._objective import Objective, is_compiled
 from .._result import OptimizeResult
 from . import _drive_lm, _drive_trf
 
-__all__ = ["least_squares", "check_bounds", "is_unbounded", "check_x_scale", "check_tolerances",
+__all__ = ["least_squares", "solve", "check_bounds", "is_unbounded", "check_x_scale", "check_tolerances",
            "IMPLEMENTED_LOSSES", "TERMINATION_MESSAGES"]
 
 EPS = np.finfo(np.float64).eps
@@ -271,6 +271,20 @@ def least_squares(fun, x0, jac="2-point", bounds=_NO_BOUNDS, method="trf",
     NotImplementedError
         An option scipy has and numopt does not.
     """
+    return solve(fun, x0, jac, bounds, method, ftol, xtol, gtol, x_scale, loss, f_scale,
+                 diff_step, tr_solver, tr_options, jac_sparsity, max_nfev, verbose, args,
+                 kwargs, callback, workers)
+
+
+def solve(fun, x0, jac="2-point", bounds=_NO_BOUNDS, method="trf", ftol=1e-8, xtol=1e-8,
+          gtol=1e-8, x_scale=None, loss="linear", f_scale=1.0, diff_step=None,
+          tr_solver=None, tr_options=None, jac_sparsity=None, max_nfev=None, verbose=0,
+          args=(), kwargs=None, callback=None, workers=None, f0=None, stamp=None):
+    """:func:`least_squares`, for callers inside numopt that already have the residuals
+    at the start (``f0``, at x0 moved strictly inside the bounds for ``"trf"``): they are
+    not evaluated again (curve_fit's, which would otherwise compile its generated
+    residuals just to call them once from Python). ``stamp`` names compiled residual
+    functions that numba does not cache themselves (see :func:`._drive.adapters`)."""
     if method not in ("trf", "dogbox", "lm"):
         raise ValueError("`method` must be 'trf', 'dogbox' or 'lm'.")
     if method == "dogbox":
@@ -325,7 +339,8 @@ def least_squares(fun, x0, jac="2-point", bounds=_NO_BOUNDS, method="trf",
         diff_step = float(step[0])
 
     problem = _Problem(fun, jac, args, kwargs, diff_step)
-    f0 = problem.first_residuals(x0)
+    problem.stamp = stamp
+    f0 = problem.first_residuals(x0, f0)
     m = f0.size
     if method == "lm" and m < n:
         raise ValueError("Method 'lm' doesn't work when the number of residuals is less "
@@ -366,6 +381,8 @@ class _Problem:
     the compiled loop for numba functions (no ``kwargs``, no complex steps), else the
     Python loop."""
 
+    stamp = None   # see solve
+
     def __init__(self, fun, jac, args, kwargs, diff_step):
         self.args = args
         self.diff_step = diff_step
@@ -391,9 +408,11 @@ class _Problem:
         else:
             self.jac = jac
 
-    def first_residuals(self, x0):
-        """r(x0), checked as scipy checks it (1-D, finite)."""
-        f0 = np.atleast_1d(np.asarray(self.fun(x0.copy(), *self.args)))
+    def first_residuals(self, x0, f0=None):
+        """r(x0) (or the caller's ``f0``), checked as scipy checks it (1-D, finite)."""
+        if f0 is None:
+            f0 = self.fun(x0.copy(), *self.args)
+        f0 = np.atleast_1d(np.asarray(f0))
         if f0.ndim != 1:
             raise ValueError(f"`fun` must return at most 1-d array_like. f0.shape: "
                              f"{f0.shape}")
@@ -437,9 +456,10 @@ class _Problem:
     def solve_lm(self, x0, f0, **options):
         if self.kind in ("2-point", "3-point"):
             options["diff_step"] = self.diff_step
+        extra = {"stamp": self.stamp} if self.compiled else {}
         solve = _drive_lm.solve_lm_compiled if self.compiled else _drive_lm.solve_lm
         res = solve(self.fun, x0, jac=self._jac_option(), args=self.args, f0=f0,
-                    dtype=self.dtype, **options)
+                    dtype=self.dtype, **extra, **options)
         self.reraise(res)
         if self.kind == "cs":
             res["njev"] = None   # scipy counts no Jacobian evaluations for differences
@@ -452,7 +472,8 @@ class _Problem:
             res = _drive_trf.solve_trf_compiled(self.fun, x0, jac=self._jac_option(),
                                                 bounds=(lb, ub), args=self.args,
                                                 diff_step=self.diff_step, m=f0.size,
-                                                dtype=self.dtype, **options)
+                                                dtype=self.dtype, stamp=self.stamp,
+                                                **options)
         else:
             res = _drive_trf.solve_trf(self.fun, x0, jac=self._jac_option(),
                                        bounds=(lb, ub), args=self.args,
