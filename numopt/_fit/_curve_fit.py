@@ -416,8 +416,9 @@ def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp, absolute_sigma)
     else:   # col_deriv's transposed Jacobian is a Python wrapper: the Python loop drives it
         if jfun is not None and o["col_deriv"]:
             options["jac"] = _transposed(jfun)
+        # the residuals unpack the parameters into the model's arguments: no copies
         res = _drive_lm.fit_lm(fun, p0, args=args, absolute_sigma=absolute_sigma,
-                               **options)
+                               copy_x=False, **options)
     if res["raised_at"] is not None:   # a compiled model raised: raise it again here
         fun(res["raised_at"], *args)
         if jfun is not None:

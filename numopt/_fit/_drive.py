@@ -101,13 +101,17 @@ def machine(module, name):
     return Machine(njit(**OPTIONS)(init), njit(**OPTIONS)(step), run_i, loop)
 
 
-def run_python(mach, fun, jac, x0, m, fopts, iopts, args, sizes, r0, on_iteration=None):
+def run_python(mach, fun, jac, x0, m, fopts, iopts, args, sizes, r0, on_iteration=None,
+               copy_x=True):
     """Drive ``mach`` from Python: ``fun(x, *args)`` returns the residuals, ``jac(x,
     *args)`` the ``(m, n)`` Jacobian (a (1,) array for m = n = 1, as scipy accepts).
     ``r0``: the residuals at the first point asked for, which the caller has already
     evaluated (scipy evaluates them once). ``on_iteration(ws, iws)`` is called after
     each completed iteration (``iws[W.NIT]`` grew); returning True stops the run, which
-    it must end itself. Returns the final ``ws, iws``."""
+    it must end itself. ``copy_x=False`` hands the functions a view of the point in the
+    workspace, for callers whose functions never keep or modify it (curve_fit's
+    residuals unpack it into the model's arguments), saving a copy per evaluation.
+    Returns the final ``ws, iws``."""
     n = x0.size
     ws = np.zeros(sizes[0])
     iws = np.zeros(sizes[1], dtype=np.int64)
@@ -118,7 +122,7 @@ def run_python(mach, fun, jac, x0, m, fopts, iopts, args, sizes, r0, on_iteratio
     task = head[W.TASK]
     while task != W.DONE:
         xo = head[W.X]
-        x = ws[xo:xo + n].copy()
+        x = ws[xo:xo + n].copy() if copy_x else ws[xo:xo + n]
         if task == JACOBIAN:
             J = np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64))
             if J.shape != (m, n):

@@ -250,15 +250,16 @@ def fit_lm_compiled(fun, x0, jac, args, m, absolute_sigma, stamp=None, **options
     return _fit_result(ws, iws, n, m, ipvt_at, cov, failed)
 
 
-def fit_lm(fun, x0, jac, args, absolute_sigma, f0=None, **options):
+def fit_lm(fun, x0, jac, args, absolute_sigma, f0=None, copy_x=True, **options):
     """:func:`fit_lm_compiled` for a Python model: the Python loop, then the same
-    compiled covariance; the same returns."""
+    compiled covariance; the same returns. ``copy_x``: see :func:`._drive.run_python`."""
     x0 = np.array(x0, dtype=np.float64).ravel()
     n = x0.size
     r0 = np.asarray(fun(x0.copy(), *args) if f0 is None else f0, dtype=np.float64).ravel()
     m = r0.size
     fopts, iopts = lm_options(n, jac, final_jac=False, **options)
-    ws, iws = run_python(LM, fun, jac, x0, m, fopts, iopts, args, _lm.sizes(n, m), r0)
+    ws, iws = run_python(LM, fun, jac, x0, m, fopts, iopts, args, _lm.sizes(n, m), r0,
+                         copy_x=copy_x)
     cov = np.empty((n, n))
     ipvt_at = _lm.LAYOUT.offsets_of(n, m)[1].ipvt
     failed = _covariance(ws, iws, m, ipvt_at, cov, bool(absolute_sigma))

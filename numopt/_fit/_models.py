@@ -112,10 +112,12 @@ def python_residuals(f, jac, xdata, ydata, transform, kind, base=None, free=None
                                     lower=True)
     elif transform is None:
         def fun(p):
-            return (model(xdata, *p) - ydata).ravel()
+            r = model(xdata, *p) - ydata
+            return r if r.ndim == 1 else r.ravel()
     else:
         def fun(p):
-            return (transform * (model(xdata, *p) - ydata)).ravel()
+            r = transform * (model(xdata, *p) - ydata)
+            return r if r.ndim == 1 else r.ravel()
     if jac is None:
         return fun, None
 
