@@ -4,12 +4,14 @@ Only the standard library and NumPy are imported at module level, so that the st
 benchmark can use this module without paying for torch or numba.
 """
 import datetime
+import gc
 import importlib
 import json
 import os
 import platform
 import statistics
 import sys
+import time
 
 
 def cpu_model():
@@ -152,3 +154,23 @@ class CpuShare:
         self.others = max(b1 - b0 - (o1 - o0), 0) / total
         self.steal = (s1 - s0) / total
         return self
+
+
+def time_rounds(impls, repeat, inner, rng):
+    """``{name: [seconds per call, one per round]}``, round-robin in random order."""
+    samples = {name: [] for name in impls}
+    names = list(impls)
+    for _ in range(repeat):
+        rng.shuffle(names)
+        for name in names:
+            fn = impls[name]
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                for _ in range(inner):
+                    fn()
+                dt = time.perf_counter() - t0
+            finally:
+                gc.enable()
+            samples[name].append(dt / inner)
+    return samples

@@ -38,12 +38,10 @@ Run from the repository root::
     PYTHONPATH=. python benchmarks/bench_fit.py --repeat 21 --inner 20 --json bench_fit.json
 """
 import argparse
-import gc
 import importlib.util
 import os
 import random
 import sys
-import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -150,26 +148,6 @@ def cases(njit):
     return out
 
 
-def time_rounds(impls, repeat, inner, rng):
-    """``{name: [seconds per call, one per round]}``, round-robin in random order."""
-    samples = {name: [] for name in impls}
-    names = list(impls)
-    for _ in range(repeat):
-        rng.shuffle(names)
-        for name in names:
-            fn = impls[name]
-            gc.disable()
-            try:
-                t0 = time.perf_counter()
-                for _ in range(inner):
-                    fn()
-                dt = time.perf_counter() - t0
-            finally:
-                gc.enable()
-            samples[name].append(dt / inner)
-    return samples
-
-
 def main(argv=None):
     global np
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -219,7 +197,7 @@ def main(argv=None):
               for k in ("py", "njit")}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")     # e.g. scipy's covariance warning, timed alike
-            samples = time_rounds(impls, args.repeat, args.inner, rng)
+            samples = _common.time_rounds(impls, args.repeat, args.inner, rng)
         med = {k: _common.median(s) for k, s in samples.items()}
         ratio = {k: _common.median([s / n for s, n in zip(samples["scipy"], samples[k])])
                  for k in ("py", "njit")}

@@ -24,11 +24,9 @@ Run from the repository root::
     PYTHONPATH=. python benchmarks/bench_fixed_cost.py --repeat 51 --inner 2000 --json fixed.json
 """
 import argparse
-import gc
 import os
 import random
 import sys
-import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,26 +73,6 @@ def implementations(case, fun, jac, x0):
     }
 
 
-def time_rounds(impls, repeat, inner, rng):
-    """``{name: [seconds per call, one per round]}``, round-robin in random order."""
-    samples = {name: [] for name in impls}
-    names = list(impls)
-    for _ in range(repeat):
-        rng.shuffle(names)
-        for name in names:
-            fn = impls[name]
-            gc.disable()
-            try:
-                t0 = time.perf_counter()
-                for _ in range(inner):
-                    fn()
-                dt = time.perf_counter() - t0
-            finally:
-                gc.enable()
-            samples[name].append(dt / inner)
-    return samples
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=31, help="timed rounds per case")
@@ -115,7 +93,7 @@ def main(argv=None):
             for name, fn in impls.items():
                 res = fn()
                 checks[name] = (int(res.nit), int(res.nfev), bool(res.success))
-        samples = time_rounds(impls, args.repeat, args.inner, rng)
+        samples = _common.time_rounds(impls, args.repeat, args.inner, rng)
         med = {name: _common.median(s) for name, s in samples.items()}
         ratio = _common.median([s / n for s, n in zip(samples["scipy"], samples["numopt"])])
         target = CASES[case][2]
