@@ -26,6 +26,8 @@ _LAZY = {
     "least_squares": "._fit._least_squares",
     "curve_fit": "._fit._curve_fit",
     "pointwise": "._fit._pointwise",
+    "approx_fprime": "._gradcheck",
+    "check_grad": "._gradcheck",
     "PointwiseModel": "._fit._pointwise",
 }
 
@@ -46,4 +48,4 @@ def __dir__():
 
 __all__ = ["Parameter", "optim", "config", "minimize", "minimize_batch", "objective", "Objective",
            "OptimizeResult", "BatchResult", "show_options", "least_squares", "curve_fit",
-           "pointwise", "PointwiseModel", "__version__"]
+           "pointwise", "PointwiseModel", "approx_fprime", "check_grad", "__version__"]
