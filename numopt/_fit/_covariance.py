@@ -19,8 +19,7 @@ from numba import njit
 
 from .._minimize._standalone import jitable
 
-__all__ = ["lm_covariance", "svd_covariance", "scale_covariance", "lm_cov", "svd_cov",
-           "scale_cov"]
+__all__ = ["lm_covariance", "svd_covariance", "scale_covariance", "svd_cov", "scale_cov"]
 
 _EPS = np.finfo(np.float64).eps
 
@@ -102,13 +101,6 @@ _OPTIONS = dict(cache=True, error_model="numpy")
 
 
 @njit(**_OPTIONS)
-def _lm_cov(fjac, ipvt):
-    cov = np.empty((fjac.shape[0], fjac.shape[0]))
-    lm_covariance(fjac, ipvt, cov)
-    return cov
-
-
-@njit(**_OPTIONS)
 def _svd_cov(J):
     cov = np.empty((J.shape[1], J.shape[1]))
     svd_covariance(J, cov)
@@ -123,12 +115,6 @@ def _scale_cov(cov, cost, m, absolute_sigma):
 def scale_cov(cov, cost, m, absolute_sigma):
     """:func:`scale_covariance` from Python (``cov`` a float64 (n, n) array)."""
     return _scale_cov(cov, float(cost), int(m), bool(absolute_sigma))
-
-
-def lm_cov(fjac, ipvt):
-    """:func:`lm_covariance` from Python: a new (n, n) array."""
-    return _lm_cov(np.ascontiguousarray(fjac, dtype=np.float64),
-                   np.ascontiguousarray(ipvt, dtype=np.int64))
 
 
 def svd_cov(J):

@@ -17,6 +17,7 @@ from scipy.optimize import OptimizeWarning
 
 from . import _drive_lm
 from ._covariance import scale_cov, svd_cov
+from ._drive import reraise
 from ._drive_trf import strictly_feasible
 from ._least_squares import check_bounds, dispatcher_of, is_unbounded
 from ._least_squares import solve as least_squares_solve
@@ -420,11 +421,7 @@ def _leastsq(fun, jfun, p0, args, m, n, kwargs, compiled, stamp, absolute_sigma)
         res = _drive_lm.fit_lm(fun, p0, args=args, absolute_sigma=absolute_sigma,
                                copy_x=False, **options)
     if res["raised_at"] is not None:   # a compiled model raised: raise it again here
-        fun(res["raised_at"], *args)
-        if jfun is not None:
-            jfun(res["raised_at"], *args)
-        raise RuntimeError("the model raised an exception in compiled code, but not "
-                           "when evaluated again from Python")
+        reraise(fun, jfun, args, res["raised_at"], "model")
     info = res["info"]
     mesg = _leastsq_message(info, o["ftol"], o["xtol"], o["gtol"], maxfev)
     if info == 0:

@@ -19,8 +19,8 @@ from .._minimize._drivers import entry_point, first_class
 from .._minimize._objective import _bind as bind, _disk_stamp, catching
 from .._minimize._standalone import jitable
 
-__all__ = ["JACOBIAN", "JAC", "relative_steps", "machine", "run_python", "compiled_loop", "adapters",
-           "args_type_of", "raised_at"]
+__all__ = ["JACOBIAN", "JAC", "relative_steps", "machine", "run_python", "compiled_loop",
+           "adapters", "args_type_of", "raised_at", "reraise"]
 
 OPTIONS = dict(cache=True, error_model="numpy")
 JACOBIAN = 2    # the task asking for the Jacobian, in both machines
@@ -152,6 +152,17 @@ def raised_at(ws, iws, n):
         return None
     xo = iws[W.X]
     return ws[xo:xo + n].copy()
+
+
+def reraise(fun, jac, args, x, what="residual function"):
+    """Raise again, from Python, the exception a compiled ``fun`` (or ``jac``) raised at
+    ``x`` in the compiled loop, which cannot carry it out: the user's own type and
+    message (see :func:`raised_at`)."""
+    fun(x.copy(), *args)
+    if callable(jac):
+        jac(x.copy(), *args)
+    raise RuntimeError(f"the {what} raised an exception in compiled code at x = {x!r}, "
+                       "but not when evaluated there again from Python")
 
 
 def compiled_loop(cache, loop, args_type, key, extra=()):

@@ -139,13 +139,8 @@ def _result(ws, iws, n, m, user_jac):
     code = int(iws[W.REASON])
     reason = _BY_CODE.get(code)
     g = J.T @ f
-    o, io = _lm.LAYOUT.offsets_of(n, m)
-    qo = o.qtf
     return {
-        # MINPACK's last QR (scipy's leastsq infodict) where FINAL_JAC was not asked for;
-        # the point where a compiled model raised (reason RAISED).
-        "ipvt": iws[io.ipvt:io.ipvt + n].copy(), "qtf": ws[qo:qo + n].copy(),
-        "raised_at": raised_at(ws, iws, n),
+        "raised_at": raised_at(ws, iws, n),   # where a compiled model raised, or None
         "x": x, "fun": f, "jac": J, "cost": 0.5 * float(f @ f), "grad": g,
         "optimality": float(np.abs(g).max()) if n else 0.0,
         "nfev": int(iws[W.NFEV]), "njev": int(iws[_lm.NJEV]) if user_jac else None,
@@ -187,7 +182,6 @@ def solve_lm(fun, x0, jac="2-point", args=(), f0=None, **options):
 
 
 _loops = BoundedCache("_fit._drive_lm.loops", maxsize=32)   # keyed on args' numba type
-_init, _step = LM.init, LM.step
 
 
 def _compiled_loop(args_type, key, fit=False):

@@ -143,12 +143,14 @@ def solve_trf(fun, x0, jac="2-point", bounds=(-np.inf, np.inf), args=(), loss="l
                                max_nfev, diff_step, dtype)
     # r(x0) sizes the workspace; init moves x0 inside the bounds first and asks for r
     # there, so it is evaluated at that point (once, as scipy does).
-    lb = fopts[_trf.ARRAYS:_trf.ARRAYS + n]
-    ub = fopts[_trf.ARRAYS + n:_trf.ARRAYS + 2 * n]
-    x1 = x0.copy()
-    if np.any(np.isfinite(lb)) or np.any(np.isfinite(ub)):
-        x1 = strictly_feasible(x0, lb, ub)
-    r0 = np.asarray(fun(x1.copy(), *args) if f0 is None else f0, dtype=np.float64).ravel()
+    if f0 is None:
+        lb = fopts[_trf.ARRAYS:_trf.ARRAYS + n]
+        ub = fopts[_trf.ARRAYS + n:_trf.ARRAYS + 2 * n]
+        x1 = x0.copy()
+        if np.any(np.isfinite(lb)) or np.any(np.isfinite(ub)):
+            x1 = strictly_feasible(x0, lb, ub)
+        f0 = fun(x1, *args)
+    r0 = np.asarray(f0, dtype=np.float64).ravel()
     m = r0.size
     hook = None if callback is None else _iteration_hook(callback, n, m)
     ws, iws = run_python(TRF, fun, jac, x0, m, fopts, iopts, args, _trf.sizes(n, m), r0,
@@ -182,7 +184,7 @@ def _stop(ws, iws):
 
 
 def strictly_feasible(x0, lb, ub):
-    """scipy's ``makestrictly_feasible(x0, lb, ub)`` (``rstep=1e-10``), as init does."""
+    """scipy's ``make_strictly_feasible(x0, lb, ub)`` (``rstep=1e-10``), as init does."""
     x = x0.copy()
     _feasible(x, lb.copy(), ub.copy())
     return x

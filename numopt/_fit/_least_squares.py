@@ -19,6 +19,7 @@ from scipy.optimize import Bounds
 from .._minimize._objective import Objective, is_compiled
 from .._result import OptimizeResult
 from . import _drive_lm, _drive_trf
+from ._drive import reraise
 
 __all__ = ["least_squares", "solve", "check_bounds", "is_unbounded", "check_x_scale", "check_tolerances",
            "IMPLEMENTED_LOSSES", "TERMINATION_MESSAGES"]
@@ -338,8 +339,7 @@ def solve(fun, x0, jac="2-point", bounds=_NO_BOUNDS, method="trf", ftol=1e-8, xt
                                "give one relative step")
         diff_step = float(step[0])
 
-    problem = _Problem(fun, jac, args, kwargs, diff_step)
-    problem.stamp = stamp
+    problem = _Problem(fun, jac, args, kwargs, diff_step, stamp)
     f0 = problem.first_residuals(x0, f0)
     m = f0.size
     if method == "lm" and m < n:
@@ -381,10 +381,9 @@ class _Problem:
     the compiled loop for numba functions (no ``kwargs``, no complex steps), else the
     Python loop."""
 
-    stamp = None   # see solve
-
-    def __init__(self, fun, jac, args, kwargs, diff_step):
+    def __init__(self, fun, jac, args, kwargs, diff_step, stamp=None):
         self.args = args
+        self.stamp = stamp   # see solve
         self.diff_step = diff_step
         self.kind = jac if isinstance(jac, str) else "callable"
         disp = dispatcher_of(fun)
@@ -485,13 +484,6 @@ class _Problem:
         return res
 
     def reraise(self, res):
-        """Raise again, from Python, the exception a compiled function raised in the
-        compiled loop (which cannot carry it out): same type and message."""
-        x = res.get("raised_at")
-        if x is None:
-            return
-        self.fun(x.copy(), *self.args)
-        if callable(self.jac):
-            self.jac(x.copy(), *self.args)
-        raise RuntimeError(f"the residual function raised an exception in compiled code "
-                           f"at x = {x!r}, but not when evaluated there again from Python")
+        """Raise the exception a compiled function raised in the compiled loop."""
+        if res.get("raised_at") is not None:
+            reraise(self.fun, self.jac, self.args, res["raised_at"])
