@@ -17,6 +17,7 @@ from scipy.optimize import OptimizeWarning
 
 from . import _drive_lm
 from ._covariance import scale_cov, svd_cov
+from .._minimize._reasons import BY_CODE, LM_NONFINITE_JAC
 from ._drive import reraise
 from ._drive_trf import strictly_feasible
 from ._least_squares import check_bounds, dispatcher_of, is_unbounded
@@ -55,8 +56,10 @@ def _leastsq_message(info, ftol, xtol, gtol, maxfev):
     if info == 7:
         return (f"xtol={xtol:f} is too small, no further improvement in the approximate"
                 "\n  solution is possible.")
-    return (f"gtol={gtol:f} is too small, func(x) is orthogonal to the columns of\n  the "
-            "Jacobian to machine precision.")
+    if info == 8:
+        return (f"gtol={gtol:f} is too small, func(x) is orthogonal to the columns of\n  "
+                "the Jacobian to machine precision.")
+    return BY_CODE[LM_NONFINITE_JAC].message   # numopt's info 9
 
 
 def _n_params(f):

@@ -179,7 +179,7 @@ def _iteration_hook(callback, n, m):
 def _stop(ws, iws):
     """End the run as scipy's trf does when the callback stops it: status -2, the active
     constraints found at the current x."""
-    iws[_trf.STATUS] = -2
+    iws[_trf.STATUS] = _trf.CALLBACK_STOP
     _trf.finish(ws, iws)
 
 

@@ -35,7 +35,7 @@ TERMINATION_MESSAGES = {   # scipy's, by status
     2: "`ftol` termination condition is satisfied.",
     3: "`xtol` termination condition is satisfied.",
     4: "Both `ftol` and `xtol` termination conditions are satisfied.",
-}
+}   # and numopt's -3, a Jacobian that is not finite (its message from the reasons table)
 
 
 def _unsupported(what, instead=""):

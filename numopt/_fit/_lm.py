@@ -112,6 +112,7 @@ _INITIAL, _JAC, _TRIAL, _FINAL = 0, 1, 2, 3
 
 REASON_BASE = 40
 REASONS = _reasons.group("LM_")   # 40 + MINPACK's info
+NONFINITE_INFO = 9   # numopt's info: the Jacobian is not finite (LM_NONFINITE_JAC)
 
 
 def sizes(n, m):
@@ -278,6 +279,10 @@ def step(ws, iws):
         W.finish(iws, REASON_BASE + iws[INFO])
         return
     iws[NJEV] += 1
+    if not W.all_finite(ws, o.fjac, m * n):   # MINPACK would go on, and claim gtol
+        iws[INFO] = NONFINITE_INFO
+        W.finish(iws, _reasons.LM_NONFINITE_JAC)
+        return
     _outer(ws, iws)
 
 

@@ -99,6 +99,7 @@ _INITIAL, _JAC0, _JAC, _TRIAL = 0, 1, 2, 3
 
 _EPS = float(np.finfo(np.float64).eps)
 _NONE = -1      # no termination status yet
+CALLBACK_STOP, NONFINITE = -2, -3   # numopt's statuses below scipy's (see finish)
 # what comes next within a step: a request has been made, or a part of the loops
 _ASKED, _OUTER, _INNER, _END = 0, 1, 2, 3
 
@@ -584,6 +585,11 @@ def step(ws, iws):
     _take_jacobian(ws, iws, phase == _JAC0)
     if phase == _JAC:
         iws[W.NIT] += 1
+    if not W.all_finite(ws, o.fjac, m * n):   # the SVD would fail on it
+        ws[_F.g_norm] = math.nan   # no first-order optimality to report
+        iws[_I.status] = NONFINITE
+        finish(ws, iws)
+        return
     _run(ws, iws, _OUTER)
 
 
@@ -887,4 +893,9 @@ def finish(ws, iws):
     else:
         for j in range(n):
             iws[io.active + j] = 0
-    W.finish(iws, REASON_BASE + status if status >= 0 else _reasons.TRF_CALLBACK_STOP)
+    if status >= 0:
+        W.finish(iws, REASON_BASE + status)
+    elif status == NONFINITE:
+        W.finish(iws, _reasons.TRF_NONFINITE_JAC)
+    else:
+        W.finish(iws, _reasons.TRF_CALLBACK_STOP)

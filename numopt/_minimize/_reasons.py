@@ -60,6 +60,9 @@ TABLE = (
            "the approximate solution x is possible."),
     Reason(48, "LM_GTOL_EPS", 1, True, "`gtol` is too small: the residuals are "
            "orthogonal to the Jacobian to machine precision."),
+    # numopt's, not MINPACK's (scipy's lm reports the gtol test passed on a NaN Jacobian):
+    # a failed evaluation is never a success. Status -3, scipy has none for it.
+    Reason(49, "LM_NONFINITE_JAC", -3, False, "The Jacobian is not finite: the residuals or their derivatives are NaN or infinite near x."),
     # Trust Region Reflective: 50 + scipy's status (numopt._fit._trf)
     Reason(50, "TRF_MAXFEV", 0, False,
            "The maximum number of function evaluations is exceeded."),
@@ -70,6 +73,7 @@ TABLE = (
            "Both `ftol` and `xtol` termination conditions are satisfied."),
     Reason(55, "TRF_CALLBACK_STOP", -2, False,
            "Stopped because `callback` function raised `StopIteration` or returned `True`"),
+    Reason(56, "TRF_NONFINITE_JAC", -3, False, "The Jacobian is not finite: the residuals or their derivatives are NaN or infinite near x."),
 )
 
 BY_CODE = {r.code: r for r in TABLE}
@@ -107,9 +111,11 @@ LM_MAXFEV = 45
 LM_FTOL_EPS = 46
 LM_XTOL_EPS = 47
 LM_GTOL_EPS = 48
+LM_NONFINITE_JAC = 49
 TRF_MAXFEV = 50
 TRF_GTOL = 51
 TRF_FTOL = 52
 TRF_XTOL = 53
 TRF_FTOL_XTOL = 54
 TRF_CALLBACK_STOP = 55
+TRF_NONFINITE_JAC = 56

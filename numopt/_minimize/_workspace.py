@@ -55,6 +55,16 @@ def raised(f):
 
 
 @jitable
+def all_finite(ws, at, k):
+    """Whether ``ws[at:at + k]`` holds no NaN and no infinity."""
+    for i in range(k):
+        v = ws[at + i]
+        if not v - v == 0.0:   # NaN - NaN and inf - inf are NaN
+            return False
+    return True
+
+
+@jitable
 def finish(iws, reason):
     """End the run with a termination reason, one of :mod:`._reasons`."""
     iws[TASK] = DONE

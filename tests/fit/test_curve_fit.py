@@ -447,3 +447,16 @@ def test_pointwise_errors():
         numopt.curve_fit(PW_DECAY_J, X, Y, p0=[1, 1, 0], jac=decay_jac)
     with pytest.raises(TypeError, match="has no partials"):
         PW_DECAY.jacobian(X, 1.0, 1.0, 0.0)
+
+
+@pytest.mark.parametrize("method", ["lm", "trf"])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_model_that_is_nan_beside_p0_is_not_fitted(method, compiled):
+    def model(x, a, b, c):
+        if a != 1.0:
+            return np.full(x.size, np.nan)
+        return a * np.exp(-b * x) + c
+    f = njit(model) if compiled else model
+    with pytest.raises(RuntimeError, match="Optimal parameters not found: The Jacobian "
+                                           "is not finite"):
+        numopt.curve_fit(f, X, Y, p0=[1.0, 1.0, 0.0], method=method)

@@ -292,3 +292,30 @@ def test_float32_residuals_take_float32_difference_steps(method, jac):
     assert ours.nfev == ref.nfev > 2 and ours.success and ref.success
     np.testing.assert_allclose(ours.x, ref.x, rtol=1e-6)
     np.testing.assert_allclose(ours.x, [1.5, -0.7], atol=1e-3)
+
+
+def _nan_beside_x0(p, t, y):
+    """Finite at x0 = (1, 2) only: every difference step lands on NaN."""
+    if p[0] != 1.0:
+        return np.full(t.size, np.nan)
+    return p[0] * np.exp(-p[1] * t) - y
+
+
+_nan_beside_x0_c = njit(_nan_beside_x0)
+
+
+@pytest.mark.parametrize("method", ["lm", "trf"])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_jacobian_that_is_not_finite_is_a_failure(method, compiled):
+    """scipy's lm reports the gtol test satisfied on this NaN Jacobian (and its trf
+    raises from the SVD); numopt stops with status -3, never a success."""
+    fun = _nan_beside_x0_c if compiled else _nan_beside_x0
+    res = numopt.least_squares(fun, [1.0, 2.0], method=method, args=(_T, _Y))
+    assert res.status == -3 and not res.success
+    assert "not finite" in res.message
+    np.testing.assert_array_equal(res.x, [1.0, 2.0])
+    assert not np.isfinite(res.optimality)
+    # a wrong analytic Jacobian, NaN somewhere, likewise
+    res = numopt.least_squares(_decay, [1.0, 1.0, 0.0], method=method, args=(_T, _Y),
+                               jac=lambda p, t, y: np.full((t.size, 3), np.nan))
+    assert res.status == -3 and not res.success
